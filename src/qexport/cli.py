@@ -1,0 +1,310 @@
+"""The `qexport` command line.
+
+Exit codes: 0 ok, 1 content or other qexport errors, 2 usage errors,
+3 an internal error (a bug in qexport; set QEXPORT_DEBUG=1 for the traceback).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from qexport import __version__
+from qexport.errors import ContentErrors, QexportError, did_you_mean
+from qexport.model import QuestionSet, Selection
+from qexport.tags import tags_for
+
+BUG_EXIT_CODE = 3
+DEFAULT_OUT = Path("dist")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@dataclass
+class Session:
+    """What the global options chose; loads the content once, on first use."""
+
+    content_dir: Path
+    _set: QuestionSet | None = field(default=None, repr=False)
+
+    def question_set(self) -> QuestionSet:
+        if self._set is None:
+            from qexport.loader import load
+
+            loaded = load(self.content_dir)
+            for warning in loaded.warnings:
+                click.echo(str(warning), err=True)
+            self._set = loaded.question_set
+        return self._set
+
+
+class QexportGroup(click.Group):
+    """Built-in commands plus one command per registered exporter."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from qexport.registry import exporter_names
+
+        builtins = super().list_commands(ctx)
+        return builtins + [n for n in exporter_names() if n not in builtins]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        from qexport.registry import exporter_names
+
+        if cmd_name not in exporter_names():
+            return None
+        try:
+            return exporter_command(cmd_name)
+        except QexportError as exc:
+            return _unloadable_command(cmd_name, exc)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except QexportError as exc:
+            report(exc)
+            ctx.exit(exc.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise
+        except Exception as exc:
+            if os.environ.get("QEXPORT_DEBUG"):
+                raise
+            click.echo(
+                f"qexport: internal error: {type(exc).__name__}: {exc}\n"
+                "This is a bug in qexport, not a problem in your content. Please report it "
+                "with the output of the same command run with QEXPORT_DEBUG=1.",
+                err=True,
+            )
+            ctx.exit(BUG_EXIT_CODE)
+
+
+def report(exc: QexportError) -> None:
+    """Print a qexport error the way users should see it: no traceback."""
+    if isinstance(exc, ContentErrors):
+        for warning in exc.warnings:
+            click.echo(str(warning), err=True)
+        for error in exc.errors:
+            click.echo(str(error), err=True)
+        count = len(exc.errors)
+        click.echo(f"qexport: {count} error{'s' if count != 1 else ''} in the content", err=True)
+    else:
+        click.echo(f"qexport: {exc}", err=True)
+
+
+@click.group(cls=QexportGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--content",
+    "content_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("content"),
+    show_default=True,
+    help="The question bank: a folder with set.toml and one Markdown file per level.",
+)
+@click.version_option(__version__, "--version", prog_name="qexport")
+@click.pass_context
+def cli(ctx: click.Context, content_dir: Path) -> None:
+    """Turn a Markdown question bank into Anki decks, PDFs and CSV."""
+    ctx.obj = Session(content_dir)
+
+
+def _split(values: Iterable[str]) -> frozenset[str]:
+    return frozenset(v.strip() for value in values for v in value.split(",") if v.strip())
+
+
+def selection_options(command: F) -> F:
+    """--level, --topic and --tag, shared by every command that selects questions."""
+    for name, what in (("tag", "tag"), ("topic", "topic id"), ("level", "level id")):
+        command = click.option(
+            f"--{name}",
+            f"{name}s",
+            multiple=True,
+            metavar=what.split()[0].upper(),
+            help=f"Only questions with this {what} (repeat or comma-separate for several).",
+        )(command)
+    return command
+
+
+def select(
+    question_set: QuestionSet, levels: Sequence[str], topics: Sequence[str], tags: Sequence[str]
+) -> QuestionSet:
+    """The set narrowed by the filter options; a typo is a usage error."""
+    selection = Selection(_split(levels), _split(topics), _split(tags))
+    for option, wanted, known in (
+        ("--level", selection.levels, [level.id for level in question_set.levels]),
+        ("--topic", selection.topics, [topic.id for topic in question_set.topics]),
+    ):
+        for value in sorted(wanted - set(known)):
+            raise click.BadParameter(
+                f"unknown {option[2:]} '{value}'{did_you_mean(value, known)}"
+                f" (known: {', '.join(known)})",
+                param_hint=option,
+            )
+    return question_set if selection.is_everything else question_set.select(selection)
+
+
+def summary(question_set: QuestionSet) -> str:
+    counts = question_set.counts_by_level()
+    per_level = ", ".join(f"{counts[level.id]} {level.id}" for level in question_set.levels)
+    meta = question_set.meta
+    return (
+        f"{meta.title} {meta.version}: {len(question_set.questions)} questions "
+        f"({per_level}), {len(question_set.topics)} topics"
+    )
+
+
+@cli.command()
+@click.pass_obj
+def validate(session: Session) -> None:
+    """Check the content; print every problem, or a one-line summary."""
+    click.echo(f"ok: {summary(session.question_set())}")
+
+
+@cli.command()
+@click.pass_obj
+def stats(session: Session) -> None:
+    """Count the questions by topic and level."""
+    question_set = session.question_set()
+    levels = question_set.levels
+    header = ["Topic", *(level.label for level in levels), "Total"]
+    rows = []
+    for topic in question_set.topics:
+        counts = [
+            sum(1 for q in question_set.questions if q.topic == topic.id and q.level == level.id)
+            for level in levels
+        ]
+        rows.append([topic.label, *map(str, counts), str(sum(counts))])
+    totals = question_set.counts_by_level()
+    rows.append(["Total", *(str(totals[level.id]) for level in levels), str(sum(totals.values()))])
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        return "  ".join(
+            [first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))]
+        )
+
+    click.echo(line(header))
+    click.echo("  ".join("-" * w for w in widths))
+    for row in rows[:-1]:
+        click.echo(line(row))
+    click.echo("  ".join("-" * w for w in widths))
+    click.echo(line(rows[-1]))
+
+
+@cli.command("list")
+@selection_options
+@click.option("--json", "as_json", is_flag=True, help="The whole normalized model as JSON.")
+@click.pass_obj
+def list_questions(
+    session: Session,
+    levels: tuple[str, ...],
+    topics: tuple[str, ...],
+    tags: tuple[str, ...],
+    as_json: bool,
+) -> None:
+    """One line per question, or the model as JSON."""
+    question_set = select(session.question_set(), levels, topics, tags)
+    if as_json:
+        click.echo(json.dumps(model_as_json(question_set), ensure_ascii=False, indent=2))
+        return
+    width = len(str(max((q.number for q in question_set.questions), default=0)))
+    for q in question_set.questions:
+        click.echo(f"{q.number:>{width}}  {q.level}  {q.topic}  {q.id}  {q.question}")
+
+
+def model_as_json(question_set: QuestionSet) -> dict[str, Any]:
+    meta = question_set.meta
+    levels = question_set.counts_by_level()
+    return {
+        "set": {
+            "id": meta.id,
+            "title": meta.title,
+            "description": meta.description,
+            "author": meta.author,
+            "version": meta.version,
+            "language": meta.language,
+            "tag_prefix": meta.tag_prefix,
+        },
+        "levels": [
+            {"id": lv.id, "label": lv.label, "count": levels[lv.id]} for lv in question_set.levels
+        ],
+        "topics": [{"id": t.id, "label": t.label} for t in question_set.topics],
+        "questions": [
+            {
+                "id": q.id,
+                "number": q.number,
+                "level": q.level,
+                "topic": q.topic,
+                "tags": list(tags_for(q, meta)),
+                "extra_tags": list(q.tags),
+                "question": q.question,
+                "answer": q.answer,
+                "source": {"path": q.path.as_posix(), "line": q.line},
+            }
+            for q in question_set.questions
+        ],
+    }
+
+
+def exporter_command(name: str) -> click.Command:
+    """`qexport NAME`: run the exporter registered as NAME into --out."""
+    from qexport.registry import load_exporter
+
+    exporter = load_exporter(name)
+
+    @click.pass_obj
+    def run(
+        session: Session,
+        /,
+        out: Path,
+        levels: tuple[str, ...],
+        topics: tuple[str, ...],
+        tags: tuple[str, ...],
+        **options: Any,
+    ) -> None:
+        from qexport.output import publish
+
+        question_set = select(session.question_set(), levels, topics, tags)
+        export = partial(exporter.export, question_set, options)
+        for artifact in publish(out, export):
+            click.echo(str(artifact.path))
+
+    params: list[click.Parameter] = [
+        click.Option(
+            ["--out"],
+            type=click.Path(path_type=Path, file_okay=False),
+            default=DEFAULT_OUT,
+            show_default=True,
+            help="Where to write the files.",
+        ),
+        *exporter.options,
+    ]
+    command = selection_options(click.Command(name, callback=run, params=params))
+    command.help = exporter.description
+    return command
+
+
+def _unloadable_command(name: str, error: QexportError) -> click.Command:
+    """Stands in for a plugin that failed to load: listed in --help, fails cleanly."""
+
+    def fail(**_: Any) -> None:
+        raise error
+
+    return click.Command(
+        name,
+        callback=fail,
+        help=f"(unavailable) {error}",
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    cli.main(args=argv, prog_name="qexport")

@@ -1,0 +1,157 @@
+"""Fenced code blocks in answers, and the check that Python ones compile.
+
+The info string names the language, then optional flags::
+
+    ```python                      compiled by `qexport validate`, run by the tests
+    ```python norun                compiled only: a fragment, or needs a server
+    ```python requires=3.12        compiled and run only on Python 3.12 or newer
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from markdown_it.token import Token
+
+from qexport.errors import ContentError, ContentWarning, did_you_mean
+from qexport.model import Question
+
+PYTHON_NAMES = frozenset({"python", "py", "python3"})
+NORUN = "norun"
+REQUIRES = "requires"
+FLAGS = (NORUN, f"{REQUIRES}=3.12")
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    language: str
+    code: str
+    runnable: bool
+    requires: tuple[int, int] | None  # the oldest Python that can compile it
+    path: Path
+    line: int  # the line of the opening fence
+
+    @property
+    def is_python(self) -> bool:
+        return self.language in PYTHON_NAMES
+
+    @property
+    def supported_here(self) -> bool:
+        return self.requires is None or sys.version_info[:2] >= self.requires
+
+
+def language_of(info: str) -> str:
+    """The language named by a fence's info string, lowercased ('' if none)."""
+    words = info.split()
+    return words[0].lower() if words else ""
+
+
+def blocks_from_tokens(
+    tokens: Sequence[Token],
+    lines: Sequence[str],
+    path: Path,
+    first_line: int,
+    errors: list[ContentError],
+    notes: list[ContentWarning],
+) -> list[CodeBlock]:
+    """The fenced blocks among `tokens`, parsed from `lines`.
+
+    `first_line` is the file line of `lines[0]`, so locations point into the file.
+    """
+    blocks: list[CodeBlock] = []
+    for token in tokens:
+        if token.map is None:
+            continue
+        line = token.map[0] + first_line
+        if token.type == "code_block":
+            notes.append(
+                ContentWarning(
+                    "indented code block: use a fenced block with a language, "
+                    "so it is highlighted and checked",
+                    path,
+                    line,
+                )
+            )
+            continue
+        if token.type != "fence":
+            continue
+        # An unclosed fence silently swallows every later question, so say so.
+        last = token.map[1] - 1
+        closing = lines[last].lstrip(" >") if last > token.map[0] and last < len(lines) else ""
+        if not closing.startswith(token.markup):
+            errors.append(ContentError("code block is never closed", path, line))
+            continue
+        language, flags = language_of(token.info), token.info.split()[1:]
+        if not language:
+            notes.append(ContentWarning("code block has no language", path, line))
+        runnable, requires = True, None
+        if language in PYTHON_NAMES:
+            for flag in flags:
+                if flag == NORUN:
+                    runnable = False
+                elif flag.startswith(f"{REQUIRES}=") and _version(flag) is not None:
+                    requires = _version(flag)
+                else:
+                    hint = did_you_mean(flag, FLAGS)
+                    errors.append(
+                        ContentError(f"unknown code block flag '{flag}'{hint}", path, line)
+                    )
+        blocks.append(CodeBlock(language, token.content, runnable, requires, path, line))
+    return blocks
+
+
+def _version(flag: str) -> tuple[int, int] | None:
+    major, _, minor = flag.partition("=")[2].partition(".")
+    if major.isdigit() and minor.isdigit() and len(major) == 1 and len(minor) <= 2:
+        return int(major), int(minor)
+    return None
+
+
+def check_python(
+    block: CodeBlock, errors: list[ContentError], notes: list[ContentWarning]
+) -> None:
+    """Report the first line of `block` that does not compile, and its warnings."""
+    if not block.is_python or not block.supported_here:
+        return
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            # Not the real file name: CPython would re-read that file to place the column.
+            compile(
+                block.code, f"<code block at {block.path}:{block.line}>", "exec", dont_inherit=True
+            )
+        except SyntaxError as exc:
+            where = f" (column {exc.offset})" if exc.offset else ""
+            errors.append(
+                ContentError(
+                    f"python code does not compile: {exc.msg}{where}",
+                    block.path,
+                    block.line + (exc.lineno or 1),
+                )
+            )
+        except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
+            reason = str(exc) or type(exc).__name__
+            errors.append(
+                ContentError(f"python code does not compile: {reason}", block.path, block.line)
+            )
+    for warning in caught:
+        offset = getattr(warning.message, "lineno", None) or warning.lineno or 1
+        notes.append(ContentWarning(f"python: {warning.message}", block.path, block.line + offset))
+
+
+def code_blocks(question: Question) -> list[CodeBlock]:
+    """The fenced code blocks of `question`'s answer, located in its file.
+
+    Lines are exact unless the author left runs of blank lines above a block.
+    """
+    from qexport.loader import parser
+
+    errors: list[ContentError] = []
+    notes: list[ContentWarning] = []
+    lines = question.answer.split("\n")
+    tokens = parser().parse(question.answer)
+    return blocks_from_tokens(tokens, lines, question.path, question.answer_line, errors, notes)

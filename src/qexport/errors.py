@@ -1,0 +1,79 @@
+"""Errors and warnings that qexport reports to its users.
+
+`QexportError` and its subclasses are expected failures: the CLI prints them
+as one clean message and exits with `exit_code`. Any other exception is a bug.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+
+class QexportError(Exception):
+    """A failure the user can fix; printed without a traceback."""
+
+    exit_code = 1
+
+
+def _location(path: Path | str, line: int | None) -> str:
+    return f"{path}:{line}" if line is not None else str(path)
+
+
+class ContentError(QexportError):
+    """A problem in the content, located at `path:line`."""
+
+    def __init__(self, message: str, path: Path | str, line: int | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.path = Path(path)
+        self.line = line
+
+    def __str__(self) -> str:
+        return f"{_location(self.path, self.line)}: {self.message}"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ContentError):
+            return NotImplemented
+        return (self.message, self.path, self.line) == (other.message, other.path, other.line)
+
+    def __hash__(self) -> int:
+        return hash((self.message, self.path, self.line))
+
+
+@dataclass(frozen=True)
+class ContentWarning:
+    """Something in the content that is allowed but probably unintended."""
+
+    message: str
+    path: Path
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{_location(self.path, self.line)}: warning: {self.message}"
+
+
+class ContentErrors(QexportError):
+    """Every content error found in one run, raised once."""
+
+    def __init__(
+        self,
+        errors: Sequence[ContentError],
+        warnings: Sequence[ContentWarning] = (),
+    ) -> None:
+        self.errors = tuple(errors)
+        self.warnings = tuple(warnings)
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        count = len(self.errors)
+        summary = f"{count} error{'s' if count != 1 else ''} in the content"
+        return "\n".join([*(str(e) for e in self.errors), summary])
+
+
+def did_you_mean(word: str, known: Iterable[str]) -> str:
+    """A hint like "; did you mean 'title'?" for a misspelt name, or ''."""
+    matches = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
+    return f"; did you mean '{matches[0]}'?" if matches else ""

@@ -1,0 +1,253 @@
+"""Reading `content/` into one `QuestionSet`.
+
+A level file holds that level's questions, in order. Each question is a
+`##` heading preceded by an attribute line, and its answer runs until the
+next question::
+
+    {#list-vs-tuple topic=data-types tags="comparison"}
+    ## What is the difference between a list and a tuple?
+
+    Lists are mutable; tuples are not. ...
+
+The loader checks everything it can, collects every problem, and raises one
+`ContentErrors` at the end, so authors see all of them in one run.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import TypeVar
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_block_plugin
+
+from qexport import checks
+from qexport.codeblocks import blocks_from_tokens, check_python
+from qexport.errors import ContentError, ContentErrors, ContentWarning, did_you_mean
+from qexport.metadata import METADATA_FILE, SLUG, Metadata, load_metadata
+from qexport.model import Question, QuestionSet, Topic
+from qexport.normalize import read_text, squeeze_blank_lines
+
+QUESTION_ATTRS = ("id", "topic", "tags")
+TAG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
+IGNORED_FILES = frozenset({"readme.md"})
+MAX_ID_LENGTH = 64
+
+
+@dataclass(frozen=True)
+class Loaded:
+    question_set: QuestionSet
+    warnings: tuple[ContentWarning, ...]
+
+
+def parser() -> MarkdownIt:
+    """The Markdown dialect of content files: CommonMark plus attribute lines."""
+    return MarkdownIt("commonmark", {"html": False}).use(attrs_block_plugin)
+
+
+def load(content_dir: Path) -> Loaded:
+    """Load and validate the set in `content_dir`; raise ContentErrors on any problem."""
+    errors: list[ContentError] = []
+    notes: list[ContentWarning] = []
+    if not content_dir.is_dir():
+        raise ContentErrors(
+            [ContentError("no such content directory (use --content DIR)", content_dir)]
+        )
+    metadata = load_metadata(content_dir, errors)
+    questions: list[Question] = []
+    topics = metadata.topics if metadata else None
+    for level_id, path in _level_files(content_dir, metadata, errors):
+        questions.extend(_read_level(path, level_id, topics, errors, notes))
+    questions = [replace(q, number=n) for n, q in enumerate(questions, 1)]
+
+    checks.duplicate_ids(questions, errors)
+    notes.extend(checks.near_duplicates(questions))
+    if metadata is not None and not questions:
+        errors.append(ContentError("the set has no questions", metadata.path, 1))
+    if metadata is not None and topics is not None and not errors:
+        notes.extend(checks.unused_topics(topics, questions, metadata.path, metadata.text))
+    if errors or not (metadata and metadata.meta and metadata.levels and topics):
+        raise ContentErrors(_in_order(errors), _in_order(notes))
+    question_set = QuestionSet(metadata.meta, metadata.levels, topics, tuple(questions))
+    return Loaded(question_set, tuple(_in_order(notes)))
+
+
+Problem = TypeVar("Problem", ContentError, ContentWarning)
+
+
+def _in_order(problems: Sequence[Problem]) -> list[Problem]:
+    return sorted(problems, key=lambda p: (str(p.path), p.line or 0))
+
+
+def _level_files(
+    content_dir: Path, metadata: Metadata | None, errors: list[ContentError]
+) -> list[tuple[str, Path]]:
+    """(level id, file) pairs in level order; without usable levels, every file by name."""
+    present = sorted(
+        p for p in content_dir.glob("*.md") if p.is_file() and p.name.lower() not in IGNORED_FILES
+    )
+    if metadata is None or metadata.levels is None:
+        return [(path.stem, path) for path in present]
+    level_ids = [level.id for level in metadata.levels]
+    for path in present:
+        if path.stem not in level_ids:
+            hint = did_you_mean(path.stem, level_ids)
+            errors.append(
+                ContentError(
+                    f"'{path.name}' is not a level in {METADATA_FILE} "
+                    f"({', '.join(level_ids)}){hint}",
+                    path,
+                    1,
+                )
+            )
+    files = []
+    for level_id in level_ids:
+        path = content_dir / f"{level_id}.md"
+        if path in present:
+            files.append((level_id, path))
+        else:
+            errors.append(
+                ContentError(
+                    f"level '{level_id}' has no questions: expected a file {path}",
+                    metadata.path,
+                    metadata.level_line(level_id),
+                )
+            )
+    return files
+
+
+def _read_level(
+    path: Path,
+    level_id: str,
+    topics: Sequence[Topic] | None,
+    errors: list[ContentError],
+    notes: list[ContentWarning],
+) -> list[Question]:
+    try:
+        text = read_text(path)
+    except ContentError as error:
+        errors.append(error)
+        return []
+    lines = text.split("\n")
+    tokens = parser().parse(text)
+    for block in blocks_from_tokens(tokens, lines, path, 1, errors, notes):
+        check_python(block, errors, notes)
+
+    starts = [i for i, t in enumerate(tokens) if _is_question_heading(t)]
+    _check_preamble(tokens[: starts[0] if starts else len(tokens)], path, errors)
+    if not starts:
+        errors.append(ContentError("no questions: each starts with a '## ' heading", path, 1))
+    questions = []
+    for start, end in zip(starts, [*starts[1:], len(tokens)], strict=True):
+        question = _read_question(tokens[start:end], lines, path, level_id, topics, errors)
+        if question is not None:
+            questions.append(question)
+    return questions
+
+
+def _is_question_heading(token: Token) -> bool:
+    return token.type == "heading_open" and token.tag == "h2" and token.level == 0
+
+
+def _check_preamble(tokens: Sequence[Token], path: Path, errors: list[ContentError]) -> None:
+    """Before the first question, only a title and prose are allowed."""
+    for token in tokens:
+        if token.attrs and token.map is not None:
+            errors.append(
+                ContentError(
+                    "attributes must stand directly above a '## ' question heading",
+                    path,
+                    token.map[0],
+                )
+            )
+
+
+def _read_question(
+    tokens: Sequence[Token],
+    lines: Sequence[str],
+    path: Path,
+    level_id: str,
+    topics: Sequence[Topic] | None,
+    errors: list[ContentError],
+) -> Question | None:
+    heading, inline = tokens[0], tokens[1]
+    assert heading.map is not None  # block tokens always carry their lines
+    line = heading.map[0] + 1
+    before = len(errors)
+
+    def error(message: str) -> None:
+        errors.append(ContentError(message, path, line))
+
+    attrs = {str(k): str(v) for k, v in heading.attrs.items()}
+    if not attrs:
+        above = lines[line - 2].lstrip() if line >= 2 else ""
+        if above.startswith("{"):
+            error(
+                "the attribute line above this question was not understood: it needs a blank "
+                'line before it and the form {#some-id topic=some-topic tags="a b"}'
+            )
+        else:
+            error("question has no id: put {#some-id topic=some-topic} on the line above it")
+    for key in attrs:
+        if key not in QUESTION_ATTRS:
+            error(f"unknown attribute '{key}'{did_you_mean(key, QUESTION_ATTRS)}")
+    question_id = attrs.get("id", "")
+    if attrs and not question_id:
+        error("question has no id: add #some-id to its attribute line")
+    elif question_id and not (SLUG.fullmatch(question_id) and len(question_id) <= MAX_ID_LENGTH):
+        error(f"id '{question_id}' must be a lowercase slug like 'list-vs-tuple'")
+    topic = attrs.get("topic", "")
+    if attrs and not topic:
+        error("question has no topic: add topic=... to its attribute line")
+    elif topic and topics is not None and topic not in {t.id for t in topics}:
+        error(f"unknown topic '{topic}'{did_you_mean(topic, [t.id for t in topics])}")
+    tags = sorted(set(attrs.get("tags", "").split()))
+    for tag in tags:
+        if not TAG.fullmatch(tag):
+            error(f"tag '{tag}' must be lowercase letters, digits, '-', '_' or '.'")
+    question_text = " ".join(inline.content.split())
+    if not question_text:
+        error("question has no text")
+
+    body = [t for t in tokens[3:] if t.map is not None and t.level == 0]
+    if any(t.type == "heading_open" and t.tag == "h1" for t in body):
+        h1 = next(t for t in body if t.type == "heading_open" and t.tag == "h1")
+        errors.append(
+            ContentError("a '#' heading inside an answer", path, (h1.map or [line])[0] + 1)
+        )
+    answer, answer_line = _answer_markdown(body, lines)
+    if not answer:
+        error("no answer")
+    if len(errors) > before:
+        return None
+    return Question(
+        id=question_id,
+        number=0,
+        level=level_id,
+        topic=topic,
+        tags=tuple(tags),
+        question=question_text,
+        answer=answer,
+        path=path,
+        line=line,
+        answer_line=answer_line,
+    )
+
+
+def _answer_markdown(body: Sequence[Token], lines: Sequence[str]) -> tuple[str, int]:
+    """The answer's source lines, without stray blank lines outside code, and its first line."""
+    if not body:
+        return "", 0
+    first = min(t.map[0] for t in body if t.map)
+    last = max(t.map[1] for t in body if t.map)
+    code = {
+        i - first
+        for t in body
+        if t.type == "fence" and t.map
+        for i in range(t.map[0] + 1, t.map[1] - 1)
+    }
+    return "\n".join(squeeze_blank_lines(list(lines[first:last]), code)), first + 1

@@ -1,0 +1,123 @@
+"""The normalized question set that every exporter reads.
+
+Everything here is frozen: the loader builds a `QuestionSet` once and nothing
+changes it afterwards. Selecting a subset returns a new set.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from qexport.tags import tags_for
+
+
+@dataclass(frozen=True)
+class Level:
+    id: str
+    label: str
+    position: int  # 1-based, in the order the metadata lists the levels
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    label: str
+
+
+@dataclass(frozen=True)
+class SetMeta:
+    id: str  # stable identity: derives Anki deck, note type and note ids
+    title: str
+    description: str
+    author: str
+    version: str
+    tag_prefix: str
+    language: str = "en"
+
+    @property
+    def slug(self) -> str:
+        """The title as a file-name stem, e.g. 'python-interview-questions'."""
+        words = "".join(c if c.isalnum() else " " for c in self.title.lower()).split()
+        return "-".join(words) or "questions"
+
+
+@dataclass(frozen=True)
+class Question:
+    id: str  # stable forever: it is the note's identity in Anki
+    number: int  # 1-based position in the whole set, stable under selection
+    level: str
+    topic: str
+    tags: tuple[str, ...]  # the extra tags written in the content
+    question: str  # inline Markdown
+    answer: str  # Markdown
+    path: Path
+    line: int  # the line of the question heading
+    answer_line: int  # the file line where `answer` starts
+
+    @property
+    def location(self) -> str:
+        return f"{self.path}:{self.line}"
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which questions to export: empty means "all" for each criterion."""
+
+    levels: frozenset[str] = field(default_factory=frozenset)
+    topics: frozenset[str] = field(default_factory=frozenset)
+    tags: frozenset[str] = field(default_factory=frozenset)
+
+    @property
+    def is_everything(self) -> bool:
+        return not (self.levels or self.topics or self.tags)
+
+    def matches(self, question: Question, scheme_tags: Iterable[str]) -> bool:
+        if self.levels and question.level not in self.levels:
+            return False
+        if self.topics and question.topic not in self.topics:
+            return False
+        return not self.tags or bool(self.tags & {*question.tags, *scheme_tags})
+
+    def slug(self) -> str:
+        """A file-name suffix naming the filters, e.g. 'level-basic', or ''."""
+        parts = [
+            f"{kind}-{'+'.join(sorted(values))}"
+            for kind, values in (
+                ("level", self.levels),
+                ("topic", self.topics),
+                ("tag", self.tags),
+            )
+            if values
+        ]
+        return "_".join(parts)
+
+
+@dataclass(frozen=True)
+class QuestionSet:
+    meta: SetMeta
+    levels: tuple[Level, ...]
+    topics: tuple[Topic, ...]
+    questions: tuple[Question, ...]
+    selection: Selection = field(default_factory=Selection)
+
+    def level(self, level_id: str) -> Level:
+        return next(level for level in self.levels if level.id == level_id)
+
+    def topic(self, topic_id: str) -> Topic:
+        return next(topic for topic in self.topics if topic.id == topic_id)
+
+    def in_level(self, level_id: str) -> tuple[Question, ...]:
+        return tuple(q for q in self.questions if q.level == level_id)
+
+    def counts_by_level(self) -> dict[str, int]:
+        counts = {level.id: 0 for level in self.levels}
+        for question in self.questions:
+            counts[question.level] += 1
+        return counts
+
+    def select(self, selection: Selection) -> QuestionSet:
+        """The questions that match `selection`, numbered as in the whole set."""
+        kept = tuple(q for q in self.questions if selection.matches(q, tags_for(q, self.meta)))
+        return replace(self, questions=kept, selection=selection)

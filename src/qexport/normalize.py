@@ -1,0 +1,64 @@
+"""Reading content files as clean text.
+
+Every file is decoded as strict UTF-8 and normalized before it is parsed, so
+the model never depends on the author's editor: Unicode NFC, `\\n` line
+endings, no trailing white space, no tabs. None of these steps adds or removes
+a line, so line numbers still point into the file as the author sees it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from pathlib import Path
+
+from qexport.errors import ContentError
+
+TAB_WIDTH = 4
+
+
+def decode(data: bytes, path: Path) -> str:
+    """`data` as text, or a ContentError at the line of the first bad byte."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        byte = data[exc.start]
+        raise ContentError(
+            f"not valid UTF-8: byte 0x{byte:02x} at column {column}; save the file as UTF-8",
+            path,
+            line,
+        ) from None
+    return text.removeprefix("\ufeff")
+
+
+def normalize(text: str) -> str:
+    """NFC, `\\n` line endings, tabs expanded, trailing white space removed."""
+    text = unicodedata.normalize("NFC", text)
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    lines = (line.expandtabs(TAB_WIDTH).rstrip() for line in text.split("\n"))
+    return "\n".join(lines)
+
+
+def read_text(path: Path) -> str:
+    """The normalized text of the file at `path`."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
+    return normalize(decode(data, path))
+
+
+def squeeze_blank_lines(lines: list[str], keep: set[int]) -> list[str]:
+    """`lines` without leading, trailing or repeated blank lines.
+
+    Lines whose index is in `keep` (the inside of code blocks) are left alone.
+    """
+    result: list[str] = []
+    for index, line in enumerate(lines):
+        if not line and index not in keep and (not result or not result[-1]):
+            continue
+        result.append(line)
+    while result and not result[-1]:
+        result.pop()
+    return result

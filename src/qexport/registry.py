@@ -1,0 +1,88 @@
+"""Exporters, and finding them through the `qexport.exporters` entry points.
+
+An exporter is one small class. Built-in exporters and third-party plugins
+register the same way, in their package's `pyproject.toml`::
+
+    [project.entry-points."qexport.exporters"]
+    anki = "qexport.exporters.anki:AnkiExporter"
+
+Each registered exporter becomes a `qexport <name>` command. Listing the
+commands reads only entry-point names; a plugin's module is imported when its
+command runs, so a heavy or broken plugin never slows down or breaks others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib.metadata import EntryPoint, entry_points
+from pathlib import Path
+from typing import Any, Protocol, runtime_checkable
+
+import click
+
+from qexport.errors import QexportError, did_you_mean
+from qexport.model import QuestionSet
+
+ENTRY_POINT_GROUP = "qexport.exporters"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One file an exporter wrote, and what made it."""
+
+    path: Path
+    exporter: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+
+@runtime_checkable
+class Exporter(Protocol):
+    """Turns a question set into files in `out_dir`.
+
+    `options` holds the values of the click options the exporter declares,
+    by parameter name. Heavy libraries belong inside `export`, not at the
+    top of the module, so `qexport --help` stays fast.
+    """
+
+    name: str
+    description: str
+    options: Sequence[click.Option]
+
+    def export(
+        self, question_set: QuestionSet, options: Mapping[str, Any], out_dir: Path
+    ) -> list[Artifact]: ...
+
+
+def _entry_points() -> dict[str, EntryPoint]:
+    found: dict[str, EntryPoint] = {}
+    for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.value):
+        found.setdefault(entry_point.name, entry_point)
+    return found
+
+
+def exporter_names() -> list[str]:
+    return sorted(_entry_points())
+
+
+def load_exporter(name: str) -> Exporter:
+    """The exporter registered as `name`, instantiated."""
+    points = _entry_points()
+    if name not in points:
+        hint = did_you_mean(name, points)
+        raise QexportError(f"no exporter named '{name}'{hint} (installed: {', '.join(points)})")
+    entry_point = points[name]
+    try:
+        factory = entry_point.load()
+        exporter = factory()
+    except Exception as exc:
+        raise QexportError(
+            f"exporter plugin '{name}' ({entry_point.value}) failed to load: "
+            f"{type(exc).__name__}: {exc}"
+        ) from exc
+    if not isinstance(exporter, Exporter):
+        raise QexportError(
+            f"exporter plugin '{name}' ({entry_point.value}) is not an exporter: it needs "
+            "name, description, options and export(question_set, options, out_dir)"
+        )
+    return exporter

@@ -1,0 +1,158 @@
+"""Themes: one definition of palette and code colours for every output.
+
+A theme is a folder `themes/<name>/` holding `theme.toml`::
+
+    description = "Clean, high-contrast colours"
+
+    [palette]             # day colours; [night] overrides them in night mode
+    text = "#1f2328"
+    ...
+
+    [code]
+    style = "default"     # a Pygments style for day mode
+    night_style = "github-dark"
+"""
+
+from __future__ import annotations
+
+import importlib.resources
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from qexport.errors import ContentError, QexportError, did_you_mean
+from qexport.metadata import key_line, parse_toml
+from qexport.normalize import read_text
+
+THEME_FILE = "theme.toml"
+DEFAULT_THEME = "default"
+PALETTE_KEYS = ("text", "background", "muted", "accent", "code_text", "code_background", "rule")
+CODE_KEYS = ("style", "night_style")
+TOP_KEYS = ("description", "palette", "night", "code")
+DAY_SELECTOR = ".highlight"
+# Anki desktop and AnkiMobile mark night mode with .nightMode, AnkiDroid with .night_mode.
+NIGHT_SELECTORS = (".nightMode .highlight", ".night_mode .highlight")
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    description: str
+    palette: Mapping[str, str]
+    night: Mapping[str, str]
+    code_style: str
+    night_code_style: str
+    path: Path
+
+    def code_css(self) -> str:
+        """CSS for highlighted `.highlight` code, in day and night mode.
+
+        Token colours come from the Pygments styles; the block's own colours
+        from the palette, so code sits on the theme's background.
+        """
+        from pygments.formatters import HtmlFormatter
+
+        night = list(NIGHT_SELECTORS)
+        day_tokens: list[str] = HtmlFormatter(style=self.code_style).get_token_style_defs(  # type: ignore[no-untyped-call]
+            DAY_SELECTOR
+        )
+        night_tokens: list[str] = HtmlFormatter(  # type: ignore[no-untyped-call]
+            style=self.night_code_style
+        ).get_token_style_defs(night)
+        rules = [
+            _block_rule(DAY_SELECTOR, self.palette),
+            *day_tokens,
+            _block_rule(", ".join(night), self.night),
+            *night_tokens,
+        ]
+        return "\n".join(rules) + "\n"
+
+
+def _block_rule(selector: str, palette: Mapping[str, str]) -> str:
+    colours = f"color: {palette['code_text']}; background: {palette['code_background']}"
+    return f"{selector} {{ {colours}; }}"
+
+
+def theme_dirs() -> list[Path]:
+    """Where themes live: inside the installed package, or in a source checkout."""
+    dirs = []
+    packaged = importlib.resources.files("qexport") / "themes"
+    if packaged.is_dir():
+        dirs.append(Path(str(packaged)))
+    checkout = Path(__file__).resolve().parents[2] / "themes"
+    if checkout.is_dir() and checkout not in dirs:
+        dirs.append(checkout)
+    return dirs
+
+
+def available_themes() -> list[str]:
+    return sorted({p.parent.name for d in theme_dirs() for p in d.glob(f"*/{THEME_FILE}")})
+
+
+@lru_cache(maxsize=16)
+def load_theme(name: str = DEFAULT_THEME) -> Theme:
+    """The theme called `name`, or a QexportError naming the ones that exist."""
+    for directory in theme_dirs():
+        path = directory / name / THEME_FILE
+        if path.is_file():
+            return _parse(name, path)
+    known = available_themes()
+    raise QexportError(
+        f"unknown theme '{name}'{did_you_mean(name, known)} (available: {', '.join(known)})"
+    )
+
+
+def _parse(name: str, path: Path) -> Theme:
+    text = read_text(path)
+    data = parse_toml(text, path)
+
+    def fail(message: str, table: str | None, key: str) -> ContentError:
+        return ContentError(message, path, key_line(text, table, key) or 1)
+
+    _check_keys(data, TOP_KEYS, None, fail)
+    palette = _strings(data.get("palette", {}), PALETTE_KEYS, "palette", fail)
+    missing = [key for key in PALETTE_KEYS if key not in palette]
+    if missing:
+        raise ContentError(f"[palette] lacks {', '.join(missing)}", path, 1)
+    night = _strings(data.get("night", {}), PALETTE_KEYS, "night", fail)
+    code = _strings(data.get("code", {}), CODE_KEYS, "code", fail)
+    for key in CODE_KEYS:
+        _check_pygments_style(code.get(key, "default"), key, fail)
+    return Theme(
+        name=name,
+        description=str(data.get("description", "")),
+        palette=palette,
+        night={**palette, **night},
+        code_style=code.get("style", "default"),
+        night_code_style=code.get("night_style", "github-dark"),
+        path=path,
+    )
+
+
+def _check_keys(
+    table: Mapping[str, Any], known: tuple[str, ...], name: str | None, fail: Any
+) -> None:
+    for key in table:
+        if key not in known:
+            where = f" in [{name}]" if name else ""
+            raise fail(f"unknown key '{key}'{where}{did_you_mean(key, known)}", name, key)
+
+
+def _strings(table: Any, known: tuple[str, ...], name: str, fail: Any) -> dict[str, str]:
+    if not isinstance(table, dict):
+        raise fail(f"[{name}] must be a table", None, name)
+    _check_keys(table, known, name, fail)
+    for key, value in table.items():
+        if not isinstance(value, str):
+            raise fail(f"'{key}' in [{name}] must be a string", name, key)
+    return dict(table)
+
+
+def _check_pygments_style(style: str, key: str, fail: Any) -> None:
+    from pygments.styles import get_all_styles
+
+    styles = sorted(get_all_styles())
+    if style not in styles:
+        raise fail(f"unknown Pygments style '{style}'{did_you_mean(style, styles)}", "code", key)

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from qexport.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+CONTENT = ROOT / "content"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+GOOD = FIXTURES / "good" / "content"
+
+
+@dataclass(frozen=True)
+class Run:
+    exit_code: int
+    stdout: str
+    stderr: str
+
+
+@pytest.fixture
+def run() -> Callable[..., Run]:
+    """Run the qexport CLI in-process; returns exit code, stdout and stderr."""
+
+    def invoke(*args: str, content: Path | None = None) -> Run:
+        argv: Sequence[str] = [*(["--content", str(content)] if content else []), *args]
+        result = CliRunner().invoke(cli, argv, catch_exceptions=False)
+        return Run(result.exit_code, result.stdout, result.stderr)
+
+    return invoke
+
+
+@pytest.fixture
+def bank(tmp_path: Path) -> Path:
+    """A writable copy of the small good fixture bank."""
+    target = tmp_path / "content"
+    shutil.copytree(GOOD, target)
+    return target

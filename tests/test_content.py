@@ -1,0 +1,104 @@
+"""The bundled question bank: its shape, and every Python example in it.
+
+Every `python` block compiles (the loader checks that) and runs on its own
+in a fresh interpreter. Blocks marked `norun` are only compiled; blocks
+marked `requires=3.N` run only on that Python or newer.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import CONTENT
+
+from qexport.codeblocks import CodeBlock, code_blocks
+from qexport.loader import load
+from qexport.tags import tags_for
+
+LOADED = load(CONTENT)
+QUESTIONS = LOADED.question_set.questions
+BLOCKS = [
+    (question.id, block)
+    for question in QUESTIONS
+    for block in code_blocks(question)
+    if block.is_python
+]
+RUN_TIMEOUT_SECONDS = 20
+
+
+def test_bank_has_100_questions_30_40_30() -> None:
+    assert len(QUESTIONS) == 100
+    assert LOADED.question_set.counts_by_level() == {
+        "basic": 30,
+        "intermediate": 40,
+        "advanced": 30,
+    }
+    assert [q.number for q in QUESTIONS] == list(range(1, 101))
+
+
+def test_bank_validates_without_warnings() -> None:
+    assert [str(w) for w in LOADED.warnings] == []
+
+
+def test_ids_are_unique() -> None:
+    assert len({q.id for q in QUESTIONS}) == 100
+
+
+def test_questions_are_distinct() -> None:
+    texts = Counter(" ".join(q.question.casefold().split()) for q in QUESTIONS)
+    assert texts.most_common(1)[0][1] == 1
+
+
+def test_every_topic_is_used_and_none_dominates() -> None:
+    counts = Counter(q.topic for q in QUESTIONS)
+    assert set(counts) == {t.id for t in LOADED.question_set.topics}
+    assert 10 <= len(counts) <= 15
+    assert max(counts.values()) <= 20
+
+
+def test_every_question_has_level_and_topic_tags() -> None:
+    meta = LOADED.question_set.meta
+    for question in QUESTIONS:
+        tags = tags_for(question, meta)
+        assert tags[0] == f"python-interview::level::{question.level}"
+        assert tags[1] == f"python-interview::topic::{question.topic}"
+
+
+def test_code_lines_fit_a_phone_and_a_page() -> None:
+    too_long = [
+        f"{q.location}: {line}"
+        for q in QUESTIONS
+        for block in code_blocks(q)
+        for line in block.code.splitlines()
+        if len(line) > 79
+    ]
+    assert too_long == []
+
+
+def test_most_answers_have_a_runnable_example() -> None:
+    assert len(BLOCKS) >= 80
+    assert sum(block.runnable for _, block in BLOCKS) >= 60
+
+
+@pytest.mark.parametrize(
+    "block", [b for _, b in BLOCKS], ids=[f"{qid}-{b.line}" for qid, b in BLOCKS]
+)
+def test_python_block_compiles_and_runs(block: CodeBlock, tmp_path: Path) -> None:
+    if not block.supported_here:
+        pytest.skip(f"needs Python {'.'.join(map(str, block.requires or ()))}")
+    compile(block.code, f"{block.path}:{block.line}", "exec", dont_inherit=True)
+    if not block.runnable:
+        return
+    result = subprocess.run(
+        [sys.executable, "-I", "-c", block.code],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=RUN_TIMEOUT_SECONDS,
+        check=False,
+    )
+    assert result.returncode == 0, f"{block.path}:{block.line}\n{result.stderr}"

@@ -1,0 +1,63 @@
+"""The shared Markdown renderer: golden files, escaping and highlighting.
+
+Golden pairs live in tests/fixtures/render/: NAME.md renders to NAME.html.
+Set QEXPORT_UPDATE_GOLDEN=1 to rewrite them after an intended change, and
+review the diff.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from conftest import FIXTURES
+
+from qexport.render import HtmlRenderer, Renderer, highlight_code, render_html, render_inline_html
+
+GOLDEN = sorted((FIXTURES / "render").glob("*.md"))
+
+
+@pytest.mark.parametrize("source", GOLDEN, ids=[p.stem for p in GOLDEN])
+def test_golden(source: Path) -> None:
+    expected_path = source.with_suffix(".html")
+    html = render_html(source.read_text(encoding="utf-8"))
+    if os.environ.get("QEXPORT_UPDATE_GOLDEN"):
+        expected_path.write_text(html, encoding="utf-8")
+    assert html == expected_path.read_text(encoding="utf-8")
+
+
+def test_script_is_escaped() -> None:
+    html = render_html('<script>alert("x")</script>\n\nText <script src="x.js"></script>')
+    assert "<script" not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_javascript_links_are_not_links() -> None:
+    html = render_html("[click](javascript:alert(1)) [data](data:text/html;base64,xx)")
+    assert "href" not in html
+
+
+def test_inline_code_becomes_code_and_keeps_angle_brackets() -> None:
+    assert render_inline_html("Is `List<int>` valid?") == "Is <code>List&lt;int&gt;</code> valid?"
+
+
+def test_python_is_highlighted_with_css_classes() -> None:
+    html = highlight_code("def f():\n    return 1\n", "python")
+    assert html.startswith('<pre class="highlight language-python"><code>')
+    assert '<span class="k">def</span>' in html
+    assert "style=" not in html
+
+
+def test_flags_in_the_info_string_do_not_change_the_language() -> None:
+    assert highlight_code("x = 1\n", "python norun") == highlight_code("x = 1\n", "python")
+
+
+def test_unknown_language_is_escaped_plain_text() -> None:
+    html = highlight_code("a < b\n", "klingon")
+    assert html == '<pre class="highlight language-klingon"><code>a &lt; b\n</code></pre>\n'
+
+
+def test_renderer_protocol() -> None:
+    renderer: Renderer = HtmlRenderer()
+    assert renderer.render("*hi*") == "<p><em>hi</em></p>\n"

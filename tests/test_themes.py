@@ -1,0 +1,61 @@
+"""Themes: loading, CSS for day and night mode, and clear errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+import qexport.themes as themes
+from qexport.errors import ContentError, QexportError
+from qexport.themes import available_themes, load_theme
+
+
+def test_default_theme_loads() -> None:
+    theme = load_theme("default")
+    assert theme.name == "default"
+    assert theme.palette["background"] == "#ffffff"
+    assert theme.night["background"] != theme.palette["background"]
+    assert "default" in available_themes()
+
+
+def test_code_css_covers_day_and_both_night_mode_classes() -> None:
+    css = load_theme("default").code_css()
+    assert ".highlight .k " in css
+    assert ".nightMode .highlight .k" in css
+    assert ".night_mode .highlight .k" in css
+    assert "pre {" not in css  # nothing leaks beyond .highlight
+
+
+def test_unknown_theme_names_the_known_ones() -> None:
+    with pytest.raises(QexportError, match=r"unknown theme 'defualt'; did you mean 'default'\?"):
+        load_theme("defualt")
+
+
+def _theme_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    (tmp_path / "broken").mkdir()
+    (tmp_path / "broken" / "theme.toml").write_text(text, encoding="utf-8")
+    monkeypatch.setattr(themes, "theme_dirs", lambda: [tmp_path])
+    load_theme.cache_clear()
+
+
+def test_theme_typo_points_at_the_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    default = (load_theme("default").path).read_text(encoding="utf-8")
+    _theme_dir(tmp_path, monkeypatch, default.replace("night_style", "nigth_style"))
+    with pytest.raises(ContentError) as caught:
+        load_theme("broken")
+    assert (
+        caught.value.message == "unknown key 'nigth_style' in [code]; did you mean 'night_style'?"
+    )
+    assert caught.value.line == 23
+    load_theme.cache_clear()
+
+
+def test_unknown_pygments_style(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    default = (load_theme("default").path).read_text(encoding="utf-8")
+    _theme_dir(tmp_path, monkeypatch, default.replace('"github-dark"', '"monokay"'))
+    with pytest.raises(
+        ContentError, match="unknown Pygments style 'monokay'; did you mean 'monokai'"
+    ):
+        load_theme("broken")
+    load_theme.cache_clear()
