@@ -43,14 +43,15 @@ def test_stats_table(run: Callable[..., Run]) -> None:
 
 def test_list_and_filters(run: Callable[..., Run]) -> None:
     assert run("list", content=GOOD).stdout.splitlines() == [
-        "1  basic  data-types  list-vs-tuple  What is the difference between a `list` and a "
-        "`tuple`?",
-        "2  basic  data-types  dict-order  Do dicts keep insertion order?",
-        "3  advanced  concurrency  gil  What is the GIL?",
+        "1  basic     data-types   list-vs-tuple  "
+        "What is the difference between a `list` and a `tuple`?",
+        "2  basic     data-types   dict-order     Do dicts keep insertion order?",
+        "3  advanced  concurrency  gil            What is the GIL?",
     ]
 
-    def ids(*a):
-        return [line.split()[3] for line in run("list", *a, content=GOOD).stdout.splitlines()]
+    def ids(*args: str) -> list[str]:
+        lines = run("list", *args, content=GOOD).stdout.splitlines()
+        return [line.split()[3] for line in lines]
 
     assert ids("--level", "advanced") == ["gil"]
     assert ids("--level", "basic,advanced", "--topic", "concurrency") == ["gil"]

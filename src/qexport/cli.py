@@ -183,20 +183,8 @@ def stats(session: Session) -> None:
         rows.append([topic.label, *map(str, counts), str(sum(counts))])
     totals = question_set.counts_by_level()
     rows.append(["Total", *(str(totals[level.id]) for level in levels), str(sum(totals.values()))])
-    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: Sequence[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        return "  ".join(
-            [first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:], strict=True))]
-        )
-
-    click.echo(line(header))
-    click.echo("  ".join("-" * w for w in widths))
-    for row in rows[:-1]:
-        click.echo(line(row))
-    click.echo("  ".join("-" * w for w in widths))
-    click.echo(line(rows[-1]))
+    lines = _table(rows, header)
+    click.echo("\n".join([*lines[:-1], lines[1], lines[-1]]))
 
 
 @cli.command("list")
@@ -215,9 +203,28 @@ def list_questions(
     if as_json:
         click.echo(json.dumps(model_as_json(question_set), ensure_ascii=False, indent=2))
         return
-    width = len(str(max((q.number for q in question_set.questions), default=0)))
-    for q in question_set.questions:
-        click.echo(f"{q.number:>{width}}  {q.level}  {q.topic}  {q.id}  {q.question}")
+    rows = [(str(q.number), q.level, q.topic, q.id, q.question) for q in question_set.questions]
+    if rows:
+        click.echo("\n".join(_table(rows)))
+
+
+def _table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) -> list[str]:
+    """Rows as aligned text: numeric columns right-aligned, a rule under the header."""
+    framed = [header, *rows] if header else list(rows)
+    widths = [max(len(row[i]) for row in framed) for i in range(len(framed[0]))]
+    numeric = [all(row[i].isdigit() for row in rows) for i in range(len(widths))]
+
+    def line(row: Sequence[str]) -> str:
+        cells = (
+            cell.rjust(width) if right else cell.ljust(width)
+            for cell, width, right in zip(row, widths, numeric, strict=True)
+        )
+        return "  ".join(cells).rstrip()
+
+    lines = [line(row) for row in rows]
+    if header:
+        lines[:0] = [line(header), "  ".join("-" * width for width in widths)]
+    return lines
 
 
 def model_as_json(question_set: QuestionSet) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from itertools import pairwise
 from pathlib import Path
 from typing import TypeVar
 
@@ -142,7 +143,7 @@ def _read_level(
     if not starts:
         errors.append(ContentError("no questions: each starts with a '## ' heading", path, 1))
     questions = []
-    for start, end in zip(starts, [*starts[1:], len(tokens)], strict=True):
+    for start, end in pairwise([*starts, len(tokens)]):
         question = _read_question(tokens[start:end], lines, path, level_id, topics, errors)
         if question is not None:
             questions.append(question)
