@@ -93,8 +93,11 @@ def test_python_block_compiles_and_runs(block: CodeBlock, tmp_path: Path) -> Non
     compile(block.code, f"{block.path}:{block.line}", "exec", dont_inherit=True)
     if not block.runnable:
         return
+    # Run from a file, as a reader would: multiprocessing's spawn and forkserver need one.
+    script = tmp_path / "example.py"
+    script.write_text(block.code, encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-I", "-c", block.code],
+        [sys.executable, "-I", str(script)],
         cwd=tmp_path,
         capture_output=True,
         text=True,

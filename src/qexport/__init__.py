@@ -1,8 +1,15 @@
 """qexport: turn a Markdown question bank into Anki decks, print-ready PDFs and CSV."""
 
-from importlib.metadata import PackageNotFoundError, version
+from __future__ import annotations
 
-try:
-    __version__ = version("qexport")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
+
+def __getattr__(name: str) -> str:
+    # Looked up on demand: importlib.metadata is slow to import, and most commands never need it.
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("qexport")
+        except PackageNotFoundError:  # pragma: no cover - running from a source tree
+            return "0.0.0"
+    raise AttributeError(f"module 'qexport' has no attribute {name!r}")

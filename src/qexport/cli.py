@@ -16,7 +16,6 @@ from typing import Any, TypeVar
 
 import click
 
-from qexport import __version__
 from qexport.errors import ContentErrors, QexportError, did_you_mean
 from qexport.model import QuestionSet, Selection
 from qexport.tags import tags_for
@@ -108,7 +107,7 @@ def report(exc: QexportError) -> None:
     show_default=True,
     help="The question bank: a folder with set.toml and one Markdown file per level.",
 )
-@click.version_option(__version__, "--version", prog_name="qexport")
+@click.version_option(None, "--version", package_name="qexport", prog_name="qexport")
 @click.pass_context
 def cli(ctx: click.Context, content_dir: Path) -> None:
     """Turn a Markdown question bank into Anki decks, PDFs and CSV."""

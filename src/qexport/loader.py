@@ -46,8 +46,13 @@ class Loaded:
 
 
 def parser() -> MarkdownIt:
-    """The Markdown dialect of content files: CommonMark plus attribute lines."""
-    return MarkdownIt("commonmark", {"html": False}).use(attrs_block_plugin)
+    """The block structure of content files: CommonMark plus attribute lines.
+
+    Inline parsing is off: the loader needs blocks and their lines only, and
+    the renderer parses inline Markdown when it renders.
+    """
+    md = MarkdownIt("commonmark", {"html": False}).use(attrs_block_plugin)
+    return md.disable("inline")
 
 
 def load(content_dir: Path) -> Loaded:
