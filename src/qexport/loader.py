@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin
 
-from qexport import checks
+from qexport import checks, media
 from qexport.codeblocks import blocks_from_tokens, check_python
 from qexport.errors import ContentError, ContentErrors, ContentWarning, did_you_mean
 from qexport.metadata import METADATA_FILE, SLUG, Metadata, load_metadata
@@ -65,10 +65,12 @@ def load(content_dir: Path) -> Loaded:
         )
     metadata = load_metadata(content_dir, errors)
     questions: list[Question] = []
+    image_refs: list[media.ImageRef] = []
     topics = metadata.topics if metadata else None
     for level_id, path in _level_files(content_dir, metadata, errors):
-        questions.extend(_read_level(path, level_id, topics, errors, notes))
+        questions.extend(_read_level(path, level_id, topics, errors, notes, image_refs))
     questions = [replace(q, number=n) for n, q in enumerate(questions, 1)]
+    media.check_unique_names(image_refs, errors)
 
     checks.duplicate_ids(questions, errors)
     notes.extend(checks.near_duplicates(questions))
@@ -78,7 +80,9 @@ def load(content_dir: Path) -> Loaded:
         notes.extend(checks.unused_topics(topics, questions, metadata.path, metadata.text))
     if errors or not (metadata and metadata.meta and metadata.levels and topics):
         raise ContentErrors(_in_order(errors), _in_order(notes))
-    question_set = QuestionSet(metadata.meta, metadata.levels, topics, tuple(questions))
+    question_set = QuestionSet(
+        metadata.meta, metadata.levels, topics, tuple(questions), content_dir=content_dir
+    )
     return Loaded(question_set, tuple(_in_order(notes)))
 
 
@@ -132,6 +136,7 @@ def _read_level(
     topics: Sequence[Topic] | None,
     errors: list[ContentError],
     notes: list[ContentWarning],
+    image_refs: list[media.ImageRef],
 ) -> list[Question]:
     try:
         text = read_text(path)
@@ -149,7 +154,9 @@ def _read_level(
         errors.append(ContentError("no questions: each starts with a '## ' heading", path, 1))
     questions = []
     for start, end in pairwise([*starts, len(tokens)]):
-        question = _read_question(tokens[start:end], lines, path, level_id, topics, errors)
+        question = _read_question(
+            tokens[start:end], lines, path, level_id, topics, errors, image_refs
+        )
         if question is not None:
             questions.append(question)
     return questions
@@ -179,6 +186,7 @@ def _read_question(
     level_id: str,
     topics: Sequence[Topic] | None,
     errors: list[ContentError],
+    image_refs: list[media.ImageRef],
 ) -> Question | None:
     heading, inline = tokens[0], tokens[1]
     assert heading.map is not None  # block tokens always carry their lines
@@ -228,6 +236,7 @@ def _read_question(
     answer, answer_line = _answer_markdown(body, lines)
     if not answer:
         error("no answer")
+    images = _images(tokens[3:], path, errors, image_refs)
     if len(errors) > before:
         return None
     return Question(
@@ -241,7 +250,31 @@ def _read_question(
         path=path,
         line=line,
         answer_line=answer_line,
+        images=images,
     )
+
+
+def _images(
+    tokens: Sequence[Token],
+    path: Path,
+    errors: list[ContentError],
+    image_refs: list[media.ImageRef],
+) -> tuple[str, ...]:
+    """The images an answer shows, relative to the content folder."""
+    found: dict[str, None] = {}
+    for token in tokens:
+        if token.type != "inline" or token.map is None:
+            continue
+        line = token.map[0] + 1
+        for src in media.image_sources(token):
+            try:
+                image = media.resolve(src, path, path.parent)
+            except ValueError as problem:
+                errors.append(ContentError(str(problem), path, line))
+                continue
+            found[image] = None
+            image_refs.append(media.ImageRef(image, path, line))
+    return tuple(found)
 
 
 def _answer_markdown(body: Sequence[Token], lines: Sequence[str]) -> tuple[str, int]:

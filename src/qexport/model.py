@@ -55,6 +55,7 @@ class Question:
     path: Path
     line: int  # the line of the question heading
     answer_line: int  # the file line where `answer` starts
+    images: tuple[str, ...] = ()  # paths relative to the content folder, in order
 
     @property
     def location(self) -> str:
@@ -100,6 +101,7 @@ class QuestionSet:
     levels: tuple[Level, ...]
     topics: tuple[Topic, ...]
     questions: tuple[Question, ...]
+    content_dir: Path = Path("content")
     selection: Selection = field(default_factory=Selection)
 
     def level(self, level_id: str) -> Level:

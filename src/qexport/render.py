@@ -9,11 +9,15 @@ in day and night mode.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from html import escape
 from typing import Protocol
 
 from markdown_it import MarkdownIt
+from markdown_it.renderer import RendererHTML
+from markdown_it.token import Token
+from markdown_it.utils import EnvType, OptionsDict
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexer import Lexer
@@ -65,10 +69,31 @@ def _markdown() -> MarkdownIt:
 
 
 class HtmlRenderer:
-    """Markdown to HTML fragments, for cards and previews."""
+    """Markdown to HTML fragments, for cards and previews.
 
-    def __init__(self) -> None:
+    `image_src` maps each image's path as written to the URL to put in the
+    HTML, e.g. to the bare file name Anki's flat media folder uses.
+    """
+
+    def __init__(self, image_src: Callable[[str], str] | None = None) -> None:
         self._md = _markdown()
+        if image_src is not None:
+            renderer = self._md.renderer
+            assert isinstance(renderer, RendererHTML)
+            default_image = renderer.rules["image"]
+
+            def image(
+                _renderer: RendererHTML,
+                tokens: Sequence[Token],
+                idx: int,
+                options: OptionsDict,
+                env: EnvType,
+            ) -> str:
+                token = tokens[idx]
+                token.attrSet("src", image_src(str(token.attrGet("src") or "")))
+                return str(default_image(tokens, idx, options, env))
+
+            self._md.add_render_rule("image", image)
 
     def render(self, markdown: str) -> str:
         return str(self._md.render(markdown))

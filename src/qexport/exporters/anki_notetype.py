@@ -1,0 +1,116 @@
+"""The Anki note type, frozen: its fields, its card template and its CSS.
+
+Anki matches note types by id. Changing the CSS or the template text later is
+safe: a re-import updates the note type in place. Adding, removing, renaming
+or reordering FIELDS or TEMPLATES is not: Anki would make a second note type
+and refuse to update any existing note. tests/test_anki.py guards them
+against a golden copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from qexport.themes import Theme
+
+# Question and Answer come first, so a CSV imported into Anki's Basic type
+# still maps sensibly when this note type is missing.
+FIELDS = ("Question", "Answer", "Id", "Level", "Topic")
+SORT_FIELD = "Id"
+TEMPLATE_NAME = "Recall"
+
+FRONT = (
+    '<div class="qx-meta"><span class="qx-level">{{Level}}</span> · '
+    '<span class="qx-topic">{{Topic}}</span></div>\n'
+    '<div class="qx-question">{{Question}}</div>\n'
+)
+
+BACK = """\
+{{FrontSide}}
+<hr id="answer">
+<div class="qx-answer">{{Answer}}</div>
+"""
+
+FONT_STACK = 'system-ui, -apple-system, "Segoe UI", Roboto, "Noto Sans", sans-serif'
+MONO_STACK = 'ui-monospace, "SF Mono", Menlo, Consolas, "Liberation Mono", monospace'
+# Anki desktop and AnkiMobile mark night mode with .nightMode, AnkiDroid with .night_mode,
+# on the card itself or on an ancestor.
+NIGHT = (".card.nightMode", ".card.night_mode", ".nightMode .card", ".night_mode .card")
+
+
+def templates() -> list[dict[str, str]]:
+    return [{"name": TEMPLATE_NAME, "qfmt": FRONT, "afmt": BACK}]
+
+
+def _colours(selector: str, palette: Mapping[str, str]) -> str:
+    return f"""\
+{selector} {{ color: {palette["text"]}; background-color: {palette["background"]}; }}
+{_scoped(selector, ".qx-meta")} {{ color: {palette["muted"]}; }}
+{_scoped(selector, "a")} {{ color: {palette["accent"]}; }}
+{_scoped(selector, "hr#answer")} {{ border-top-color: {palette["rule"]}; }}
+{_scoped(selector, ":not(pre) > code")} {{ color: {palette["code_text"]}; \
+background: {palette["code_background"]}; }}
+"""
+
+
+def _scoped(selectors: str, child: str) -> str:
+    return ", ".join(f"{s.strip()} {child}" for s in selectors.split(","))
+
+
+def css(theme: Theme) -> str:
+    """The note type's stylesheet: layout, then day and night colours, then code."""
+    layout = f"""\
+.card {{
+  font-family: {FONT_STACK};
+  font-size: 18px;
+  line-height: 1.5;
+  text-align: left;
+  margin: 0 auto;
+  max-width: 42em;
+  padding: 0 0.75em;
+  overflow-wrap: break-word;
+}}
+.qx-meta {{ font-size: 0.75em; letter-spacing: 0.02em; margin-bottom: 0.4em; }}
+.qx-level {{ font-weight: 600; }}
+.qx-question {{ font-size: 1.15em; font-weight: 600; }}
+hr#answer {{ border: 0; border-top: 1px solid; margin: 1em 0; }}
+.qx-answer p, .qx-answer ul, .qx-answer ol {{ margin: 0.6em 0; }}
+.qx-answer ul, .qx-answer ol {{ padding-left: 1.4em; }}
+code, pre {{ font-family: {MONO_STACK}; }}
+:not(pre) > code {{ font-size: 0.88em; padding: 0.1em 0.3em; border-radius: 4px; }}
+pre.highlight {{
+  font-size: 0.8em;
+  line-height: 1.45;
+  text-align: left;
+  white-space: pre;
+  overflow-x: auto;
+  -webkit-overflow-scrolling: touch;
+  padding: 0.7em 0.9em;
+  border-radius: 6px;
+  margin: 0.7em 0;
+  max-width: 100%;
+  box-sizing: border-box;
+}}
+pre.highlight code {{ font-size: 1em; background: none; padding: 0; }}
+img {{ max-width: 100%; height: auto; }}
+@media (max-width: 480px) {{
+  .card {{ font-size: 17px; padding: 0 0.4em; }}
+  pre.highlight {{ font-size: 0.76em; padding: 0.6em 0.7em; }}
+}}
+"""
+    return "".join(
+        [
+            layout,
+            _colours(".card", theme.palette),
+            _colours(", ".join(NIGHT), theme.night),
+            theme.code_css(),
+        ]
+    )
+
+
+def render_card(template: str, fields: Mapping[str, str], front: str = "") -> str:
+    """A card side as Anki renders it: our templates use plain {{Field}} only."""
+    html = template.replace("{{FrontSide}}", front)
+    for name, value in fields.items():
+        html = html.replace("{{" + name + "}}", value)
+    return html

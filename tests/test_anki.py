@@ -1,0 +1,337 @@
+"""The Anki deck, proven by importing it into the real Anki engine (the `anki` package).
+
+Each test imports the generated .apkg into a fresh collection, with Anki's
+default import options, and reads back notes, cards, decks, tags and guids.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import subprocess
+import sys
+import zipfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
+from conftest import CONTENT, FIXTURES, Run
+
+from qexport import anki_ids, changes
+from qexport.exporters import anki, anki_notetype
+from qexport.loader import load
+from qexport.registry import Exporter, exporter_names, load_exporter
+from qexport.tags import tags_for
+from qexport.themes import load_theme
+
+DECK = "python-interview-questions.apkg"
+T0 = 1_700_000_000  # SOURCE_DATE_EPOCH of the first release in these tests
+
+
+@dataclass(frozen=True)
+class Counts:
+    new: int
+    updated: int
+    duplicate: int
+    conflicting: int
+
+
+@pytest.fixture
+def collection(tmp_path: Path) -> Iterator[Collection]:
+    (tmp_path / "anki").mkdir()
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    yield col
+    col.close()
+
+
+def import_deck(col: Collection, apkg: Path) -> Counts:
+    request = ImportAnkiPackageRequest(package_path=str(apkg), options=ImportAnkiPackageOptions())
+    log = col.import_anki_package(request).log
+    col.models._clear_cache()  # pylib caches note types across imports
+    return Counts(len(log.new), len(log.updated), len(log.duplicate), len(log.conflicting))
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """A copy of the bundled bank whose lock file the tests may rewrite."""
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    (target / changes.LOCK_FILE).unlink(missing_ok=True)
+    return target
+
+
+@pytest.fixture
+def build(
+    run: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Path]:
+    """Export a deck from `content` at time `at`, into a fresh folder; returns the .apkg."""
+    counter = iter(range(1000))
+
+    def export(content: Path, at: int, *args: str) -> Path:
+        monkeypatch.setenv("SOURCE_DATE_EPOCH", str(at))
+        out = tmp_path / f"dist{next(counter)}"
+        result = run("anki", "--out", str(out), *args, content=content)
+        assert result.exit_code == 0, result.stderr
+        (apkg,) = out.glob("*.apkg")
+        return apkg
+
+    return export
+
+
+def _notes(col: Collection) -> dict[str, object]:
+    return {col.get_note(nid).guid: col.get_note(nid) for nid in col.find_notes("")}
+
+
+def _edit_answer(content: Path, question_id: str, extra: str) -> None:
+    for path in content.glob("*.md"):
+        text = path.read_text(encoding="utf-8")
+        marker = f"{{#{question_id} "
+        if marker in text:
+            start = text.index(marker)
+            end = text.find("\n{#", start + 1)
+            end = len(text) if end == -1 else end
+            body = text[start:end].rstrip("\n") + f"\n\n{extra}\n"
+            path.write_text(text[:start] + body + text[end:], encoding="utf-8")
+            return
+    raise AssertionError(question_id)
+
+
+def test_first_import(collection: Collection, content: Path, build: Callable[..., Path]) -> None:
+    counts = import_deck(collection, build(content, T0))
+    assert counts == Counts(100, 0, 0, 0)
+    assert collection.note_count() == 100
+    assert collection.card_count() == 100
+    title = "Python Interview Questions"
+    sizes = {
+        name: len(collection.find_cards(f'"deck:{name}" -"deck:{name}::*"'))
+        for name in (f"{title}::1 Basic", f"{title}::2 Intermediate", f"{title}::3 Advanced")
+    }
+    assert list(sizes.values()) == [30, 40, 30]
+
+    question_set = load(content).question_set
+    notes = _notes(collection)
+    expected = {
+        anki_ids.note_guid(question_set, q): tags_for(q, question_set.meta)
+        for q in question_set.questions
+    }
+    assert set(notes) == set(expected)
+    for guid, note in notes.items():
+        assert sorted(note.tags) == sorted(expected[guid])  # type: ignore[attr-defined]
+    ours = [m for m in collection.models.all_names_and_ids() if "(qexport)" in m.name]
+    assert len(ours) == 1
+    assert {n.mid for n in notes.values()} == {ours[0].id}  # type: ignore[attr-defined]
+
+
+def test_same_release_again_changes_nothing(
+    collection: Collection, content: Path, build: Callable[..., Path]
+) -> None:
+    apkg = build(content, T0)
+    import_deck(collection, apkg)
+    again = import_deck(collection, apkg)
+    assert (again.new, again.updated, again.conflicting) == (0, 0, 0)
+
+
+def test_rebuild_later_without_changes_changes_nothing(
+    collection: Collection, content: Path, build: Callable[..., Path]
+) -> None:
+    first = build(content, T0)
+    import_deck(collection, first)
+    later = build(content, T0 + 86_400)
+    assert later.read_bytes() == first.read_bytes()
+    assert import_deck(collection, later) == Counts(0, 0, 100, 0)
+
+
+def test_release_with_k_changed_answers_updates_exactly_those(
+    collection: Collection, content: Path, build: Callable[..., Path]
+) -> None:
+    import_deck(collection, build(content, T0))
+    question_set = load(content).question_set
+    by_id = {q.id: q for q in question_set.questions}
+    learner_guid = anki_ids.note_guid(question_set, by_id["slots"])
+    learner_note = _notes(collection)[learner_guid]
+    learner_note["Answer"] += "<p>My own mnemonic.</p>"  # type: ignore[index]
+    collection.update_note(learner_note)  # type: ignore[arg-type]
+
+    changed = ["gil-basics", "list-vs-tuple", "namespace-packages"]
+    for question_id in changed:
+        _edit_answer(content, question_id, "Corrected in the next release.")
+    counts = import_deck(collection, build(content, T0 + 3600))
+    assert counts == Counts(0, 3, 97, 0)
+
+    notes = _notes(collection)
+    for question_id in changed:
+        note = notes[anki_ids.note_guid(question_set, by_id[question_id])]
+        assert "Corrected in the next release." in note["Answer"]  # type: ignore[index]
+    assert "My own mnemonic." in notes[learner_guid]["Answer"]  # type: ignore[index]
+
+
+def test_new_question_is_one_new_note(
+    collection: Collection, content: Path, build: Callable[..., Path]
+) -> None:
+    import_deck(collection, build(content, T0))
+    with (content / "advanced.md").open("a", encoding="utf-8") as f:
+        f.write(
+            "\n{#exception-groups topic=errors}\n## What is an `ExceptionGroup`?\n\n"
+            "Several exceptions raised together, handled with `except*`.\n"
+        )
+    counts = import_deck(collection, build(content, T0 + 60))
+    assert (counts.new, counts.updated, counts.conflicting) == (1, 0, 0)
+    assert collection.note_count() == 101
+
+
+def test_reworded_question_updates_the_same_note(
+    collection: Collection, content: Path, build: Callable[..., Path]
+) -> None:
+    import_deck(collection, build(content, T0))
+    question_set = load(content).question_set
+    guid = anki_ids.note_guid(
+        question_set, next(q for q in question_set.questions if q.id == "eq-vs-is")
+    )
+    note_id = _notes(collection)[guid].id  # type: ignore[attr-defined]
+    basic = content / "basic.md"
+    old = "## What is the difference between `==` and `is`?"
+    text = basic.read_text(encoding="utf-8")
+    assert old in text
+    basic.write_text(text.replace(old, "## How do `==` and `is` differ?"), encoding="utf-8")
+
+    counts = import_deck(collection, build(content, T0 + 60))
+    assert (counts.new, counts.updated, counts.conflicting) == (0, 1, 0)
+    note = _notes(collection)[guid]
+    assert note.id == note_id  # type: ignore[attr-defined]
+    assert note["Question"] == "How do <code>==</code> and <code>is</code> differ?"  # type: ignore[index]
+
+
+def test_builds_are_byte_identical_and_follow_source_date_epoch(
+    content: Path, build: Callable[..., Path], tmp_path: Path
+) -> None:
+    first = build(content, T0)
+    second = build(content, T0)
+    assert first.read_bytes() == second.read_bytes()
+    with zipfile.ZipFile(first) as archive:
+        assert {info.date_time for info in archive.infolist()} == {(2023, 11, 14, 22, 13, 20)}
+        (tmp_path / "collection.anki2").write_bytes(archive.read("collection.anki2"))
+    db = sqlite3.connect(tmp_path / "collection.anki2")
+    assert {mod for (mod,) in db.execute("select mod from notes")} == {T0}
+    db.close()
+
+
+def test_filtered_deck_says_so_in_its_name(
+    collection: Collection, content: Path, build: Callable[..., Path]
+) -> None:
+    apkg = build(content, T0, "--level", "basic")
+    assert apkg.name == "python-interview-questions-level-basic.apkg"
+    assert import_deck(collection, apkg).new == 30
+
+
+def test_css_change_updates_the_note_type_in_place(
+    collection: Collection,
+    content: Path,
+    build: Callable[..., Path],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import_deck(collection, build(content, T0))
+    original = anki_notetype.css
+    monkeypatch.setattr(anki_notetype, "css", lambda theme: original(theme) + "/* v2 */\n")
+    counts = import_deck(collection, build(content, T0 + 60))
+    assert (counts.new, counts.updated, counts.conflicting) == (0, 0, 0)
+    ours = [m for m in collection.models.all() if "(qexport)" in m["name"]]
+    assert len(ours) == 1
+    assert ours[0]["css"].endswith("/* v2 */\n")
+
+
+def test_note_type_is_frozen(content: Path, build: Callable[..., Path], tmp_path: Path) -> None:
+    """Fields and templates must never change: Anki would refuse every update."""
+    with zipfile.ZipFile(build(content, T0)) as archive:
+        (tmp_path / "c.anki2").write_bytes(archive.read("collection.anki2"))
+    db = sqlite3.connect(tmp_path / "c.anki2")
+    (models,) = db.execute("select models from col").fetchone()
+    db.close()
+    (model,) = json.loads(models).values()
+    frozen = {
+        "id": model["id"],
+        "fields": [f["name"] for f in model["flds"]],
+        "templates": [t["name"] for t in model["tmpls"]],
+        "sort_field": model["sortf"],
+        "type": model["type"],
+    }
+    golden = json.loads((FIXTURES / "anki" / "notetype.json").read_text(encoding="utf-8"))
+    assert frozen == golden
+
+
+def test_cards_render_highlighted_code_for_day_and_night(
+    collection: Collection, content: Path, build: Callable[..., Path]
+) -> None:
+    import_deck(collection, build(content, T0))
+    answers = [collection.get_note(nid)["Answer"] for nid in collection.find_notes("")]
+    assert sum('<pre class="highlight language-python">' in a for a in answers) >= 80
+    assert not any("<script" in a for a in answers)
+    (model,) = [m for m in collection.models.all() if "(qexport)" in m["name"]]
+    css = model["css"]
+    for needle in (".nightMode .highlight .k", ".night_mode .highlight .k", "overflow-x: auto"):
+        assert needle in css
+    card = collection.get_card(collection.find_cards("")[0])
+    assert 'class="qx-question"' in card.question()
+    assert 'class="qx-answer"' in card.answer()
+
+
+def test_damaged_lock_file_is_a_clean_error(
+    run: Callable[..., Run], content: Path, tmp_path: Path
+) -> None:
+    (content / changes.LOCK_FILE).write_text("{not json", encoding="utf-8")
+    result = run("anki", "--out", str(tmp_path / "dist"), content=content)
+    assert result.exit_code == 1
+    assert "the lock file is damaged" in result.stderr
+    assert not (tmp_path / "dist" / DECK).exists()
+
+
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f4e5c20000000049454e44ae426082"
+)
+
+
+def test_images_in_answers_become_media(
+    collection: Collection, bank: Path, build: Callable[..., Path]
+) -> None:
+    (bank / "images").mkdir()
+    (bank / "images" / "gil diagram.png").write_bytes(PNG)
+    with (bank / "advanced.md").open("a", encoding="utf-8") as f:
+        f.write("\n![How threads take turns](<images/gil diagram.png>)\n")
+    apkg = build(bank, T0)
+    with zipfile.ZipFile(apkg) as archive:
+        assert json.loads(archive.read("media")) == {"0": "gil diagram.png"}
+        assert archive.read("0") == PNG
+    assert import_deck(collection, apkg).new == 3
+    (gil,) = [collection.get_note(n) for n in collection.find_notes("Id:gil")]
+    assert '<img src="gil diagram.png" alt="How threads take turns" />' in gil["Answer"]
+    assert (Path(collection.media.dir()) / "gil diagram.png").read_bytes() == PNG
+
+
+def test_bundled_lock_file_is_current() -> None:
+    """Content edits must come with their lock file: run `qexport anki` and commit both."""
+    question_set = load(CONTENT).question_set
+    theme = load_theme()
+    hashes = anki.content_hashes(
+        question_set, anki.cards_for(question_set), theme, anki_notetype.css(theme)
+    )
+    lock = changes.read(CONTENT / changes.LOCK_FILE)
+    stale = sorted(
+        key
+        for key, digest in hashes.items()
+        if lock.get(key, None) is None or lock[key].hash != digest
+    )
+    assert stale == []
+    assert not changes.stamp(lock, hashes, changes.now(), prune=True).dirty
+
+
+def test_anki_is_a_registered_exporter_that_imports_genanki_lazily() -> None:
+    assert "anki" in exporter_names()
+    assert isinstance(load_exporter("anki"), Exporter)
+    probe = "import sys, qexport.cli, qexport.exporters.anki; print('genanki' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
