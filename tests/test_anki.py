@@ -18,7 +18,6 @@ from pathlib import Path
 
 import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
-from conftest import CONTENT, FIXTURES, Run
 
 from qexport import anki_ids, changes
 from qexport.exporters import anki, anki_notetype
@@ -26,6 +25,8 @@ from qexport.loader import load
 from qexport.registry import Exporter, exporter_names, load_exporter
 from qexport.tags import tags_for
 from qexport.themes import load_theme
+
+from conftest import CONTENT, FIXTURES, Run
 
 DECK = "python-interview-questions.apkg"
 T0 = 1_700_000_000  # SOURCE_DATE_EPOCH of the first release in these tests
@@ -324,7 +325,7 @@ def test_bundled_lock_file_is_current() -> None:
         if lock.get(key, None) is None or lock[key].hash != digest
     )
     assert stale == []
-    assert not changes.stamp(lock, hashes, changes.now(), prune=True).dirty
+    assert not changes.stamp(lock, hashes, changes.now(), prune=anki.NOTE_KEY).dirty
 
 
 def test_anki_is_a_registered_exporter_that_imports_genanki_lazily() -> None:

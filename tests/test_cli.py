@@ -8,9 +8,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import GOOD, Run
 
 import qexport.loader
+
+from conftest import GOOD, Run
 
 
 def test_validate_prints_a_one_line_summary(run: Callable[..., Run]) -> None:

@@ -13,11 +13,12 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT
 
 from qexport.codeblocks import CodeBlock, code_blocks
 from qexport.loader import load
 from qexport.tags import tags_for
+
+from conftest import CONTENT
 
 LOADED = load(CONTENT)
 QUESTIONS = LOADED.question_set.questions

@@ -11,12 +11,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import CONTENT, GOOD, Run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from qexport.errors import ContentErrors
 from qexport.loader import load
+
+from conftest import CONTENT, GOOD, Run
 
 FUZZ = settings(
     max_examples=150,

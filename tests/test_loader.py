@@ -7,11 +7,12 @@ import unicodedata
 from pathlib import Path
 
 import pytest
-from conftest import GOOD
 
 from qexport.errors import ContentErrors
 from qexport.loader import load
 from qexport.model import Selection
+
+from conftest import GOOD
 
 
 def test_good_bank_loads_in_order() -> None:

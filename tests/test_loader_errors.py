@@ -10,10 +10,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES, Run
 
 from qexport.errors import ContentErrors
 from qexport.loader import load
+
+from conftest import FIXTURES, Run
 
 BAD = sorted(p for p in (FIXTURES / "bad").iterdir() if p.is_dir())
 

@@ -11,9 +11,10 @@ import os
 from pathlib import Path
 
 import pytest
-from conftest import FIXTURES
 
 from qexport.render import HtmlRenderer, Renderer, highlight_code, render_html, render_inline_html
+
+from conftest import FIXTURES
 
 GOLDEN = sorted((FIXTURES / "render").glob("*.md"))
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 
-from conftest import GOOD
-
 from qexport.loader import load
 from qexport.tags import tags_for
+
+from conftest import GOOD
 
 
 def test_tags_of_the_fixture_bank() -> None:

@@ -95,15 +95,22 @@ def read(path: Path) -> dict[str, Entry]:
 
 
 def stamp(
-    previous: Mapping[str, Entry], hashes: Mapping[str, str], at: int, prune: bool
+    previous: Mapping[str, Entry],
+    hashes: Mapping[str, str],
+    at: int,
+    prune: str | None = None,
 ) -> Stamped:
     """Give each key its last change time, recording a change at `at` where its hash moved.
 
     A new change time is always later than the old one, so Anki sees an update
     even when the clock (or SOURCE_DATE_EPOCH) lags behind the lock file.
-    `prune` drops the keys that are no longer asked about.
+    Keys starting with `prune` that are no longer asked about are dropped.
     """
-    entries = {} if prune else dict(previous)
+    entries = {
+        key: entry
+        for key, entry in previous.items()
+        if prune is None or not key.startswith(prune) or key in hashes
+    }
     changed = {}
     for key, digest in hashes.items():
         old = previous.get(key)

@@ -43,6 +43,8 @@ if TYPE_CHECKING:
 # should receive it: every note then counts as changed once.
 RENDER_VERSION = "1"
 ZIP_EPOCH = 315532800  # 1980-01-01, the earliest time a zip entry can hold
+NOTE_KEY = "note:"  # lock file keys: note:<question id>, notetype:<theme>
+NOTETYPE_KEY = "notetype:"
 
 
 @dataclass(frozen=True)
@@ -90,8 +92,8 @@ def content_hashes(
     question_set: QuestionSet, cards: Sequence[Card], theme: Theme, css: str
 ) -> dict[str, str]:
     """The lock file's keys and hashes for this deck: one per note, one for the note type."""
-    hashes = {f"note:{c.question.id}": _note_hash(question_set, c) for c in cards}
-    hashes[f"notetype:{theme.name}"] = _notetype_hash(question_set, css)
+    hashes = {NOTE_KEY + c.question.id: _note_hash(question_set, c) for c in cards}
+    hashes[NOTETYPE_KEY + theme.name] = _notetype_hash(question_set, css)
     return hashes
 
 
@@ -118,13 +120,15 @@ class AnkiExporter:
         lock_path = question_set.content_dir / changes.LOCK_FILE
         previous = changes.read(lock_path)
         hashes = content_hashes(question_set, cards, theme, css)
-        prune = question_set.selection.is_everything
+        # Only a full export knows which questions are gone; themes are never forgotten.
+        prune = NOTE_KEY if question_set.selection.is_everything else None
         stamped = changes.stamp(previous, hashes, changes.now(), prune=prune)
 
         suffix = question_set.selection.slug()
         stem = question_set.meta.slug + (f"-{suffix}" if suffix else "")
         path = out_dir / f"{stem}.apkg"
-        _write_apkg(path, question_set, cards, css, stamped)
+        notetype_changed = stamped.changed[NOTETYPE_KEY + theme.name]
+        _write_apkg(path, question_set, cards, css, stamped, notetype_changed)
         if options.get("preview") is not None:
             language = question_set.meta.language
             write_preview(Path(options["preview"]), cards, css, theme, language)
@@ -146,6 +150,7 @@ def _write_apkg(
     cards: Sequence[Card],
     css: str,
     stamped: changes.Stamped,
+    notetype_changed: int,
 ) -> None:
     import genanki
 
@@ -168,9 +173,8 @@ def _write_apkg(
             return dict(super().to_json(self.changed, deck_id))
 
     set_id = question_set.meta.id
-    theme_key = next(k for k in stamped.changed if k.startswith("notetype:"))
     model = TimedModel(
-        stamped.changed[theme_key],
+        notetype_changed,
         model_id=anki_ids.stable_id(set_id, "notetype"),
         name=anki_ids.notetype_name(question_set),
         fields=[{"name": name} for name in notetype.FIELDS],
@@ -184,7 +188,7 @@ def _write_apkg(
             deck_id = anki_ids.stable_id(set_id, "deck", card.question.level)
             decks[card.deck] = genanki.Deck(deck_id, card.deck)
         note = TimedNote(
-            stamped.changed[f"note:{card.question.id}"],
+            stamped.changed[NOTE_KEY + card.question.id],
             model=model,
             fields=[card.fields[name] for name in notetype.FIELDS],
             tags=list(card.tags),
