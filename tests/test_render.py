@@ -60,5 +60,5 @@ def test_unknown_language_is_escaped_plain_text() -> None:
 
 
 def test_renderer_protocol() -> None:
-    renderer: Renderer = HtmlRenderer()
+    renderer: Renderer[str] = HtmlRenderer()
     assert renderer.render("*hi*") == "<p><em>hi</em></p>\n"

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from html import escape
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -27,12 +27,13 @@ from pygments.util import ClassNotFound
 from qexport.codeblocks import language_of
 
 CODE_CSS_CLASS = "highlight"
+Output_co = TypeVar("Output_co", covariant=True)
 
 
-class Renderer(Protocol):
-    """Turns a piece of Markdown into one output format."""
+class Renderer(Protocol[Output_co]):
+    """Turns a piece of Markdown into one output format (HTML text, PDF flowables...)."""
 
-    def render(self, markdown: str) -> str: ...
+    def render(self, markdown: str) -> Output_co: ...
 
 
 @lru_cache(maxsize=64)
@@ -62,10 +63,12 @@ def _highlight(code: str, language: str, _attrs: str) -> str:
     return highlight_code(code, language)
 
 
-def _markdown() -> MarkdownIt:
-    # html=False: raw HTML in the content is shown as text, never interpreted.
-    md = MarkdownIt("commonmark", {"html": False, "highlight": _highlight})
-    return md
+def markdown_parser(highlight: Callable[[str, str, str], str] | None = None) -> MarkdownIt:
+    """The one Markdown dialect every output renders: CommonMark, raw HTML off.
+
+    html=False shows raw HTML in the content as text; it is never interpreted.
+    """
+    return MarkdownIt("commonmark", {"html": False, "highlight": highlight})
 
 
 class HtmlRenderer:
@@ -76,7 +79,7 @@ class HtmlRenderer:
     """
 
     def __init__(self, image_src: Callable[[str], str] | None = None) -> None:
-        self._md = _markdown()
+        self._md = markdown_parser(highlight=_highlight)
         if image_src is not None:
             renderer = self._md.renderer
             assert isinstance(renderer, RendererHTML)
@@ -112,3 +115,18 @@ def render_html(markdown: str) -> str:
 
 def render_inline_html(markdown: str) -> str:
     return _DEFAULT.render_inline(markdown)
+
+
+def render_plain(markdown: str) -> str:
+    """One line of inline Markdown as plain text (for outlines, contents, CSV)."""
+    tokens = _PLAIN.parseInline(markdown)
+    parts = [
+        " " if child.type == "softbreak" else child.content
+        for token in tokens
+        for child in token.children or []
+        if child.type in ("text", "code_inline", "image", "softbreak")
+    ]
+    return " ".join("".join(parts).split())
+
+
+_PLAIN = markdown_parser()

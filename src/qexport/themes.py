@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import importlib.resources
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -30,7 +30,12 @@ THEME_FILE = "theme.toml"
 DEFAULT_THEME = "default"
 PALETTE_KEYS = ("text", "background", "muted", "accent", "code_text", "code_background", "rule")
 CODE_KEYS = ("style", "night_style")
-TOP_KEYS = ("description", "palette", "night", "code")
+FONT_KEYS = ("body", "code")
+DEFAULT_FONTS = {"body": "IBM Plex Serif", "code": "IBM Plex Mono"}
+# Point sizes for print: body and code text, the smallest code may shrink to, and
+# the body size of the dense layouts.
+DEFAULT_SIZES = {"body": 10.0, "code": 8.5, "code_floor": 6.5, "cheatsheet": 7.5, "card": 9.5}
+TOP_KEYS = ("description", "palette", "night", "code", "fonts", "sizes")
 DAY_SELECTOR = ".highlight"
 # Anki desktop and AnkiMobile mark night mode with .nightMode, AnkiDroid with .night_mode.
 NIGHT_SELECTORS = (".nightMode .highlight", ".night_mode .highlight")
@@ -45,6 +50,8 @@ class Theme:
     code_style: str
     night_code_style: str
     path: Path
+    fonts: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_FONTS))
+    sizes: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_SIZES))
 
     def code_css(self) -> str:
         """CSS for highlighted `.highlight` code, in day and night mode.
@@ -120,6 +127,8 @@ def _parse(name: str, path: Path) -> Theme:
     code = _strings(data.get("code", {}), CODE_KEYS, "code", fail)
     for key in CODE_KEYS:
         _check_pygments_style(code.get(key, "default"), key, fail)
+    fonts = _strings(data.get("fonts", {}), FONT_KEYS, "fonts", fail)
+    sizes = _sizes(data.get("sizes", {}), fail)
     return Theme(
         name=name,
         description=str(data.get("description", "")),
@@ -128,7 +137,19 @@ def _parse(name: str, path: Path) -> Theme:
         code_style=code.get("style", "default"),
         night_code_style=code.get("night_style", "github-dark"),
         path=path,
+        fonts={**DEFAULT_FONTS, **fonts},
+        sizes={**DEFAULT_SIZES, **sizes},
     )
+
+
+def _sizes(table: Any, fail: Any) -> dict[str, float]:
+    if not isinstance(table, dict):
+        raise fail("[sizes] must be a table", None, "sizes")
+    _check_keys(table, tuple(DEFAULT_SIZES), "sizes", fail)
+    for key, value in table.items():
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 4 <= value <= 30:
+            raise fail(f"'{key}' in [sizes] must be a point size from 4 to 30", "sizes", key)
+    return {key: float(value) for key, value in table.items()}
 
 
 def _check_keys(

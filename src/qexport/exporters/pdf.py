@@ -1,0 +1,125 @@
+"""`qexport pdf`: print-ready PDFs with embedded fonts, in three layouts.
+
+- booklet: cover, contents, a section per level, topic index (the default);
+- cheatsheet: dense two-column pages, grouped by level then topic;
+- cards: duplex flash cards, fronts and mirrored backs on alternate pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from qexport.errors import ContentError, ContentErrors
+from qexport.exporters import theme_option
+from qexport.model import Question, QuestionSet
+from qexport.registry import Artifact
+
+LAYOUTS = ("booklet", "cheatsheet", "cards")
+PAPERS = ("a4", "letter")
+SIZE_FOR_LAYOUT = {"booklet": "body", "cheatsheet": "cheatsheet", "cards": "card"}
+
+
+def _texts(question: Question) -> Iterator[tuple[str, bool, int]]:
+    """(text, is code, file line) for everything of `question` that gets printed."""
+    from qexport.render import markdown_parser
+
+    yield question.question, False, question.line
+    for token in markdown_parser().parse(question.answer):
+        line = question.answer_line + (token.map[0] if token.map else 0)
+        if token.type in ("fence", "code_block"):
+            yield token.content, True, line
+        for child in token.children or []:
+            yield child.content, child.type == "code_inline", line
+
+
+def check_glyphs(question_set: QuestionSet, body: Any, code: Any) -> None:
+    """Every character the fonts cannot show, at its `path:line`, raised at once."""
+    errors: list[ContentError] = []
+    meta = question_set.meta
+    metadata_path = question_set.content_dir / "set.toml"
+    labels = [meta.title, meta.description, meta.author, meta.version]
+    labels += [level.label for level in question_set.levels]
+    labels += [topic.label for topic in question_set.topics]
+    for char in body.missing("".join(labels)):
+        errors.append(_glyph_error(char, body.label, metadata_path, None))
+    for question in question_set.questions:
+        reported: set[str] = set()
+        for text, is_code, line in _texts(question):
+            font = code if is_code else body
+            for char in font.missing(text):
+                if char not in reported:
+                    reported.add(char)
+                    errors.append(_glyph_error(char, font.label, question.path, line))
+    if errors:
+        raise ContentErrors(errors)
+
+
+def _glyph_error(char: str, font: str, path: Path, line: int | None) -> ContentError:
+    from qexport.fonts import describe
+
+    message = f"{describe(char)} is not in the font {font}, so the PDF cannot show it"
+    return ContentError(message, path, line)
+
+
+class PdfExporter:
+    name = "pdf"
+    description = "Print-ready PDF: a booklet, a two-column cheat sheet, or duplex flash cards."
+    options: Sequence[click.Option] = (
+        click.Option(
+            ["--layout"],
+            type=click.Choice(LAYOUTS),
+            default="booklet",
+            show_default=True,
+            help="What to print.",
+        ),
+        click.Option(
+            ["--paper"],
+            type=click.Choice(PAPERS),
+            default="a4",
+            show_default=True,
+            help="Paper size.",
+        ),
+        theme_option(),
+    )
+
+    def export(
+        self, question_set: QuestionSet, options: Mapping[str, Any], out_dir: Path
+    ) -> list[Artifact]:
+        from qexport.exporters.pdf_styles import PAPERS as PAPER_SIZES
+        from qexport.exporters.pdf_styles import styles_for
+        from qexport.themes import load_theme
+
+        layout = str(options.get("layout") or "booklet")
+        paper_name = str(options.get("paper") or "a4")
+        theme = load_theme(str(options.get("theme") or "default"))
+        styles = styles_for(theme, SIZE_FOR_LAYOUT[layout])
+        check_glyphs(question_set, styles.body_font, styles.code_font)
+
+        suffix = question_set.selection.slug()
+        stem = f"{question_set.meta.slug}-{layout}-{paper_name}" + (f"-{suffix}" if suffix else "")
+        path = out_dir / f"{stem}.pdf"
+        paper = PAPER_SIZES[paper_name]
+
+        def image_path(src: str) -> Path:
+            from urllib.parse import unquote
+
+            return question_set.content_dir / unquote(src)
+
+        if layout == "booklet":
+            from qexport.exporters.pdf_booklet import build_booklet
+
+            build_booklet(question_set, styles, paper, path, image_path)
+        elif layout == "cheatsheet":
+            from qexport.exporters.pdf_cheatsheet import build_cheatsheet
+
+            build_cheatsheet(question_set, styles, paper, path, image_path)
+        else:
+            from qexport.exporters.pdf_cards import build_cards
+
+            build_cards(question_set, styles, paper, path, image_path)
+        recorded = {"layout": layout, "paper": paper_name, "theme": theme.name}
+        return [Artifact(path, self.name, {**recorded, "selection": suffix or "all"})]

@@ -1,0 +1,242 @@
+"""Duplex flash cards: a page of fronts, then a page of their backs.
+
+Cards sit in a grid (2 x 3 on A4 and Letter, about 95 x 92 mm). On each back page the columns
+are mirrored, so long-edge duplex printing puts every answer behind its
+question. An answer too long for one card shrinks to a legible floor and
+then continues on follow-on cards; nothing is ever clipped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Paragraph
+
+from qexport.errors import ContentError
+from qexport.exporters.pdf_document import plain_question
+from qexport.exporters.pdf_markdown import FlowableRenderer
+from qexport.exporters.pdf_styles import Styles
+from qexport.model import Question, QuestionSet
+from qexport.tags import tags_for
+
+COLUMNS, ROWS = 2, 3
+MARGIN = 10 * mm
+PADDING = 4 * mm
+SCALES = (1.0, 0.92, 0.85, 0.78, 0.72, 0.68, 0.64)
+
+
+@dataclass(frozen=True)
+class Card:
+    question: Question
+    part: int  # 1-based
+    parts: int
+    back: Sequence[Flowable]
+    styles: Styles  # the scale this card's answer was set at
+
+
+def _height(flowables: Sequence[Flowable], width: float) -> float:
+    total = 0.0
+    for index, flowable in enumerate(flowables):
+        total += flowable.wrap(width, 10_000)[1] + flowable.getSpaceAfter()
+        if index:
+            total += flowable.getSpaceBefore()
+    return total
+
+
+def _pack(flowables: Sequence[Flowable], width: float, height: float) -> list[list[Flowable]]:
+    """Flowables dealt onto as many cards as they need, splitting where they allow."""
+    queue = list(flowables)
+    cards: list[list[Flowable]] = []
+    while queue:
+        card: list[Flowable] = []
+        room = height
+        while queue:
+            flowable = queue[0]
+            needed = flowable.wrap(width, room)[1] + (flowable.getSpaceBefore() if card else 0)
+            if needed <= room:
+                card.append(queue.pop(0))
+                room -= needed + flowable.getSpaceAfter()
+                continue
+            pieces = flowable.split(width, room - (flowable.getSpaceBefore() if card else 0))
+            if pieces:
+                queue[:1] = pieces
+                card.append(queue.pop(0))
+            elif not card:
+                card.append(queue.pop(0))  # cannot split and alone: it still must print
+            break
+        cards.append(card)
+    return cards
+
+
+class CardMaker:
+    def __init__(
+        self,
+        question_set: QuestionSet,
+        styles: Styles,
+        card_size: tuple[float, float],
+        image_path: Callable[[str], Path],
+    ) -> None:
+        self.question_set = question_set
+        self.styles = styles
+        self.inner = (card_size[0] - 2 * PADDING, card_size[1] - 2 * PADDING)
+        self.image_path = image_path
+
+    def header_height(self, styles: Styles) -> float:
+        return styles.size * 1.6
+
+    def cards_for(self, question: Question) -> list[Card]:
+        width, height = self.inner
+        for scale in SCALES:
+            styles = self.styles.scaled(scale)
+            if styles.size < self.styles.code_floor:
+                break
+            answer = FlowableRenderer(styles, self.image_path).render(question.answer)
+            if _height(answer, width) <= height - self.header_height(styles):
+                return [Card(question, 1, 1, answer, styles)]
+        styles = self.styles.scaled(max(self.styles.code_floor / self.styles.size, SCALES[-1]))
+        answer = FlowableRenderer(styles, self.image_path).render(question.answer)
+        parts = _pack(answer, width, height - self.header_height(styles))
+        return [Card(question, n, len(parts), part, styles) for n, part in enumerate(parts, 1)]
+
+    def front(self, card: Card) -> list[Flowable]:
+        """The question, fitted to the card by shrinking; never clipped."""
+        width, height = self.inner
+        question = card.question
+        for scale in (*SCALES, 0.6, 0.55):
+            styles = self.styles.scaled(scale * 1.15)
+            renderer = FlowableRenderer(styles, None)
+            text = Paragraph(renderer.inline(question.question), styles.question)
+            if card.part > 1:
+                text = Paragraph(
+                    f"<i>(continued, {card.part} of {card.parts})</i> "
+                    f"{escape(plain_question(question))}",
+                    styles.body,
+                )
+            if _height([text], width) <= height - self.header_height(self.styles) * 2:
+                return [text]
+        raise ContentError(
+            "this question is too long to fit on a flash card; shorten it",
+            question.path,
+            question.line,
+        )
+
+
+def _slot_origin(
+    index: int, mirrored: bool, card_size: tuple[float, float], paper: tuple[float, float]
+) -> tuple[float, float]:
+    row, column = divmod(index, COLUMNS)
+    if mirrored:
+        column = COLUMNS - 1 - column
+    x = MARGIN + column * card_size[0]
+    y = paper[1] - MARGIN - (row + 1) * card_size[1]
+    return x, y
+
+
+def _cut_guides(
+    canvas: Canvas, styles: Styles, card_size: tuple[float, float], paper: tuple[float, float]
+) -> None:
+    canvas.saveState()
+    canvas.setStrokeColor(styles.color("rule"))
+    canvas.setLineWidth(0.3)
+    canvas.setDash(2, 2)
+    width, height = COLUMNS * card_size[0], ROWS * card_size[1]
+    top = paper[1] - MARGIN
+    for column in range(COLUMNS + 1):
+        x = MARGIN + column * card_size[0]
+        canvas.line(x, top - height - MARGIN * 0.6, x, top + MARGIN * 0.6)
+    for row in range(ROWS + 1):
+        y = top - row * card_size[1]
+        canvas.line(MARGIN * 0.4, y, MARGIN + width + MARGIN * 0.6, y)
+    canvas.restoreState()
+
+
+def _draw_stack(
+    canvas: Canvas, flowables: Sequence[Flowable], x: float, top: float, width: float
+) -> None:
+    y = top
+    for index, flowable in enumerate(flowables):
+        if index:
+            y -= flowable.getSpaceBefore()
+        _, height = flowable.wrap(width, 10_000)
+        y -= height
+        flowable.drawOn(canvas, x, y)
+        y -= flowable.getSpaceAfter()
+
+
+def _corner(
+    canvas: Canvas, styles: Styles, card: Card, x: float, y_top: float, width: float, side: str
+) -> None:
+    """The question number (on both sides) and a small label at the card's top."""
+    canvas.saveState()
+    canvas.setFont(styles.body_font.bold, styles.size * 0.85)
+    canvas.setFillColor(styles.color("accent"))
+    canvas.drawString(x, y_top - styles.size, f"{card.question.number}")
+    canvas.setFont(styles.body_font.regular, styles.size * 0.75)
+    canvas.setFillColor(styles.color("muted"))
+    canvas.drawRightString(x + width, y_top - styles.size, side)
+    canvas.restoreState()
+
+
+def build_cards(
+    question_set: QuestionSet,
+    styles: Styles,
+    paper: tuple[float, float],
+    path: Path,
+    image_path: Callable[[str], Path],
+) -> None:
+    card_size = ((paper[0] - 2 * MARGIN) / COLUMNS, (paper[1] - 2 * MARGIN) / ROWS)
+    maker = CardMaker(question_set, styles, card_size, image_path)
+    cards = [card for question in question_set.questions for card in maker.cards_for(question)]
+    meta = question_set.meta
+    canvas = Canvas(
+        str(path),
+        pagesize=paper,
+        invariant=1,
+        pageCompression=1,
+        initialFontName=styles.body_font.regular,  # type: ignore[arg-type]  # stubs: float
+        lang=meta.language,
+    )
+    canvas.setTitle(f"{meta.title}: flash cards")
+    canvas.setAuthor(meta.author)
+    canvas.setSubject(meta.description)
+    keywords = sorted({t for q in question_set.questions for t in tags_for(q, meta)[:2]})
+    canvas.setKeywords(", ".join(keywords))
+    canvas.setCreator("qexport")
+    canvas.setProducer("qexport")
+    canvas.setViewerPreference("Duplex", "DuplexFlipLongEdge")
+    canvas.setViewerPreference("PrintScaling", "None")
+    canvas.showOutline()
+    per_sheet = COLUMNS * ROWS
+    inner_width = card_size[0] - 2 * PADDING
+    for start in range(0, len(cards), per_sheet):
+        sheet = cards[start : start + per_sheet]
+        for side in ("front", "back"):
+            _cut_guides(canvas, styles, card_size, paper)
+            for index, card in enumerate(sheet):
+                x, y = _slot_origin(index, side == "back", card_size, paper)
+                left, top = x + PADDING, y + card_size[1] - PADDING
+                if side == "front":
+                    level = question_set.level(card.question.level).label
+                    topic = question_set.topic(card.question.topic).label
+                    _corner(canvas, styles, card, left, top, inner_width, f"{level} · {topic}")
+                    if card.part == 1:
+                        key = card.question.id
+                        canvas.bookmarkPage(key)
+                        canvas.addOutlineEntry(
+                            f"{card.question.number}. {plain_question(card.question)}", key, 0
+                        )
+                    front = maker.front(card)
+                    body_top = top - maker.header_height(styles) * 1.5
+                    _draw_stack(canvas, front, left, body_top, inner_width)
+                else:
+                    label = "answer" if card.parts == 1 else f"answer {card.part}/{card.parts}"
+                    _corner(canvas, card.styles, card, left, top, inner_width, label)
+                    body_top = top - maker.header_height(card.styles)
+                    _draw_stack(canvas, card.back, left, body_top, inner_width)
+            canvas.showPage()
+    canvas.save()

@@ -1,0 +1,110 @@
+"""The cheat sheet: every question and answer, dense, in two columns.
+
+Grouped by level, then topic; small but legible type; an outline to jump
+around, and no contents pages, so it stays far shorter than the booklet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from html import escape
+from pathlib import Path
+
+from reportlab.lib.units import mm
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, Frame, PageTemplate, Paragraph, Spacer
+
+from qexport.exporters.pdf_document import document, plain_question
+from qexport.exporters.pdf_markdown import FlowableRenderer
+from qexport.exporters.pdf_pages import RIGHT, Anchor, KeepStart, NumberingCanvas, SectionMark
+from qexport.exporters.pdf_styles import Styles
+from qexport.model import QuestionSet
+
+MARGIN, GAP, TOP, BOTTOM = 10 * mm, 6 * mm, 16 * mm, 17 * mm
+
+
+def _template(styles: Styles, paper: tuple[float, float], title: str) -> PageTemplate:
+    width, height = paper
+    column = (width - 2 * MARGIN - GAP) / 2
+    frames = [
+        Frame(
+            MARGIN + index * (column + GAP),
+            BOTTOM,
+            column,
+            height - TOP - BOTTOM,
+            0,
+            0,
+            0,
+            0,
+            id=f"column-{index}",
+        )
+        for index in range(2)
+    ]
+
+    def furniture(canvas: Canvas, _doc: object) -> None:
+        assert isinstance(canvas, NumberingCanvas)
+        canvas.saveState()
+        canvas.setFillColor(styles.color("muted"))
+        canvas.setFont(styles.body_font.bold, styles.size)
+        canvas.drawString(MARGIN, height - TOP + 5 * mm, title)
+        canvas.setFont(styles.body_font.italic, styles.size)
+        canvas.drawRightString(width - MARGIN, height - TOP + 5 * mm, canvas.section)
+        canvas.setStrokeColor(styles.color("rule"))
+        canvas.setLineWidth(0.4)
+        canvas.line(MARGIN, height - TOP + 3 * mm, width - MARGIN, height - TOP + 3 * mm)
+        middle = MARGIN + column + GAP / 2
+        canvas.line(middle, BOTTOM, middle, height - TOP)
+        canvas.setFont(styles.body_font.regular, styles.size)
+        canvas.place_page_x_of_y(width - MARGIN, BOTTOM - 7 * mm, RIGHT)
+        canvas.restoreState()
+
+    def first(canvas: Canvas, _doc: object) -> None:
+        canvas.showOutline()
+
+    return PageTemplate("columns", frames, onPage=first, onPageEnd=furniture)
+
+
+def build_cheatsheet(
+    question_set: QuestionSet,
+    styles: Styles,
+    paper: tuple[float, float],
+    path: Path,
+    image_path: Callable[[str], Path],
+) -> None:
+    title = f"{question_set.meta.title}: cheat sheet"
+    doc = document(path, question_set, styles, paper)
+    doc.addPageTemplates([_template(styles, paper, title)])
+    renderer = FlowableRenderer(styles, image_path)
+    accent = styles.theme.palette["accent"]
+    story: list[Flowable] = []
+    for level in question_set.levels:
+        questions = question_set.in_level(level.id)
+        if not questions:
+            continue
+        # Headings and their anchors travel with the first question under them.
+        lead: list[Flowable] = [
+            SectionMark(level.label),
+            Anchor(f"level-{level.id}", level.label, 0),
+            Paragraph(escape(level.label), styles.section),
+        ]
+        for topic in question_set.topics:
+            in_topic = [q for q in questions if q.topic == topic.id]
+            if not in_topic:
+                continue
+            lead += [
+                Anchor(f"level-{level.id}-topic-{topic.id}", topic.label, 1, closed=True),
+                Paragraph(escape(topic.label), styles.subsection),
+            ]
+            for question in in_topic:
+                text = Paragraph(
+                    f'<font color="{accent}">{question.number}.</font> '
+                    f"{renderer.inline(question.question)}",
+                    styles.question,
+                )
+                answer = renderer.render(question.answer)
+                title = f"{question.number}. {plain_question(question)}"
+                anchor = Anchor(question.id, title, 2)
+                keep = KeepStart([*lead, text], answer[0] if answer else None, styles.size * 4)
+                story += [keep, *lead, anchor, text, *answer, Spacer(1, styles.size * 0.3)]
+                lead = []
+    doc.build_story(story)

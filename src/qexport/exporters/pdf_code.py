@@ -1,0 +1,167 @@
+"""Highlighted code blocks that never run off the page.
+
+A block is set at the code size. If its longest line is wider than the frame,
+it shrinks, down to the theme's floor (about 6.5 pt); a line still too wide
+is then wrapped, each continuation starting with a visible mark. Widths are
+measured with the real font metrics, not trusted to the layout engine.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import lru_cache
+
+from reportlab.lib import colors
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.platypus import Flowable
+
+from qexport.exporters.pdf_styles import CodeRun, Styles
+
+CONTINUATION = "↪ "
+PADDING = 0.6  # in units of the font size
+LEADING = 1.3
+
+Run = tuple[str, CodeRun]  # text and how to draw it
+Line = list[Run]
+
+
+@lru_cache(maxsize=4096)
+def _tokens(code: str, language: str) -> tuple[tuple[object, str], ...]:
+    """Pygments tokens of `code` (pure, so cached: the same snippet may recur)."""
+    from pygments.lexers import get_lexer_by_name
+    from pygments.token import Text
+    from pygments.util import ClassNotFound
+
+    try:
+        lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False)
+    except ClassNotFound:
+        return ((Text, code),)
+    return tuple(lexer.get_tokens(code))
+
+
+def highlighted_lines(code: str, language: str, styles: Styles) -> list[Line]:
+    """`code` as lines of styled runs."""
+    runs = styles.code_runs
+    default = CodeRun(styles.code_font.regular, styles.color("code_text"))
+    lines: list[Line] = [[]]
+    for token_type, text in _tokens(code.rstrip("\n"), language):
+        style = default
+        kind = token_type
+        while kind is not None:
+            if kind in runs:
+                style = runs[kind]
+                break
+            kind = getattr(kind, "parent", None)
+        for index, piece in enumerate(str(text).split("\n")):
+            if index:
+                lines.append([])
+            if piece:
+                lines[-1].append((piece, style))
+    return lines
+
+
+def _width(line: Line, size: float) -> float:
+    return sum(stringWidth(text, run.font, size) for text, run in line)
+
+
+class CodeBlock(Flowable):
+    """A shaded, highlighted block of code that fits its frame's width."""
+
+    def __init__(self, lines: Sequence[Line], styles: Styles, continued: bool = False) -> None:
+        super().__init__()
+        self.lines = list(lines)
+        self.styles = styles
+        self.continued = continued
+        self.size = styles.code_size
+        self.visual: list[tuple[bool, Line]] = []  # (is a continuation, runs)
+
+    # Layout ---------------------------------------------------------------
+    def _layout(self, avail_width: float) -> None:
+        size = self.styles.code_size
+        inner = avail_width - 2 * PADDING * size
+        widest = max((_width(line, size) for line in self.lines), default=0.0)
+        if widest > inner > 0:
+            # Shrinking also shrinks the padding, so solve for the size that fits.
+            size = max(self.styles.code_floor, size * avail_width / (widest + 2 * PADDING * size))
+        self.size = size
+        inner = avail_width - 2 * PADDING * size
+        self.visual = [part for line in self.lines for part in self._wrap(line, inner)]
+        self.width = avail_width
+        self.height = (len(self.visual) * LEADING + 2 * PADDING - (LEADING - 1)) * size
+
+    def _wrap(self, line: Line, inner: float) -> list[tuple[bool, Line]]:
+        """`line` cut into pieces that fit `inner`; all but the first carry the mark."""
+        size = self.size
+        if _width(line, size) <= inner:
+            return [(False, line)]
+        limit = inner
+        mark = stringWidth(CONTINUATION, self.styles.code_font.regular, size)
+        pieces: list[Line] = []
+        current: Line = []
+        used = 0.0
+        for text, run in line:
+            for char in text:
+                width = stringWidth(char, run.font, size)
+                if current and used + width > limit:
+                    pieces.append(current)
+                    current, used, limit = [], 0.0, inner - mark
+                if current and current[-1][1] == run:
+                    current[-1] = (current[-1][0] + char, run)
+                else:
+                    current.append((char, run))
+                used += width
+        pieces.append(current)
+        return [(index > 0, piece) for index, piece in enumerate(pieces)]
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self._layout(avail_width)
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        self._layout(avail_width)
+        per_line = LEADING * self.size
+        room = int((avail_height - 2 * PADDING * self.size + (LEADING - 1) * self.size) / per_line)
+        if room < 2 or len(self.visual) < 4:
+            return []  # keep at least two lines on each side of a break
+        room = min(room, len(self.visual) - 2)
+        first, rest = self.visual[:room], self.visual[room:]
+        return [_Fixed(first, self, False), _Fixed(rest, self, True)]
+
+    # Drawing --------------------------------------------------------------
+    def draw(self) -> None:
+        canvas = self.canv
+        size = self.size
+        canvas.saveState()
+        canvas.setFillColor(self.styles.color("code_background"))
+        canvas.setStrokeColor(self.styles.color("code_background"))
+        canvas.roundRect(0, 0, self.width, self.height, size * 0.4, stroke=0, fill=1)
+        y = self.height - PADDING * size - size * 0.8
+        muted = self.styles.color("muted")
+        for continuation, runs in self.visual:
+            x = PADDING * size
+            if continuation:
+                self._text(x, y, CONTINUATION, self.styles.code_font.regular, muted)
+                x += stringWidth(CONTINUATION, self.styles.code_font.regular, size)
+            for text, run in runs:
+                self._text(x, y, text, run.font, run.color)
+                x += stringWidth(text, run.font, size)
+            y -= LEADING * size
+        canvas.restoreState()
+
+    def _text(self, x: float, y: float, text: str, font: str, color: colors.Color) -> None:
+        self.canv.setFont(font, self.size)
+        self.canv.setFillColor(color)
+        self.canv.drawString(x, y, text)
+
+
+class _Fixed(CodeBlock):
+    """A piece of a split block: its visual lines are already laid out."""
+
+    def __init__(self, visual: list[tuple[bool, Line]], whole: CodeBlock, continued: bool) -> None:
+        super().__init__([], whole.styles, continued)
+        self.visual = visual
+        self.size = whole.size
+
+    def _layout(self, avail_width: float) -> None:
+        self.width = avail_width
+        self.height = (len(self.visual) * LEADING + 2 * PADDING - (LEADING - 1)) * self.size

@@ -1,0 +1,59 @@
+"""The PDF document every layout builds on: metadata, fonts, reproducibility."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from reportlab.platypus import BaseDocTemplate, Flowable
+
+from qexport.exporters.pdf_pages import canvas_maker
+from qexport.exporters.pdf_styles import Styles
+from qexport.model import Question, QuestionSet
+from qexport.render import render_plain
+from qexport.tags import tags_for
+
+
+def plain_question(question: Question) -> str:
+    return render_plain(question.question)
+
+
+class Document(BaseDocTemplate):
+    """A reproducible document: no clock, no random ids, embedded fonts only."""
+
+    def __init__(self, path: Path, styles: Styles, **kwargs: Any) -> None:
+        super().__init__(str(path), **kwargs)
+        self.styles = styles
+
+    def build_story(self, story: Sequence[Flowable]) -> None:
+        number_font = (self.styles.body_font.regular, self.styles.size * 0.8)
+        self.build(list(story), canvasmaker=canvas_maker(number_font))
+
+
+def document(
+    path: Path,
+    question_set: QuestionSet,
+    styles: Styles,
+    paper: tuple[float, float],
+    **kwargs: Any,
+) -> Document:
+    meta = question_set.meta
+    keywords = sorted({tag for q in question_set.questions for tag in tags_for(q, meta)[:2]})
+    return Document(
+        path,
+        styles,
+        pagesize=paper,
+        title=meta.title,
+        author=meta.author,
+        subject=meta.description,
+        keywords=keywords,
+        creator="qexport",
+        producer="qexport",
+        lang=meta.language,
+        invariant=1,
+        pageCompression=1,
+        initialFontName=styles.body_font.regular,
+        initialFontSize=styles.size,
+        **kwargs,
+    )

@@ -1,0 +1,166 @@
+"""Page machinery shared by the PDF layouts.
+
+Page numbers that are only known at the end ("of Y", the page of each
+contents entry) are drawn as PDF form XObjects: every page refers to the
+form by name while it is laid out, and the canvas defines the forms just
+before saving. One layout pass is enough; nothing is laid out twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, FrameBreak
+
+LEFT, RIGHT, CENTER = "left", "right", "center"
+
+
+class NumberingCanvas(Canvas):
+    """A canvas that remembers where anchors landed and fills in page numbers last."""
+
+    def __init__(self, *args: Any, number_font: tuple[str, float] = ("", 0), **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.number_font = number_font
+        self.anchor_pages: dict[str, int] = {}
+        self.later: dict[str, tuple[str, str, int]] = {}  # form -> (kind, align, page)
+        self.section = ""
+        self.blank_page = False
+
+    def place_page_of(self, key: str, x: float, y: float) -> None:
+        """The page number where anchor `key` lands, right-aligned at x."""
+        self._place(f"qx-page-{key}", ("anchor", RIGHT, 0), x, y)
+
+    def place_page_x_of_y(self, x: float, y: float, align: str) -> None:
+        """ "Page X of Y" for the current page, aligned at x."""
+        page = self.getPageNumber()
+        self._place(f"qx-footer-{page}-{align}", ("footer", align, page), x, y)
+
+    def _place(self, name: str, spec: tuple[str, str, int], x: float, y: float) -> None:
+        self.later[name] = spec
+        self.saveState()
+        self.translate(x, y)
+        self.doForm(name)
+        self.restoreState()
+
+    def save(self) -> None:
+        total = self.getPageNumber() - 1  # save() follows the last showPage()
+        for name, (kind, align, page) in self.later.items():
+            if kind == "footer":
+                text = f"Page {page} of {total}"
+            else:
+                anchored = self.anchor_pages.get(name.removeprefix("qx-page-"))
+                text = str(anchored) if anchored is not None else "\u2013"  # en dash
+            self._text_form(name, text, align)
+        super().save()
+
+    def _text_form(self, name: str, text: str, align: str) -> None:
+        font, size = self.number_font
+        width = int(self.stringWidth(text, font, size)) + 2
+        left = {LEFT: -2, RIGHT: -width, CENTER: -width // 2 - 1}[align]
+        self.beginForm(name, left, -int(size) - 1, left + width + 2, int(size * 1.5) + 1)
+        self.setFont(font, size)
+        draw = {LEFT: self.drawString, RIGHT: self.drawRightString, CENTER: self.drawCentredString}
+        draw[align](0, 0, text)
+        self.endForm()
+
+
+def canvas_maker(number_font: tuple[str, float]) -> Callable[..., NumberingCanvas]:
+    def make(*args: Any, **kwargs: Any) -> NumberingCanvas:
+        return NumberingCanvas(*args, number_font=number_font, **kwargs)
+
+    return make
+
+
+class Anchor(Flowable):
+    """An invisible mark: a link target, an outline entry, and its page recorded."""
+
+    def __init__(self, key: str, title: str, level: int, closed: bool = False) -> None:
+        super().__init__()
+        self.key, self.title, self.level, self.closed = key, title, level, closed
+        self.width = self.height = 0
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        canvas = self.canv
+        canvas.bookmarkPage(self.key, fit="XYZ", top=canvas.absolutePosition(0, 12)[1])
+        if self.title:
+            canvas.addOutlineEntry(self.title, self.key, self.level, self.closed)
+        if isinstance(canvas, NumberingCanvas):
+            canvas.anchor_pages[self.key] = canvas.getPageNumber()
+
+
+class SectionMark(Flowable):
+    """Names the section that the running header shows from this page on."""
+
+    def __init__(self, title: str) -> None:
+        super().__init__()
+        self.title = title
+        self.width = self.height = 0
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        return 0, 0
+
+    def draw(self) -> None:
+        if isinstance(self.canv, NumberingCanvas):
+            self.canv.section = self.title
+
+
+class RightHandFiller(Flowable):
+    """After a page break: if the new page is a left-hand (even) one, fill it blank.
+
+    So the next section starts on a right-hand page, as in printed books.
+    """
+
+    def __init__(self, current_page: Callable[[], int]) -> None:
+        super().__init__()
+        self.current_page = current_page
+        self.blank = False
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        self.blank = self.current_page() % 2 == 0
+        self.width = avail_width
+        self.height = avail_height if self.blank else 0
+        return self.width, self.height
+
+    def draw(self) -> None:
+        if self.blank and isinstance(self.canv, NumberingCanvas):
+            self.canv.blank_page = True
+
+
+class KeepStart(Flowable):
+    """Moves `head` on when the frame cannot also hold the start of what follows it.
+
+    Used so a question never ends a page without the first lines of its answer,
+    and a section heading never sits alone at the foot of a page. (reportlab's
+    keepWithNext does not hold on to a following KeepTogether.)
+    """
+
+    locChanger = 1  # tells the frame this flowable may move what follows
+
+    def __init__(self, head: Sequence[Flowable], follower: Flowable | None, lines: float) -> None:
+        super().__init__()
+        self.width = self.height = 0
+        self.head = list(head)
+        self.follower = follower
+        self.lines = lines  # how much of the follower must fit, in points
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        needed = 0.0
+        for flowable in self.head:
+            needed += flowable.wrap(avail_width, avail_height)[1] + flowable.getSpaceBefore()
+            needed += flowable.getSpaceAfter()
+        if self.follower is not None:
+            follower_height = self.follower.wrap(avail_width, avail_height)[1]
+            needed += min(follower_height, self.lines)
+        frame = self._doctemplateAttr("frame")  # type: ignore[attr-defined]  # not in the stubs
+        # At the top of a fresh frame there is nothing better to move to.
+        if needed > avail_height and frame is not None and not getattr(frame, "_atTop", 1):
+            frame.add_generated_content(FrameBreak)
+        return 0, 0
+
+    def draw(self) -> None:
+        pass

@@ -1,0 +1,85 @@
+"""Embedded TrueType fonts for print, installed from PyPI as fontpkg packages.
+
+A theme names font families ("IBM Plex Serif"); each is a fontpkg package
+(`fontpkg-ibm-plex-serif`) that ships static TTF files. qexport registers the
+regular, bold, italic and bold italic faces with reportlab, so every PDF
+embeds them: nothing depends on the fonts of the machine that builds it.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from importlib import import_module
+from importlib.metadata import entry_points
+from pathlib import Path
+
+from qexport.errors import QexportError
+
+FONTPKG_GROUP = "fontpkg.family"
+FACES = {"regular": "Regular", "bold": "Bold", "italic": "Italic", "bold_italic": "BoldItalic"}
+
+
+@dataclass(frozen=True)
+class FontFamily:
+    """A registered family: reportlab font names for each face, and what it can show."""
+
+    label: str
+    regular: str
+    bold: str
+    italic: str
+    bold_italic: str
+    codepoints: frozenset[int]
+
+    def missing(self, text: str) -> list[str]:
+        """The characters of `text` this family has no glyph for, in order, once each."""
+        seen: dict[str, None] = {}
+        for char in text:
+            if ord(char) not in self.codepoints and char not in "\n\r\t" and char not in seen:
+                seen[char] = None
+        return list(seen)
+
+
+def describe(char: str) -> str:
+    """'λ' (U+03BB GREEK SMALL LETTER LAMDA), for messages."""
+    name = unicodedata.name(char, "unnamed character")
+    return f"'{char}' (U+{ord(char):04X} {name})"
+
+
+def _package_root(label: str) -> Path:
+    for entry_point in entry_points(group=FONTPKG_GROUP):
+        module = import_module(entry_point.value)
+        if getattr(module, "FAMILY", None) == label:
+            return Path(module.ROOT) / "files"
+    package = "fontpkg-" + "-".join(label.lower().split())
+    raise QexportError(f"font '{label}' is not installed; install it with: pip install {package}")
+
+
+@lru_cache(maxsize=8)
+def family(label: str) -> FontFamily:
+    """The family called `label`, registered with reportlab (once per process)."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+
+    root = _package_root(label)
+    names: dict[str, str] = {}
+    codepoints: frozenset[int] = frozenset()
+    for face, suffix in FACES.items():
+        files = sorted(root.glob(f"*-{suffix}.ttf"))
+        if not files:
+            raise QexportError(f"font '{label}' has no static {suffix} face in {root}")
+        name = f"qx-{'-'.join(label.split())}-{suffix}"
+        font = TTFont(name, str(files[0]))
+        pdfmetrics.registerFont(font)
+        names[face] = name
+        if face == "regular":
+            codepoints = frozenset(font.face.charToGlyph)
+    pdfmetrics.registerFontFamily(
+        names["regular"],
+        normal=names["regular"],
+        bold=names["bold"],
+        italic=names["italic"],
+        boldItalic=names["bold_italic"],
+    )
+    return FontFamily(label, codepoints=codepoints, **names)

@@ -1,0 +1,271 @@
+"""The PDFs, read back from the files: pypdf for structure, poppler for text and fonts."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from pypdf import PdfReader
+from reportlab.lib.pagesizes import A4, LETTER
+
+from qexport.cli import cli
+from qexport.exporters.pdf_cards import COLUMNS, MARGIN, ROWS
+from qexport.loader import load
+from qexport.render import render_plain
+
+from conftest import CONTENT, FIXTURES, Run
+from pdf_reading import Page, fonts, letters, outline_titles, pages, squash
+
+# CI installs poppler-utils (.ci/run); elsewhere, without it, these tests are skipped.
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None and not os.environ.get("CI"),
+    reason="needs poppler-utils (pdftotext, pdffonts)",
+)
+WORST = FIXTURES / "worst" / "content"
+QUESTIONS = load(CONTENT).question_set.questions
+EDGE = 20.0  # points: no word may come closer to the paper's edge (about 7 mm)
+
+
+def export(content: Path, out: Path, *args: str) -> Path:
+    result = CliRunner().invoke(cli, ["--content", str(content), "pdf", "--out", str(out), *args])
+    assert result.exit_code == 0, result.output
+    (pdf,) = out.glob("*.pdf")
+    return pdf
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """Each PDF of the bundled bank, built once per module."""
+    cache: dict[tuple[str, ...], Path] = {}
+
+    def get(*args: str) -> Path:
+        if args not in cache:
+            cache[args] = export(CONTENT, tmp_path_factory.mktemp("pdf"), *args)
+        return cache[args]
+
+    return get
+
+
+def _first_words(question_text: str, count: int = 6) -> str:
+    return " ".join(render_plain(question_text).split()[:count])
+
+
+# The booklet -----------------------------------------------------------------
+
+
+def test_booklet_page_size_metadata_and_outline(built: Callable[..., Path]) -> None:
+    pdf = built("--layout", "booklet")
+    assert pdf.name == "python-interview-questions-booklet-a4.pdf"
+    reader = PdfReader(pdf)
+    box = reader.pages[0].mediabox
+    assert (round(float(box.width), 1), round(float(box.height), 1)) == (595.3, 841.9)
+    info = reader.metadata
+    assert info is not None
+    assert info.title == "Python Interview Questions"
+    assert info.author == "The qexport authors"
+    assert info.subject is not None
+    assert info.subject.startswith("100 Python interview questions")
+    assert "python-interview::topic::concurrency" in str(info["/Keywords"])
+    assert reader.trailer["/Root"]["/Lang"] == "en"
+    assert reader.trailer["/Root"]["/PageMode"] == "/UseOutlines"
+    titles = outline_titles(reader)
+    assert [t for d, t in titles if d == 0] == [
+        "Contents",
+        "Basic",
+        "Intermediate",
+        "Advanced",
+        "Topic index",
+    ]
+    assert [t for d, t in titles if d == 1] == [
+        f"{q.number}. {render_plain(q.question)}" for q in QUESTIONS
+    ]
+
+
+def test_booklet_has_every_question_in_order(built: Callable[..., Path]) -> None:
+    text = letters(" ".join(page.text for page in pages(built("--layout", "booklet"))))
+    position = text.index("Basic", text.index("Topicindex"))  # after the contents
+    for question in QUESTIONS:
+        found = text.find(
+            letters(f"{question.number}. {_first_words(question.question)}"), position
+        )
+        assert found > position, question.id
+        position = found
+
+
+def test_sections_start_on_right_hand_pages(built: Callable[..., Path]) -> None:
+    reader = PdfReader(built("--layout", "booklet"))
+    for item in reader.outline:
+        if not isinstance(item, list) and item.title in (
+            "Basic",
+            "Intermediate",
+            "Advanced",
+            "Topic index",
+        ):
+            assert reader.get_destination_page_number(item) % 2 == 0, item.title  # 0-based
+
+
+def test_contents_links_land_on_their_pages_and_say_so(built: Callable[..., Path]) -> None:
+    pdf = built("--layout", "booklet")
+    reader = PdfReader(pdf)
+    text_pages = pages(pdf)
+    by_number = {q.number: q for q in QUESTIONS}
+    checked = 0
+    for index in range(2, 6):  # the contents pages
+        page = text_pages[index]
+        for annotation in reader.pages[index].get("/Annots", []):
+            link = annotation.get_object()
+            target = reader.get_page_number(link["/Dest"][0].get_object()) + 1
+            _x0, y0, _x1, y1 = (float(v) for v in link["/Rect"])
+            line = [
+                w for w in page.words if page.height - y1 <= (w.y0 + w.y1) / 2 <= page.height - y0
+            ]
+            assert line, (index, link["/Rect"])
+            assert line[-1].text == str(target)  # the printed page number is the link's page
+            head = line[0].text.rstrip(".")
+            if head.isdigit():
+                question = by_number[int(head)]
+                destination = letters(text_pages[target - 1].text)
+                assert letters(_first_words(question.question, 4)) in destination, question.id
+                checked += 1
+    assert checked == 100
+
+
+def test_page_x_of_y_and_running_header(built: Callable[..., Path]) -> None:
+    all_pages = pages(built("--layout", "booklet"))
+    total = len(all_pages)
+    page = all_pages[8]  # a page inside the Basic section
+    assert f"Page 9 of {total}" in page.text
+    assert page.words[0].text == "Basic"
+
+
+def test_every_font_is_embedded_and_none_is_a_base14_font(built: Callable[..., Path]) -> None:
+    for layout in ("booklet", "cheatsheet", "cards"):
+        rows = fonts(built("--layout", layout))
+        assert rows
+        assert all(embedded == "yes" for _, embedded in rows), rows
+        names = " ".join(name for name, _ in rows)
+        for base14 in ("Helvetica", "Courier", "Times", "Symbol"):
+            assert base14 not in names
+        assert "IBMPlexSerif" in names
+        assert "IBMPlexMono" in names
+
+
+# Every layout -----------------------------------------------------------------
+
+
+def _inside_paper(page: Page) -> list[str]:
+    return [
+        w.text
+        for w in page.words
+        if w.x0 < EDGE or w.y0 < EDGE or w.x1 > page.width - EDGE or w.y1 > page.height - EDGE
+    ]
+
+
+@pytest.mark.parametrize("layout", ["booklet", "cheatsheet", "cards"])
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_worst_case_content_stays_on_the_page(layout: str, paper: str, tmp_path: Path) -> None:
+    pdf = export(WORST, tmp_path, "--layout", layout, "--paper", paper)
+    size = A4 if paper == "a4" else LETTER
+    reader = PdfReader(pdf)
+    assert (float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)) == (
+        pytest.approx(size[0]),
+        pytest.approx(size[1]),
+    )
+    all_pages = pages(pdf)
+    for page in all_pages:
+        assert _inside_paper(page) == []
+    text = " ".join(page.text for page in all_pages)
+    assert "List<int>" in text
+    assert "<b>raw" in text
+    assert "Привет," in text
+    assert "↪" in text  # the 200-character line wrapped with a visible mark
+
+
+@pytest.mark.parametrize("layout", ["booklet", "cheatsheet", "cards"])
+def test_rebuilds_are_byte_identical(layout: str, tmp_path: Path) -> None:
+    first = export(WORST, tmp_path / "one", "--layout", layout)
+    second = export(WORST, tmp_path / "two", "--layout", layout)
+    assert first.read_bytes() == second.read_bytes()
+
+
+def test_cheatsheet_is_dense_and_has_an_outline(built: Callable[..., Path]) -> None:
+    booklet = PdfReader(built("--layout", "booklet"))
+    cheatsheet = PdfReader(built("--layout", "cheatsheet"))
+    assert len(cheatsheet.pages) * 2.5 < len(booklet.pages)
+    titles = outline_titles(cheatsheet)
+    assert [t for d, t in titles if d == 0] == ["Basic", "Intermediate", "Advanced"]
+    assert len([t for d, t in titles if d == 2]) == 100
+    assert "Contents" not in " ".join(
+        page.text for page in pages(built("--layout", "cheatsheet"))[:1]
+    )
+
+
+# Flash cards --------------------------------------------------------------------
+
+
+def _slot_number(page: Page, row: int, column: int) -> str:
+    """The first word in a card slot's top band: the question number."""
+    width = (page.width - 2 * MARGIN) / COLUMNS
+    height = (page.height - 2 * MARGIN) / ROWS
+    left, top = MARGIN + column * width, MARGIN + row * height
+    band = [
+        w for w in page.words if left <= w.x0 < left + width and top <= w.y0 < top + height * 0.15
+    ]
+    band.sort(key=lambda w: (round(w.y0), w.x0))
+    return band[0].text if band else ""
+
+
+def test_card_backs_mirror_their_fronts(built: Callable[..., Path]) -> None:
+    pdf = built("--layout", "cards")
+    reader = PdfReader(pdf)
+    preferences = reader.trailer["/Root"]["/ViewerPreferences"]
+    assert preferences["/Duplex"] == "/DuplexFlipLongEdge"
+    assert preferences["/PrintScaling"] == "/None"
+    all_pages = pages(pdf)
+    assert len(all_pages) % 2 == 0
+    seen = set()
+    for front, back in zip(all_pages[::2], all_pages[1::2], strict=True):
+        for row in range(ROWS):
+            for column in range(COLUMNS):
+                number = _slot_number(front, row, column)
+                if not number:
+                    continue
+                assert _slot_number(back, row, COLUMNS - 1 - column) == number
+                seen.add(int(number))
+    assert seen == set(range(1, 101))
+
+
+def test_long_answer_continues_on_follow_on_cards(tmp_path: Path) -> None:
+    all_pages = pages(export(WORST, tmp_path, "--layout", "cards"))
+    text = squash(" ".join(page.text for page in all_pages))
+    assert "(continued, 2 of" in text
+    assert "answer 1/" in text
+
+
+# Errors -------------------------------------------------------------------------
+
+
+def test_characters_the_fonts_lack_are_reported_at_their_line(
+    run: Callable[..., Run], bank: Path, tmp_path: Path
+) -> None:
+    with (bank / "advanced.md").open("a", encoding="utf-8") as f:
+        f.write("\n{#lambda topic=concurrency}\n## What is λ?\n\nAn anonymous function 😀.\n")
+    result = run("pdf", "--out", str(tmp_path / "dist"), content=bank)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"{bank / 'advanced.md'}:14: 'λ' (U+03BB GREEK SMALL LETTER LAMDA) is not in the font "
+        "IBM Plex Serif, so the PDF cannot show it",
+        f"{bank / 'advanced.md'}:16: '😀' (U+1F600 GRINNING FACE) is not in the font "
+        "IBM Plex Serif, so the PDF cannot show it",
+        "qexport: 2 errors in the content",
+    ]
+    assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())
+
+
+def test_print_theme_builds_in_grayscale_fonts_embedded(tmp_path: Path) -> None:
+    pdf = export(WORST, tmp_path, "--theme", "print")
+    assert all(embedded == "yes" for _, embedded in fonts(pdf))
