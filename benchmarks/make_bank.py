@@ -40,7 +40,7 @@ WORDS = (  # noqa: SIM905 - a word list reads better as prose
     "exception context manager protocol interface type hint annotation runtime compile "
     "bytecode interpreter garbage collector frame stack heap pointer call return yield"
 ).split()
-ACCENTS = ("café", "naïve", "Straße", "déjà vu", "smörgåsbord", "λ-calculus", "→ arrow")
+ACCENTS = ("café", "naïve", "Straße", "déjà vu", "smörgåsbord", "Привет", "→ arrow")
 
 
 def sentence(rng: random.Random, low: int, high: int) -> list[str]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import subprocess
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,10 +13,12 @@ import pytest
 from click.testing import CliRunner
 from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.units import mm
 
 from qexport.cli import cli
 from qexport.exporters.pdf_cards import COLUMNS, MARGIN, ROWS
 from qexport.loader import load
+from qexport.registry import exporter_names
 from qexport.render import render_plain
 
 from conftest import CONTENT, FIXTURES, Run
@@ -134,6 +138,34 @@ def test_contents_links_land_on_their_pages_and_say_so(built: Callable[..., Path
     assert checked == 100
 
 
+def test_topic_index_links_reach_their_questions(built: Callable[..., Path]) -> None:
+    pdf = built("--layout", "booklet")
+    reader = PdfReader(pdf)
+    text_pages = pages(pdf)
+    index = text_pages[-1]
+    assert index.words[0].text == "Topic"
+    by_number = {q.number: q for q in QUESTIONS}
+    linked = set()
+    for annotation in reader.pages[-1].get("/Annots", []):
+        link = annotation.get_object()
+        target = reader.get_page_number(link["/Dest"][0].get_object())
+        x0, y0, x1, y1 = (float(v) for v in link["/Rect"])
+        (word,) = [
+            w
+            for w in index.words
+            if x0 - 1 <= w.x0
+            and w.x1 <= x1 + 3
+            and index.height - y1 <= w.y0 + 1
+            and w.y1 <= index.height - y0 + 1
+        ]
+        number = int(word.text.rstrip(","))
+        assert letters(_first_words(by_number[number].question, 4)) in letters(
+            text_pages[target].text
+        )
+        linked.add(number)
+    assert linked == set(by_number)
+
+
 def test_page_x_of_y_and_running_header(built: Callable[..., Path]) -> None:
     all_pages = pages(built("--layout", "booklet"))
     total = len(all_pages)
@@ -178,6 +210,11 @@ def test_worst_case_content_stays_on_the_page(layout: str, paper: str, tmp_path:
     all_pages = pages(pdf)
     for page in all_pages:
         assert _inside_paper(page) == []
+    if layout == "booklet":  # nothing crosses the text frame's sides (15 mm outer margin)
+        for page in all_pages:
+            assert all(
+                15 * mm - 1 <= w.x0 and w.x1 <= page.width - 15 * mm + 1 for w in page.words
+            )
     text = " ".join(page.text for page in all_pages)
     assert "List<int>" in text
     assert "<b>raw" in text
@@ -269,3 +306,15 @@ def test_characters_the_fonts_lack_are_reported_at_their_line(
 def test_print_theme_builds_in_grayscale_fonts_embedded(tmp_path: Path) -> None:
     pdf = export(WORST, tmp_path, "--theme", "print")
     assert all(embedded == "yes" for _, embedded in fonts(pdf))
+
+
+def test_pdf_is_registered_and_imports_reportlab_lazily() -> None:
+    probe = (
+        "import sys, qexport.cli, qexport.exporters.pdf; "
+        "print('reportlab' in sys.modules, 'genanki' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False False"
+    assert "pdf" in exporter_names()

@@ -59,3 +59,21 @@ def test_unknown_pygments_style(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
     ):
         load_theme("broken")
     load_theme.cache_clear()
+
+
+def test_print_theme_is_grayscale_with_print_fonts_and_sizes() -> None:
+    theme = load_theme("print")
+    for colour in theme.palette.values():
+        red, green, blue = colour[1:3], colour[3:5], colour[5:7]
+        assert red == green == blue, colour
+    assert theme.code_style == "bw"
+    assert theme.fonts == {"body": "IBM Plex Serif", "code": "IBM Plex Mono"}
+    assert theme.sizes["code_floor"] == 6.5
+
+
+def test_size_out_of_range(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    default = (load_theme("default").path).read_text(encoding="utf-8")
+    _theme_dir(tmp_path, monkeypatch, default.replace("code_floor = 6.5", "code_floor = 1"))
+    with pytest.raises(ContentError, match=r"'code_floor' in \[sizes\] must be a point size"):
+        load_theme("broken")
+    load_theme.cache_clear()
