@@ -6,13 +6,14 @@ Exit codes: 0 ok, 1 content or other qexport errors, 2 usage errors,
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import click
 
@@ -43,19 +44,33 @@ class Session:
         return self._set
 
 
+# Commands that live in other modules, imported only when used.
+LAZY_COMMANDS = {
+    "all": "qexport.cli_release:all_command",
+    "export": "qexport.cli_release:export_group",
+    "exporters": "qexport.cli_release:exporters_command",
+}
+
+
 class QexportGroup(click.Group):
     """Built-in commands plus one command per registered exporter."""
+
+    lazy: ClassVar[dict[str, str]] = {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         from qexport.registry import exporter_names
 
-        builtins = super().list_commands(ctx)
+        builtins = sorted([*super().list_commands(ctx), *self.lazy])
         return builtins + [n for n in exporter_names() if n not in builtins]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
         command = super().get_command(ctx, cmd_name)
         if command is not None:
             return command
+        if cmd_name in self.lazy:
+            module, _, attribute = self.lazy[cmd_name].partition(":")
+            loaded: click.Command = getattr(importlib.import_module(module), attribute)
+            return loaded
         from qexport.registry import exporter_names
 
         if cmd_name not in exporter_names():
@@ -98,7 +113,11 @@ def report(exc: QexportError) -> None:
         click.echo(f"qexport: {exc}", err=True)
 
 
-@click.group(cls=QexportGroup, context_settings={"help_option_names": ["-h", "--help"]})
+class RootGroup(QexportGroup):
+    lazy = LAZY_COMMANDS
+
+
+@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--content",
     "content_dir",
@@ -282,6 +301,8 @@ def exporter_command(name: str) -> click.Command:
         export = partial(exporter.export, question_set, options)
         for artifact in publish(out, export):
             click.echo(str(artifact.path))
+            for note in artifact.notes:
+                click.echo(note, err=True)
 
     params: list[click.Parameter] = [
         click.Option(

@@ -34,6 +34,10 @@ class ContentError(QexportError):
     def __str__(self) -> str:
         return f"{_location(self.path, self.line)}: {self.message}"
 
+    def __reduce__(self) -> tuple[type[ContentError], tuple[str, Path, int | None]]:
+        # Errors cross process boundaries when `qexport all` runs exporters in parallel.
+        return (ContentError, (self.message, self.path, self.line))
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, ContentError):
             return NotImplemented
@@ -66,6 +70,11 @@ class ContentErrors(QexportError):
         self.errors = tuple(errors)
         self.warnings = tuple(warnings)
         super().__init__(str(self))
+
+    def __reduce__(
+        self,
+    ) -> tuple[type[ContentErrors], tuple[tuple[ContentError, ...], tuple[ContentWarning, ...]]]:
+        return (ContentErrors, (self.errors, self.warnings))
 
     def __str__(self) -> str:
         count = len(self.errors)

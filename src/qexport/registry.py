@@ -34,6 +34,7 @@ class Artifact:
     path: Path
     exporter: str
     options: Mapping[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()  # things the user should know, e.g. a file to commit
 
 
 @runtime_checkable
@@ -43,6 +44,10 @@ class Exporter(Protocol):
     `options` holds the values of the click options the exporter declares,
     by parameter name. Heavy libraries belong inside `export`, not at the
     top of the module, so `qexport --help` stays fast.
+
+    An exporter may also have `release`: the option sets `qexport all` runs
+    it with (e.g. one per PDF layout). Without it, `all` runs it once with
+    its defaults.
     """
 
     name: str
@@ -86,3 +91,35 @@ def load_exporter(name: str) -> Exporter:
             "name, description, options and export(question_set, options, out_dir)"
         )
     return exporter
+
+
+def release_options(exporter: Exporter) -> list[dict[str, Any]]:
+    """The option sets `qexport all` runs `exporter` with: its defaults, per variant."""
+    defaults: dict[str, Any] = {}
+    for option in exporter.options:
+        if option.name is not None:
+            default = option.default() if callable(option.default) else option.default
+            defaults[option.name] = default
+    variants: Sequence[Mapping[str, Any]] = getattr(exporter, "release", None) or ({},)
+    return [{**defaults, **variant} for variant in variants]
+
+
+def exporter_version(name: str) -> str:
+    """The version of the package that provides exporter `name` ('' if unknown)."""
+    entry_point = _entry_points().get(name)
+    distribution = getattr(entry_point, "dist", None)
+    return str(getattr(distribution, "version", "") or "")
+
+
+def exporter_descriptions() -> list[tuple[str, str, str]]:
+    """(name, description, package) of every registered exporter, loading each."""
+    rows = []
+    for name in exporter_names():
+        entry_point = _entry_points()[name]
+        package = getattr(getattr(entry_point, "dist", None), "name", "") or ""
+        try:
+            description = load_exporter(name).description
+        except QexportError as error:
+            description = f"(unavailable) {error}"
+        rows.append((name, description, package))
+    return rows

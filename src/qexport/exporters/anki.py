@@ -28,6 +28,7 @@ from urllib.parse import unquote
 import click
 
 from qexport import anki_ids, changes
+from qexport.errors import QexportError
 from qexport.exporters import anki_notetype as notetype
 from qexport.exporters import theme_option
 from qexport.model import Question, QuestionSet
@@ -132,16 +133,21 @@ class AnkiExporter:
         if options.get("preview") is not None:
             language = question_set.meta.language
             write_preview(Path(options["preview"]), cards, css, theme, language)
+        notes: tuple[str, ...] = ()
         if stamped.dirty:
+            if not options.get("record_changes", True):
+                raise QexportError(
+                    f"{lock_path} does not match the content; run qexport all (or qexport anki) "
+                    "and commit the updated lock file"
+                )
             changes.write(lock_path, stamped.entries)
             moved = sum(previous.get(k) != e for k, e in stamped.entries.items())
-            click.echo(
+            notes = (
                 f"{lock_path}: recorded {moved} change{'s' if moved != 1 else ''}; "
                 "commit it with the content",
-                err=True,
             )
         recorded = {"theme": theme.name, "selection": suffix or "all"}
-        return [Artifact(path, self.name, recorded)]
+        return [Artifact(path, self.name, recorded, notes)]
 
 
 def _write_apkg(

@@ -85,6 +85,7 @@ class PdfExporter:
         ),
         theme_option(),
     )
+    release: Sequence[Mapping[str, Any]] = tuple({"layout": layout} for layout in LAYOUTS)
 
     def export(
         self, question_set: QuestionSet, options: Mapping[str, Any], out_dir: Path

@@ -1,0 +1,109 @@
+"""`qexport csv`: a CSV that Anki imports directly, and a plain one for spreadsheets.
+
+Anki dialect: Anki's own file headers (2.1.55+) name the note type, the deck,
+tag and guid columns; guids and HTML are the deck's, so importing the CSV
+over the deck updates the same notes. Columns follow the note type's field
+order (Question, Answer, ...), so even where Anki falls back to its Basic
+type, Question lands on the front and Answer on the back.
+
+Plain dialect: RFC 4180 for spreadsheets and scripts, with cells that a
+spreadsheet would run as a formula neutralized (OWASP CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from qexport import anki_ids
+from qexport.model import QuestionSet
+from qexport.registry import Artifact
+from qexport.tags import tags_for
+
+DIALECTS = ("anki", "plain")
+PLAIN_COLUMNS = ("id", "number", "level", "topic", "tags", "question", "answer")
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(cell: str) -> str:
+    """A cell a spreadsheet will show as text, never run as a formula (OWASP)."""
+    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+
+
+def anki_csv(question_set: QuestionSet) -> str:
+    from qexport.exporters.anki import cards_for
+    from qexport.exporters.anki_notetype import FIELDS
+
+    out = io.StringIO()
+    # Anki reads #separator first: a #columns line before it would be misread.
+    deck_column, tags_column, guid_column = len(FIELDS) + 1, len(FIELDS) + 2, len(FIELDS) + 3
+    out.write(
+        "#separator:Comma\n"
+        "#html:true\n"
+        f"#notetype:{anki_ids.notetype_name(question_set)}\n"
+        f"#deck column:{deck_column}\n"
+        f"#tags column:{tags_column}\n"
+        f"#guid column:{guid_column}\n"
+    )
+    # Quote every cell: Anki drops an unquoted line that starts with '#' as a comment.
+    writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    for card in cards_for(question_set):
+        writer.writerow(
+            [
+                *(card.fields[name] for name in FIELDS),
+                card.deck,
+                " ".join(card.tags),
+                anki_ids.note_guid(question_set, card.question),
+            ]
+        )
+    return out.getvalue()
+
+
+def plain_csv(question_set: QuestionSet) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
+    writer.writerow(PLAIN_COLUMNS)
+    for q in question_set.questions:
+        tags = " ".join(tags_for(q, question_set.meta))
+        row = [q.id, str(q.number), q.level, q.topic, tags, q.question, q.answer]
+        writer.writerow([neutralize(cell) for cell in row])
+    return out.getvalue()
+
+
+class CsvExporter:
+    name = "csv"
+    description = "CSV: one that Anki imports directly, or a plain one for spreadsheets."
+    options: Sequence[click.Option] = (
+        click.Option(
+            ["--dialect"],
+            type=click.Choice(DIALECTS),
+            default="anki",
+            show_default=True,
+            help="anki: Anki's CSV import format; plain: RFC 4180 for spreadsheets.",
+        ),
+        click.Option(
+            ["--bom"],
+            is_flag=True,
+            default=False,
+            help="Start the plain CSV with a UTF-8 byte order mark, for Excel.",
+        ),
+    )
+    release: Sequence[Mapping[str, Any]] = ({"dialect": "anki"}, {"dialect": "plain"})
+
+    def export(
+        self, question_set: QuestionSet, options: Mapping[str, Any], out_dir: Path
+    ) -> list[Artifact]:
+        dialect = str(options.get("dialect") or "anki")
+        bom = bool(options.get("bom")) and dialect == "plain"
+        text = anki_csv(question_set) if dialect == "anki" else plain_csv(question_set)
+        suffix = question_set.selection.slug()
+        stem = f"{question_set.meta.slug}-{dialect}" + (f"-{suffix}" if suffix else "")
+        path = out_dir / f"{stem}.csv"
+        path.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
+        recorded = {"dialect": dialect, "bom": bom, "selection": suffix or "all"}
+        return [Artifact(path, self.name, recorded)]

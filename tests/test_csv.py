@@ -1,0 +1,175 @@
+"""The CSV exports: Anki's CSV import (the real engine) and a safe plain CSV."""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+from anki.collection import (
+    Collection,
+    ImportAnkiPackageOptions,
+    ImportAnkiPackageRequest,
+    ImportCsvRequest,
+)
+
+from qexport import anki_ids, changes
+from qexport.exporters.anki import cards_for
+from qexport.exporters.csv import neutralize
+from qexport.loader import load
+from qexport.tags import tags_for
+
+from conftest import CONTENT, Run
+
+T0 = "1700000000"
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    (target / changes.LOCK_FILE).unlink()
+    return target
+
+
+@pytest.fixture
+def collection(tmp_path: Path) -> Iterator[Collection]:
+    (tmp_path / "anki").mkdir()
+    col = Collection(str(tmp_path / "anki" / "collection.anki2"))
+    yield col
+    col.close()
+
+
+@pytest.fixture
+def export(
+    run: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Path]:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", T0)
+
+    def go(content: Path, command: str, *args: str) -> Path:
+        out = tmp_path / f"dist-{command}-{'-'.join(args)}"
+        result = run(command, "--out", str(out), *args, content=content)
+        assert result.exit_code == 0, result.stderr
+        (path,) = out.iterdir()
+        return path
+
+    return go
+
+
+def import_csv(col: Collection, path: Path) -> tuple[int, int, int, int]:
+    metadata = col.get_csv_metadata(str(path), None)
+    log = col.import_csv(ImportCsvRequest(path=str(path), metadata=metadata)).log
+    col.models._clear_cache()
+    return len(log.new), len(log.updated), len(log.duplicate), len(log.conflicting)
+
+
+def test_anki_csv_into_a_fresh_collection(
+    collection: Collection, content: Path, export: Callable[..., Path]
+) -> None:
+    path = export(content, "csv", "--dialect", "anki")
+    assert path.name == "python-interview-questions-anki.csv"
+    new, _, _, conflicting = import_csv(collection, path)
+    assert (new, conflicting) == (100, 0)
+    question_set = load(content).question_set
+    cards = {anki_ids.note_guid(question_set, c.question): c for c in cards_for(question_set)}
+    for note_id in collection.find_notes(""):
+        note = collection.get_note(note_id)
+        card = cards[note.guid]
+        # No qexport note type here: Anki falls back to Basic, and the columns still fit.
+        assert note.note_type()["name"] == "Basic"
+        assert (note["Front"], note["Back"]) == (card.fields["Question"], card.fields["Answer"])
+        assert sorted(note.tags) == sorted(tags_for(card.question, question_set.meta))
+    title = question_set.meta.title
+    sizes = [
+        len(collection.find_cards(f'"deck:{title}::{n} {label}"'))
+        for n, label in ((1, "Basic"), (2, "Intermediate"), (3, "Advanced"))
+    ]
+    assert sizes == [30, 40, 30]
+
+
+def test_anki_csv_over_the_deck_matches_the_same_notes(
+    collection: Collection, content: Path, export: Callable[..., Path]
+) -> None:
+    apkg = export(content, "anki")
+    request = ImportAnkiPackageRequest(package_path=str(apkg), options=ImportAnkiPackageOptions())
+    collection.import_anki_package(request)
+    new, _, _, conflicting = import_csv(collection, export(content, "csv"))
+    assert (new, conflicting) == (0, 0)
+    assert collection.note_count() == 100
+    (ours,) = [m for m in collection.models.all() if "(qexport)" in m["name"]]
+    assert {collection.get_note(n).mid for n in collection.find_notes("")} == {ours["id"]}
+
+
+def test_anki_csv_twice_adds_nothing(
+    collection: Collection, content: Path, export: Callable[..., Path]
+) -> None:
+    path = export(content, "csv")
+    import_csv(collection, path)
+    new, _, _, conflicting = import_csv(collection, path)
+    assert (new, conflicting) == (0, 0)
+    assert collection.note_count() == 100
+
+
+def test_anki_csv_headers_come_in_the_order_anki_needs(
+    content: Path, export: Callable[..., Path]
+) -> None:
+    lines = export(content, "csv").read_text(encoding="utf-8").splitlines()
+    assert lines[:6] == [
+        "#separator:Comma",
+        "#html:true",
+        "#notetype:Python Interview Questions (qexport)",
+        "#deck column:6",
+        "#tags column:7",
+        "#guid column:8",
+    ]
+    assert lines[6].startswith('"')  # every cell quoted: no data line can look like a comment
+
+
+def test_plain_csv_is_rfc4180_with_the_model(content: Path, export: Callable[..., Path]) -> None:
+    path = export(content, "csv", "--dialect", "plain")
+    data = path.read_bytes()
+    assert not data.startswith(b"\xef\xbb\xbf")
+    assert b"\r\n" in data
+    rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
+    assert rows[0] == ["id", "number", "level", "topic", "tags", "question", "answer"]
+    assert len(rows) == 101
+    question_set = load(content).question_set
+    first = question_set.questions[0]
+    assert rows[1][:4] == [first.id, "1", "basic", first.topic]
+    assert rows[1][4] == " ".join(tags_for(first, question_set.meta))
+    assert rows[1][6] == first.answer  # Markdown, newlines and all
+
+
+def test_plain_csv_bom_for_excel(content: Path, export: Callable[..., Path]) -> None:
+    path = export(content, "csv", "--dialect", "plain", "--bom")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")
+
+
+@pytest.mark.parametrize(
+    ("cell", "safe"),
+    [
+        ("=HYPERLINK(1)", "'=HYPERLINK(1)"),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("plain", "plain"),
+    ],
+)
+def test_formula_cells_are_neutralized(cell: str, safe: str) -> None:
+    assert neutralize(cell) == safe
+
+
+def test_plain_csv_neutralizes_formulas_from_content(
+    bank: Path, export: Callable[..., Path]
+) -> None:
+    with (bank / "advanced.md").open("a", encoding="utf-8") as f:
+        f.write("\n{#formula topic=concurrency}\n## =1+1 is what?\n\n- a list item\n")
+    path = export(bank, "csv", "--dialect", "plain")
+    rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+    assert rows[-1][5] == "'=1+1 is what?"
+    assert rows[-1][6] == "'- a list item"
