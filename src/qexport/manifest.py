@@ -54,34 +54,40 @@ def jsonable(options: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def inputs_key(
-    content: str, exporter: str, exporter_version: str, options: Mapping[str, Any]
-) -> str:
-    """The hash of everything an artifact depends on; equal keys give equal files."""
+def inputs(exporter: str, exporter_version: str, options: Mapping[str, Any]) -> dict[str, Any]:
+    """What an artifact depends on besides the content: recorded in the manifest."""
     from qexport import __version__
     from qexport.themes import load_theme
 
     theme = options.get("theme")
-    theme_hash = sha256_file(load_theme(str(theme)).path) if theme else ""
-    inputs = {
-        "qexport": str(__version__),
-        "content": content,
+    return {
+        "qexport_version": str(__version__),
         "exporter": exporter,
         "exporter_version": exporter_version,
         "options": dict(options),
-        "theme": theme_hash,
+        "theme_sha256": sha256_file(load_theme(str(theme)).path) if theme else "",
     }
-    return hashlib.sha256(json.dumps(inputs, sort_keys=True).encode()).hexdigest()
 
 
-def entry(folder: Path, name: str, job: Job, key: str) -> dict[str, Any]:
+def inputs_key(
+    content: str, exporter: str, exporter_version: str, options: Mapping[str, Any]
+) -> str:
+    """The hash of everything an artifact depends on; equal keys give equal files."""
+    described = {"content": content, **inputs(exporter, exporter_version, options)}
+    return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
+
+
+def entry(folder: Path, name: str, job: Job, key: str, version: str) -> dict[str, Any]:
     path = folder / name
+    described = inputs(job.exporter, version, job.options)
     return {
         "path": name,
         "size": path.stat().st_size,
         "sha256": sha256_file(path),
         "exporter": job.exporter,
+        "exporter_version": described["exporter_version"],
         "options": job.options,
+        "theme_sha256": described["theme_sha256"],
         "inputs": key,
     }
 

@@ -270,9 +270,8 @@ def describe_manifest(question_set: QuestionSet, results: Sequence[Built], stagi
     entries = []
     for built in results:
         # The content hash now includes what exporters recorded (the lock file).
-        key = manifest.inputs_key(
-            content, built.job.exporter, exporter_version(built.job.exporter), built.job.options
-        )
+        version = exporter_version(built.job.exporter)
+        key = manifest.inputs_key(content, built.job.exporter, version, built.job.options)
         for name in built.files:
-            entries.append(manifest.entry(staging, name, built.job, key))
+            entries.append(manifest.entry(staging, name, built.job, key, version))
     manifest.write(staging, str(__version__), content, question_set, entries)
