@@ -119,6 +119,11 @@ class QuestionSet:
             counts[question.level] += 1
         return counts
 
+    def file_name(self, *parts: str, extension: str) -> str:
+        """`<slug>[-part...][-filters].<extension>`: the name says what the file holds."""
+        words = [self.meta.slug, *parts, self.selection.slug()]
+        return "-".join(word for word in words if word) + f".{extension}"
+
     def select(self, selection: Selection) -> QuestionSet:
         """The questions that match `selection`, numbered as in the whole set."""
         kept = tuple(q for q in self.questions if selection.matches(q, tags_for(q, self.meta)))

@@ -125,9 +125,7 @@ class AnkiExporter:
         prune = NOTE_KEY if question_set.selection.is_everything else None
         stamped = changes.stamp(previous, hashes, changes.now(), prune=prune)
 
-        suffix = question_set.selection.slug()
-        stem = question_set.meta.slug + (f"-{suffix}" if suffix else "")
-        path = out_dir / f"{stem}.apkg"
+        path = out_dir / question_set.file_name(extension="apkg")
         notetype_changed = stamped.changed[NOTETYPE_KEY + theme.name]
         _write_apkg(path, question_set, cards, css, stamped, notetype_changed)
         if options.get("preview") is not None:
@@ -146,7 +144,7 @@ class AnkiExporter:
                 f"{lock_path}: recorded {moved} change{'s' if moved != 1 else ''}; "
                 "commit it with the content",
             )
-        recorded = {"theme": theme.name, "selection": suffix or "all"}
+        recorded = {"theme": theme.name, "selection": question_set.selection.slug() or "all"}
         return [Artifact(path, self.name, recorded, notes)]
 
 

@@ -101,9 +101,11 @@ class CsvExporter:
         dialect = str(options.get("dialect") or "anki")
         bom = bool(options.get("bom")) and dialect == "plain"
         text = anki_csv(question_set) if dialect == "anki" else plain_csv(question_set)
-        suffix = question_set.selection.slug()
-        stem = f"{question_set.meta.slug}-{dialect}" + (f"-{suffix}" if suffix else "")
-        path = out_dir / f"{stem}.csv"
+        path = out_dir / question_set.file_name(dialect, extension="csv")
         path.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
-        recorded = {"dialect": dialect, "bom": bom, "selection": suffix or "all"}
+        recorded = {
+            "dialect": dialect,
+            "bom": bom,
+            "selection": question_set.selection.slug() or "all",
+        }
         return [Artifact(path, self.name, recorded)]

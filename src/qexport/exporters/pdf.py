@@ -100,9 +100,7 @@ class PdfExporter:
         styles = styles_for(theme, SIZE_FOR_LAYOUT[layout])
         check_glyphs(question_set, styles.body_font, styles.code_font)
 
-        suffix = question_set.selection.slug()
-        stem = f"{question_set.meta.slug}-{layout}-{paper_name}" + (f"-{suffix}" if suffix else "")
-        path = out_dir / f"{stem}.pdf"
+        path = out_dir / question_set.file_name(layout, paper_name, extension="pdf")
         paper = PAPER_SIZES[paper_name]
 
         def image_path(src: str) -> Path:
@@ -122,5 +120,6 @@ class PdfExporter:
             from qexport.exporters.pdf_cards import build_cards
 
             build_cards(question_set, styles, paper, path, image_path)
+        selection = question_set.selection.slug() or "all"
         recorded = {"layout": layout, "paper": paper_name, "theme": theme.name}
-        return [Artifact(path, self.name, {**recorded, "selection": suffix or "all"})]
+        return [Artifact(path, self.name, {**recorded, "selection": selection})]
