@@ -97,6 +97,11 @@ def all_command(
             release.publish(staging, out)
         except KeyboardInterrupt:
             raise QexportError(f"interrupted; {out} is unchanged") from None
+        except OSError as exc:  # a full disk, a read-only folder...
+            where = f" ({exc.filename})" if exc.filename else ""
+            raise QexportError(
+                f"cannot write the release: {exc.strerror or exc}{where}; {out} is unchanged"
+            ) from None
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     if loud:

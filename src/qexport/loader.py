@@ -37,6 +37,12 @@ QUESTION_ATTRS = ("id", "topic", "tags")
 TAG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 IGNORED_FILES = frozenset({"readme.md"})
 MAX_ID_LENGTH = 64
+# Limits that keep one run within a laptop's memory and a learner's patience.
+MAX_QUESTIONS = 25_000
+MAX_QUESTION_CHARS = 1_000
+MAX_ANSWER_CHARS = 100_000
+# Past this many, more errors from one file only bury the first ones.
+MAX_ERRORS_PER_FILE = 200
 
 
 @dataclass(frozen=True)
@@ -69,6 +75,16 @@ def load(content_dir: Path) -> Loaded:
     topics = metadata.topics if metadata else None
     for level_id, path in _level_files(content_dir, metadata, errors):
         questions.extend(_read_level(path, level_id, topics, errors, notes, image_refs))
+        if len(questions) > MAX_QUESTIONS:
+            errors.append(
+                ContentError(
+                    f"more than {MAX_QUESTIONS:,} questions (stopped reading here); "
+                    "split the bank into several sets",
+                    path,
+                    questions[MAX_QUESTIONS].line,
+                )
+            )
+            break
     questions = [replace(q, number=n) for n, q in enumerate(questions, 1)]
     media.check_unique_names(image_refs, errors)
 
@@ -153,7 +169,16 @@ def _read_level(
     if not starts:
         errors.append(ContentError("no questions: each starts with a '## ' heading", path, 1))
     questions = []
+    errors_before = len(errors)
     for start, end in pairwise([*starts, len(tokens)]):
+        if len(errors) - errors_before >= MAX_ERRORS_PER_FILE:
+            line = (tokens[start].map or [0])[0] + 1
+            errors.append(
+                ContentError(
+                    f"stopped checking this file after {MAX_ERRORS_PER_FILE} errors", path, line
+                )
+            )
+            break
         question = _read_question(
             tokens[start:end], lines, path, level_id, topics, errors, image_refs
         )
@@ -226,6 +251,8 @@ def _read_question(
     question_text = " ".join(inline.content.split())
     if not question_text:
         error("question has no text")
+    elif len(question_text) > MAX_QUESTION_CHARS:
+        error(f"the question is {len(question_text):,} characters; at most {MAX_QUESTION_CHARS:,}")
 
     body = [t for t in tokens[3:] if t.map is not None and t.level == 0]
     if any(t.type == "heading_open" and t.tag == "h1" for t in body):
@@ -236,6 +263,11 @@ def _read_question(
     answer, answer_line = _answer_markdown(body, lines)
     if not answer:
         error("no answer")
+    elif len(answer) > MAX_ANSWER_CHARS:
+        error(
+            f"the answer is {len(answer):,} characters; a flash card's answer may have at most "
+            f"{MAX_ANSWER_CHARS:,}"
+        )
     images = _images(tokens[3:], path, errors, image_refs)
     if len(errors) > before:
         return None

@@ -14,6 +14,8 @@ from pathlib import Path
 from qexport.errors import ContentError
 
 TAB_WIDTH = 4
+# A content file larger than this is a mistake (or an attack), not a question bank.
+MAX_FILE_BYTES = 16 * 1024 * 1024
 
 
 def decode(data: bytes, path: Path) -> str:
@@ -43,6 +45,13 @@ def normalize(text: str) -> str:
 def read_text(path: Path) -> str:
     """The normalized text of the file at `path`."""
     try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise ContentError(
+                f"the file is {size / 1024 / 1024:.1f} MB; content files may be at most "
+                f"{MAX_FILE_BYTES // 1024 // 1024} MB (split it)",
+                path,
+            )
         data = path.read_bytes()
     except OSError as exc:
         raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None

@@ -33,7 +33,6 @@ from qexport.exporters import anki_notetype as notetype
 from qexport.exporters import theme_option
 from qexport.model import Question, QuestionSet
 from qexport.registry import Artifact
-from qexport.render import HtmlRenderer
 from qexport.tags import tags_for
 from qexport.themes import Theme, load_theme
 
@@ -59,6 +58,8 @@ class Card:
 
 
 def cards_for(question_set: QuestionSet) -> list[Card]:
+    from qexport.render import HtmlRenderer  # Pygments: only when cards are made
+
     renderer = HtmlRenderer(image_src=lambda src: posixpath.basename(unquote(src)))
     cards = []
     for question in question_set.questions:

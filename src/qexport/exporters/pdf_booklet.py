@@ -7,13 +7,14 @@ each page has the section as a running header and "Page X of Y" below.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from html import escape
 from pathlib import Path
 
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Frame, PageBreak, PageTemplate, Paragraph, Spacer
+from reportlab.platypus import Flowable, Frame, PageBreak, PageTemplate, Spacer
 
 from qexport.exporters.pdf_document import Document, document, plain_question
 from qexport.exporters.pdf_markdown import FlowableRenderer
@@ -21,8 +22,10 @@ from qexport.exporters.pdf_pages import (
     LEFT,
     RIGHT,
     Anchor,
+    Deferred,
     KeepStart,
     NumberingCanvas,
+    Para,
     RightHandFiller,
     SectionMark,
 )
@@ -141,15 +144,15 @@ def _cover(question_set: QuestionSet, styles: Styles) -> list[Flowable]:
     total = len(question_set.questions)
     lines = [
         Spacer(1, 60 * mm),
-        Paragraph(escape(meta.title), styles.title),
-        Paragraph(escape(meta.description), styles.centered),
+        Para(escape(meta.title), styles.title),
+        Para(escape(meta.description), styles.centered),
         Spacer(1, 12 * mm),
-        Paragraph(f"{total} questions: {levels}", styles.centered),
+        Para(f"{total} questions: {levels}", styles.centered),
         Spacer(1, 30 * mm),
-        Paragraph(f"Version {escape(meta.version)}", styles.centered),
+        Para(f"Version {escape(meta.version)}", styles.centered),
     ]
     if meta.author:
-        lines.append(Paragraph(escape(meta.author), styles.centered))
+        lines.append(Para(escape(meta.author), styles.centered))
     return lines
 
 
@@ -171,8 +174,8 @@ def _question(
 ) -> list[Flowable]:
     accent = styles.theme.palette["accent"]
     topic = question_set.topic(question.topic).label
-    label = Paragraph(escape(topic), styles.label)
-    text = Paragraph(
+    label = Para(escape(topic), styles.label)
+    text = Para(
         f'<font color="{accent}">{question.number}.</font> {renderer.inline(question.question)}',
         styles.question,
     )
@@ -196,7 +199,7 @@ def build_booklet(
     story: list[Flowable] = _cover(question_set, styles)
 
     story += _new_section(doc, "Contents", CONTENTS_KEY)
-    story.append(Paragraph("Contents", styles.section))
+    story.append(Para("Contents", styles.section))
     for level in question_set.levels:
         if not question_set.in_level(level.id):
             continue
@@ -211,13 +214,15 @@ def build_booklet(
         if not questions:
             continue
         story += _new_section(doc, level.label, level_key(level.id))
-        lead: list[Flowable] = [Paragraph(escape(level.label), styles.section)]
+        lead: list[Flowable] = [Para(escape(level.label), styles.section)]
         for question in questions:
-            story += _question(question, question_set, styles, renderer, lead)
+            story.append(
+                Deferred(partial(_question, question, question_set, styles, renderer, lead))
+            )
             lead = []
 
     story += _new_section(doc, "Topic index", INDEX_KEY)
-    story.append(Paragraph("Topic index", styles.section))
+    story.append(Para("Topic index", styles.section))
     accent = styles.theme.palette["accent"]
     for topic in question_set.topics:
         numbers = [q for q in question_set.questions if q.topic == topic.id]
@@ -225,5 +230,5 @@ def build_booklet(
             links = ", ".join(
                 f'<a href="#{q.id}" color="{accent}">{q.number}</a>' for q in numbers
             )
-            story.append(Paragraph(f"<b>{escape(topic.label)}</b>: {links}", styles.body))
+            story.append(Para(f"<b>{escape(topic.label)}</b>: {links}", styles.body))
     doc.build_story(story)

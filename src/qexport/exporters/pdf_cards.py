@@ -15,11 +15,12 @@ from pathlib import Path
 
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph
+from reportlab.platypus import Flowable
 
 from qexport.errors import ContentError
 from qexport.exporters.pdf_document import plain_question
 from qexport.exporters.pdf_markdown import FlowableRenderer
+from qexport.exporters.pdf_pages import Para
 from qexport.exporters.pdf_styles import Styles
 from qexport.model import Question, QuestionSet
 from qexport.tags import tags_for
@@ -110,9 +111,9 @@ class CardMaker:
         for scale in (*SCALES, 0.6, 0.55):
             styles = self.styles.scaled(scale * 1.15)
             renderer = FlowableRenderer(styles, None)
-            text = Paragraph(renderer.inline(question.question), styles.question)
+            text = Para(renderer.inline(question.question), styles.question)
             if card.part > 1:
-                text = Paragraph(
+                text = Para(
                     f"<i>(continued, {card.part} of {card.parts})</i> "
                     f"{escape(plain_question(question))}",
                     styles.body,

@@ -7,18 +7,27 @@ around, and no contents pages, so it stays far shorter than the booklet.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from html import escape
 from pathlib import Path
 
 from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Frame, PageTemplate, Paragraph, Spacer
+from reportlab.platypus import Flowable, Frame, PageTemplate, Spacer
 
 from qexport.exporters.pdf_document import document, plain_question
 from qexport.exporters.pdf_markdown import FlowableRenderer
-from qexport.exporters.pdf_pages import RIGHT, Anchor, KeepStart, NumberingCanvas, SectionMark
+from qexport.exporters.pdf_pages import (
+    RIGHT,
+    Anchor,
+    Deferred,
+    KeepStart,
+    NumberingCanvas,
+    Para,
+    SectionMark,
+)
 from qexport.exporters.pdf_styles import Styles
-from qexport.model import QuestionSet
+from qexport.model import Question, QuestionSet
 
 MARGIN, GAP, TOP, BOTTOM = 10 * mm, 6 * mm, 16 * mm, 17 * mm
 
@@ -64,6 +73,20 @@ def _template(styles: Styles, paper: tuple[float, float], title: str) -> PageTem
     return PageTemplate("columns", frames, onPage=first, onPageEnd=furniture)
 
 
+def _question(
+    question: Question, styles: Styles, renderer: FlowableRenderer, lead: list[Flowable]
+) -> list[Flowable]:
+    accent = styles.theme.palette["accent"]
+    text = Para(
+        f'<font color="{accent}">{question.number}.</font> {renderer.inline(question.question)}',
+        styles.question,
+    )
+    answer = renderer.render(question.answer)
+    anchor = Anchor(question.id, f"{question.number}. {plain_question(question)}", 2)
+    keep = KeepStart([*lead, text], answer[0] if answer else None, styles.size * 4)
+    return [keep, *lead, anchor, text, *answer, Spacer(1, styles.size * 0.3)]
+
+
 def build_cheatsheet(
     question_set: QuestionSet,
     styles: Styles,
@@ -75,7 +98,6 @@ def build_cheatsheet(
     doc = document(path, question_set, styles, paper)
     doc.addPageTemplates([_template(styles, paper, title)])
     renderer = FlowableRenderer(styles, image_path)
-    accent = styles.theme.palette["accent"]
     story: list[Flowable] = []
     for level in question_set.levels:
         questions = question_set.in_level(level.id)
@@ -85,7 +107,7 @@ def build_cheatsheet(
         lead: list[Flowable] = [
             SectionMark(level.label),
             Anchor(f"level-{level.id}", level.label, 0),
-            Paragraph(escape(level.label), styles.section),
+            Para(escape(level.label), styles.section),
         ]
         for topic in question_set.topics:
             in_topic = [q for q in questions if q.topic == topic.id]
@@ -93,18 +115,9 @@ def build_cheatsheet(
                 continue
             lead += [
                 Anchor(f"level-{level.id}-topic-{topic.id}", topic.label, 1, closed=True),
-                Paragraph(escape(topic.label), styles.subsection),
+                Para(escape(topic.label), styles.subsection),
             ]
             for question in in_topic:
-                text = Paragraph(
-                    f'<font color="{accent}">{question.number}.</font> '
-                    f"{renderer.inline(question.question)}",
-                    styles.question,
-                )
-                answer = renderer.render(question.answer)
-                title = f"{question.number}. {plain_question(question)}"
-                anchor = Anchor(question.id, title, 2)
-                keep = KeepStart([*lead, text], answer[0] if answer else None, styles.size * 4)
-                story += [keep, *lead, anchor, text, *answer, Spacer(1, styles.size * 0.3)]
+                story.append(Deferred(partial(_question, question, styles, renderer, lead)))
                 lead = []
     doc.build_story(story)

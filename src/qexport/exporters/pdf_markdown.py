@@ -11,10 +11,11 @@ from html import escape
 from pathlib import Path
 
 from markdown_it.tree import SyntaxTreeNode
-from reportlab.platypus import Flowable, Image, Paragraph, Spacer
+from reportlab.platypus import Flowable, Image, Spacer
 
 from qexport.codeblocks import language_of
 from qexport.exporters.pdf_code import CodeBlock, highlighted_lines
+from qexport.exporters.pdf_pages import Para
 from qexport.exporters.pdf_styles import Styles
 from qexport.render import markdown_parser
 
@@ -56,23 +57,23 @@ class FlowableRenderer:
                 for child in inline.children
             ):
                 return images  # a picture on its own: its alt text is for screen readers
-            return [Paragraph(self._inline_children(node), styles.body), *images]
+            return [Para(self._inline_children(node), styles.body), *images]
         if node.type in ("fence", "code_block"):
             language = language_of(node.info) if node.type == "fence" else ""
             return [CodeBlock(highlighted_lines(node.content, language, styles), styles)]
         if node.type in ("bullet_list", "ordered_list"):
             return self._list(node, depth + 1)
         if node.type == "heading":
-            return [Paragraph(self._inline_children(node), styles.subsection)]
+            return [Para(self._inline_children(node), styles.subsection)]
         if node.type == "blockquote":
             return [
-                Paragraph(self._inline_children(child), styles.quote())
+                Para(self._inline_children(child), styles.quote())
                 for child in node.children
                 if child.type == "paragraph"
             ]
         if node.type == "hr":
             return [Spacer(1, styles.size)]
-        return [Paragraph(_text(node.content), styles.body)] if node.content else []
+        return [Para(_text(node.content), styles.body)] if node.content else []
 
     def _list(self, node: SyntaxTreeNode, depth: int) -> list[Flowable]:
         ordered = node.type == "ordered_list"
@@ -85,7 +86,7 @@ class FlowableRenderer:
                 if child.type == "paragraph":
                     style = self.styles.list_item(depth)
                     text = self._inline_children(child)
-                    flowables.append(Paragraph(text, style, bulletText=bullet if first else None))
+                    flowables.append(Para(text, style, bulletText=bullet if first else None))
                     flowables.extend(self._images(child))
                     first = False
                 else:

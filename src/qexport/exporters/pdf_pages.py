@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, FrameBreak
+from reportlab.platypus import Flowable, FrameBreak, Paragraph
 
 LEFT, RIGHT, CENTER = "left", "right", "center"
 
@@ -164,3 +164,43 @@ class KeepStart(Flowable):
 
     def draw(self) -> None:
         pass
+
+
+class Deferred(Flowable):
+    """Stands for flowables made only when layout reaches them.
+
+    A 10,000-question story built up front holds every parsed paragraph at
+    once; deferred, only the page being laid out is in memory.
+    """
+
+    def __init__(self, make: Callable[[], Sequence[Flowable]]) -> None:
+        super().__init__()
+        self.make = make
+        self.width = self.height = 0
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        frame = self._doctemplateAttr("frame")  # type: ignore[attr-defined]  # not in the stubs
+        if self.make is not None and frame is not None:
+            frame.add_generated_content(*self.make())
+            self.make = None  # type: ignore[assignment]  # made once, then forgotten
+        return 0, 0
+
+    def draw(self) -> None:
+        pass
+
+
+class Para(Paragraph):
+    """A Paragraph that keeps its line breaks while the width stays the same.
+
+    Layout asks a paragraph for its size more than once (to keep a question
+    with its answer, then to place it); breaking lines is the costly part.
+    """
+
+    _wrapped_for: float | None = None
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        # split() may drop blPara (its line breaks), so check it is still there.
+        if avail_width != self._wrapped_for or "blPara" not in self.__dict__:
+            super().wrap(avail_width, avail_height)
+            self._wrapped_for = avail_width
+        return self.width, self.height

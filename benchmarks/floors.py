@@ -1,0 +1,98 @@
+"""The floors qexport is measured against: the libraries doing the bare minimum.
+
+    python benchmarks/floors.py prepare BANK WORK   # untimed: parse and pre-render
+    python benchmarks/floors.py genanki WORK OUT    # timed: bare genanki, same notes
+    python benchmarks/floors.py reportlab WORK OUT  # timed: one plain SimpleDocTemplate pass
+
+`prepare` does what the floors may take for granted: the question bank read,
+the HTML rendered (for genanki), the text split into paragraphs and code
+blocks (for reportlab). The timed commands read that and only write.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+
+def prepare(bank: Path, work: Path) -> None:
+    from qexport.exporters.anki import cards_for
+    from qexport.loader import load
+    from qexport.render import markdown_parser
+
+    question_set = load(bank).question_set
+    notes = [
+        {
+            "fields": [
+                card.fields[name] for name in ("Question", "Answer", "Id", "Level", "Topic")
+            ],
+            "tags": list(card.tags),
+            "deck": card.deck,
+            "guid": card.question.id,
+        }
+        for card in cards_for(question_set)
+    ]
+    parser = markdown_parser()
+    texts = []
+    for question in question_set.questions:
+        blocks = []
+        for token in parser.parse(question.answer):
+            if token.type == "fence":
+                blocks.append(["code", token.content])
+            elif token.type == "inline":
+                blocks.append(["text", token.content])
+        texts.append({"question": question.question, "blocks": blocks})
+    work.mkdir(parents=True, exist_ok=True)
+    (work / "notes.json").write_text(json.dumps(notes), encoding="utf-8")
+    (work / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
+
+
+def bare_genanki(work: Path, out: Path) -> None:
+    import genanki
+
+    notes = json.loads((work / "notes.json").read_text(encoding="utf-8"))
+    model = genanki.Model(
+        1_234_567_890,
+        "Floor",
+        fields=[{"name": n} for n in ("Question", "Answer", "Id", "Level", "Topic")],
+        templates=[{"name": "Card", "qfmt": "{{Question}}", "afmt": "{{Answer}}"}],
+    )
+    decks: dict[str, genanki.Deck] = {}
+    for index, note in enumerate(notes):
+        deck = decks.setdefault(note["deck"], genanki.Deck(2_000_000 + len(decks), note["deck"]))
+        deck.add_note(
+            genanki.Note(
+                model=model, fields=note["fields"], tags=note["tags"], guid=note["guid"], due=index
+            )
+        )
+    genanki.Package(list(decks.values())).write_to_file(str(out / "floor.apkg"), timestamp=0)
+
+
+def bare_reportlab(work: Path, out: Path) -> None:
+    from html import escape
+
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, Preformatted, SimpleDocTemplate
+
+    styles = getSampleStyleSheet()
+    story = []
+    for text in json.loads((work / "texts.json").read_text(encoding="utf-8")):
+        story.append(Paragraph(escape(text["question"]), styles["Heading3"]))
+        for kind, content in text["blocks"]:
+            if kind == "code":
+                story.append(Preformatted(content, styles["Code"]))
+            else:
+                story.append(Paragraph(escape(content), styles["BodyText"]))
+    SimpleDocTemplate(str(out / "floor.pdf")).build(story)
+
+
+def main() -> None:
+    command, source, target = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    {"prepare": prepare, "genanki": bare_genanki, "reportlab": bare_reportlab}[command](
+        source, target
+    )
+
+
+if __name__ == "__main__":
+    main()
