@@ -6,6 +6,7 @@ bank to disk and loads it, the way `qexport validate` does.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -19,8 +20,10 @@ from qexport.loader import load
 
 from conftest import CONTENT, GOOD, Run
 
+# QEXPORT_FUZZ_EXAMPLES=20000 for a long run; CI keeps it quick.
+EXAMPLES = int(os.environ.get("QEXPORT_FUZZ_EXAMPLES", "150"))
 FUZZ = settings(
-    max_examples=150,
+    max_examples=EXAMPLES,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
+from itertools import islice
 from pathlib import Path
 
 from reportlab.lib.units import mm
@@ -91,15 +92,43 @@ class CardMaker:
         return styles.size * 1.6
 
     def cards_for(self, question: Question) -> list[Card]:
+        """The largest scale at which the answer fits one card, or follow-on cards at the floor.
+
+        Text height grows roughly with the square of the scale, so the first
+        measurement predicts the scale to try next; each try renders the
+        answer afresh, which is the costly part.
+        """
         width, height = self.inner
-        for scale in SCALES:
+        floor = max(self.styles.code_floor / self.styles.size, SCALES[-1])
+        tried: dict[float, tuple[Styles, list[Flowable]]] = {}
+
+        def attempt(scale: float) -> bool:
             styles = self.styles.scaled(scale)
-            if styles.size < self.styles.code_floor:
-                break
             answer = FlowableRenderer(styles, self.image_path).render(question.answer)
-            if _height(answer, width) <= height - self.header_height(styles):
+            tried[scale] = (styles, answer)
+            return _height(answer, width) <= height - self.header_height(styles)
+
+        candidates = [scale for scale in SCALES if scale >= floor]
+        if attempt(candidates[0]):
+            styles, answer = tried[candidates[0]]
+            return [Card(question, 1, 1, answer, styles)]
+        needed = _height(tried[candidates[0]][1], width) / (
+            height - self.header_height(self.styles)
+        )
+        guess = 1 / needed**0.5
+        index = next((i for i, scale in enumerate(candidates) if scale <= guess), len(candidates))
+        index = min(max(index, 1), len(candidates) - 1)
+        if attempt(candidates[index]):
+            # It fits: the largest fitting scale may still be a step or two larger.
+            while index > 1 and attempt(candidates[index - 1]):
+                index -= 1
+            styles, answer = tried[candidates[index]]
+            return [Card(question, 1, 1, answer, styles)]
+        for smaller in candidates[index + 1 :]:
+            if attempt(smaller):
+                styles, answer = tried[smaller]
                 return [Card(question, 1, 1, answer, styles)]
-        styles = self.styles.scaled(max(self.styles.code_floor / self.styles.size, SCALES[-1]))
+        styles = self.styles.scaled(floor)
         answer = FlowableRenderer(styles, self.image_path).render(question.answer)
         parts = _pack(answer, width, height - self.header_height(styles))
         return [Card(question, n, len(parts), part, styles) for n, part in enumerate(parts, 1)]
@@ -192,7 +221,8 @@ def build_cards(
 ) -> None:
     card_size = ((paper[0] - 2 * MARGIN) / COLUMNS, (paper[1] - 2 * MARGIN) / ROWS)
     maker = CardMaker(question_set, styles, card_size, image_path)
-    cards = [card for question in question_set.questions for card in maker.cards_for(question)]
+    # Cards are made a sheet at a time: a whole bank of laid-out answers would not fit memory.
+    cards = (card for question in question_set.questions for card in maker.cards_for(question))
     meta = question_set.meta
     canvas = Canvas(
         str(path),
@@ -214,8 +244,7 @@ def build_cards(
     canvas.showOutline()
     per_sheet = COLUMNS * ROWS
     inner_width = card_size[0] - 2 * PADDING
-    for start in range(0, len(cards), per_sheet):
-        sheet = cards[start : start + per_sheet]
+    while sheet := list(islice(cards, per_sheet)):
         for side in ("front", "back"):
             _cut_guides(canvas, styles, card_size, paper)
             for index, card in enumerate(sheet):
