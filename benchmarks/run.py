@@ -4,7 +4,7 @@
     python benchmarks/run.py --sizes 100 1000 --runs 3
 
 Each command runs as its own process, several times; the table gives the
-median wall time and the peak memory (max RSS) of the slowest run. Banks
+median wall time and the highest peak memory (max RSS) over the runs. Banks
 come from make_bank.py (same seed, so every run measures the same input);
 the bundled bank is measured too, for its own targets.
 """
@@ -179,7 +179,7 @@ def write(results: list[Measure], path: Path, runs: int) -> None:
         "",
         f"Machine: {machine()}.",
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d} with `python benchmarks/run.py` "
-        f"(median of {runs} runs; peak = max RSS of the slowest process).",
+        f"(median of {runs} runs; peak = the highest max RSS over the runs).",
         "",
         "| command | questions | median s | peak MB | against | ratio |",
         "|---|---:|---:|---:|---|---:|",
