@@ -17,7 +17,7 @@ from pathlib import Path
 from qexport.errors import QexportError
 from qexport.registry import Artifact
 
-STAGING_PREFIX = ".qexport-staging-"
+STAGING_PREFIX = ".qexport-export-"  # not the release's: `qexport all` tidies only its own
 
 
 def publish(out_dir: Path, build: Callable[[Path], Sequence[Artifact]]) -> list[Artifact]:

@@ -13,8 +13,10 @@ command runs, so a heavy or broken plugin never slows down or breaks others.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -60,10 +62,16 @@ class Exporter(Protocol):
 
 
 def _entry_points() -> dict[str, EntryPoint]:
+    return dict(_scan(tuple(sys.path)))
+
+
+@lru_cache(maxsize=4)
+def _scan(path: tuple[str, ...]) -> tuple[tuple[str, EntryPoint], ...]:
+    """Registered exporters; scanning every installed package is slow, so once per sys.path."""
     found: dict[str, EntryPoint] = {}
     for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.value):
         found.setdefault(entry_point.name, entry_point)
-    return found
+    return tuple(found.items())
 
 
 def exporter_names() -> list[str]:
