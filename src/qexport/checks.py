@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,9 +31,11 @@ def duplicate_ids(questions: Sequence[Question], errors: list[ContentError]) -> 
             )
 
 
+WORD = re.compile(r"\w+")
+
+
 def _words(text: str) -> frozenset[str]:
-    cleaned = "".join(c if c.isalnum() or c == "_" else " " for c in text.casefold())
-    return frozenset(cleaned.split())
+    return frozenset(WORD.findall(text.casefold()))
 
 
 def near_duplicates(questions: Sequence[Question]) -> list[ContentWarning]:
