@@ -262,3 +262,19 @@ def test_a_manifest_pointing_outside_the_release_is_ignored(
 
 def test_good_fixture_untouched() -> None:
     assert (GOOD / "basic.md").exists()
+
+
+def test_an_unwritable_parent_folder_is_a_clean_error(
+    run: Callable[..., Run], bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    real_open = Path.open
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> object:
+        if self.name.endswith(".lock"):
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", refuse)
+    result = run("all", "--out", str(tmp_path / "dist"), content=bank)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"qexport: cannot write next to {tmp_path / 'dist'}")

@@ -90,9 +90,12 @@ def run_job(question_set: QuestionSet, job: Job, folder: Path, check: bool) -> B
 @contextmanager
 def locked(out_dir: Path, wait: bool) -> Iterator[None]:
     """Hold the lock on `out_dir` for one release; a second run waits or stops."""
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
     path = out_dir.parent / f".{out_dir.name}.lock"
-    handle = path.open("a+")
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as exc:
+        raise QexportError(f"cannot write next to {out_dir}: {exc.strerror or exc}") from None
     try:
         if not _lock(handle, wait):
             raise QexportError(
