@@ -113,8 +113,29 @@ def report(exc: QexportError) -> None:
         click.echo(f"qexport: {exc}", err=True)
 
 
+# What `qexport --help` says of the lazy commands, so listing them imports nothing.
+LAZY_HELP = {
+    "all": "Validate the content and write every artifact, a manifest and SHA256SUMS.",
+    "export": "Run any registered exporter by name (the same as `qexport NAME`).",
+    "exporters": "List the registered exporters, built in and plugins.",
+}
+
+
 class RootGroup(QexportGroup):
     lazy = LAZY_COMMANDS
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = []
+        for name in self.list_commands(ctx):
+            if name in LAZY_HELP:
+                rows.append((name, LAZY_HELP[name]))
+                continue
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 @click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
