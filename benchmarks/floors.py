@@ -3,6 +3,7 @@
     python benchmarks/floors.py prepare BANK WORK   # untimed: parse and pre-render
     python benchmarks/floors.py genanki WORK OUT    # timed: bare genanki, same notes
     python benchmarks/floors.py reportlab WORK OUT  # timed: one plain SimpleDocTemplate pass
+    python benchmarks/floors.py reportlab-ttf WORK OUT  # the same, with embedded TrueType
 
 `prepare` does what the floors may take for granted: the question bank read,
 the HTML rendered (for genanki), the text split into paragraphs and code
@@ -69,13 +70,20 @@ def bare_genanki(work: Path, out: Path) -> None:
     genanki.Package(list(decks.values())).write_to_file(str(out / "floor.apkg"), timestamp=0)
 
 
-def bare_reportlab(work: Path, out: Path) -> None:
+def bare_reportlab(work: Path, out: Path, embedded: bool = False) -> None:
     from html import escape
 
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.platypus import Paragraph, Preformatted, SimpleDocTemplate
 
     styles = getSampleStyleSheet()
+    if embedded:  # the same floor, but with qexport's embedded TrueType faces
+        from qexport.fonts import family
+
+        serif, mono = family("IBM Plex Serif"), family("IBM Plex Mono")
+        for name in ("Heading3", "BodyText"):
+            styles[name].fontName = serif.bold if name == "Heading3" else serif.regular
+        styles["Code"].fontName = mono.regular
     story = []
     for text in json.loads((work / "texts.json").read_text(encoding="utf-8")):
         story.append(Paragraph(escape(text["question"]), styles["Heading3"]))
@@ -89,6 +97,9 @@ def bare_reportlab(work: Path, out: Path) -> None:
 
 def main() -> None:
     command, source, target = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
+    if command == "reportlab-ttf":
+        bare_reportlab(source, target, embedded=True)
+        return
     {"prepare": prepare, "genanki": bare_genanki, "reportlab": bare_reportlab}[command](
         source, target
     )
