@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from itertools import pairwise
 from pathlib import Path
 from typing import TypeVar
@@ -51,6 +52,7 @@ class Loaded:
     warnings: tuple[ContentWarning, ...]
 
 
+@cache
 def parser() -> MarkdownIt:
     """The block structure of content files: CommonMark plus attribute lines.
 
@@ -58,7 +60,7 @@ def parser() -> MarkdownIt:
     the renderer parses inline Markdown when it renders.
     """
     md = MarkdownIt("commonmark", {"html": False}).use(attrs_block_plugin)
-    return md.disable("inline")
+    return md.disable("inline")  # built once: callers only parse with it
 
 
 def load(content_dir: Path) -> Loaded:

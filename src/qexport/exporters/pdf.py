@@ -25,10 +25,10 @@ SIZE_FOR_LAYOUT = {"booklet": "body", "cheatsheet": "cheatsheet", "cards": "card
 
 def _texts(question: Question) -> Iterator[tuple[str, bool, int]]:
     """(text, is code, file line) for everything of `question` that gets printed."""
-    from qexport.render import markdown_parser
+    from qexport.render import shared_parser
 
     yield question.question, False, question.line
-    for token in markdown_parser().parse(question.answer):
+    for token in shared_parser().parse(question.answer):
         line = question.answer_line + (token.map[0] if token.map else 0)
         if token.type in ("fence", "code_block"):
             yield token.content, True, line

@@ -17,7 +17,7 @@ from qexport.codeblocks import language_of
 from qexport.exporters.pdf_code import CodeBlock, highlighted_lines
 from qexport.exporters.pdf_pages import Para
 from qexport.exporters.pdf_styles import Styles
-from qexport.render import markdown_parser
+from qexport.render import shared_parser
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
@@ -32,7 +32,7 @@ class FlowableRenderer:
     def __init__(self, styles: Styles, image_path: Callable[[str], Path] | None = None) -> None:
         self.styles = styles
         self.image_path = image_path
-        self._md = markdown_parser()
+        self._md = shared_parser()  # shared: cards make a renderer for every scale they try
 
     def render(self, markdown: str) -> list[Flowable]:
         tree = SyntaxTreeNode(self._md.parse(markdown))
