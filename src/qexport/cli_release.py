@@ -7,13 +7,13 @@ import shutil
 import sys
 import time
 from pathlib import Path
-from typing import Any
 
 import click
 
 from qexport import manifest, release
 from qexport.cli import DEFAULT_OUT, QexportGroup, Session, exporter_command
 from qexport.errors import QexportError
+from qexport.model import QuestionSet
 from qexport.registry import exporter_descriptions, exporter_names
 
 
@@ -137,7 +137,11 @@ def _carry_over(
 
 
 def _check(
-    question_set: Any, jobs: list[release.Job], out: Path, workers: int, report: release.Report
+    question_set: QuestionSet,
+    jobs: list[release.Job],
+    out: Path,
+    workers: int,
+    report: release.Report,
 ) -> None:
     scratch = release.new_staging(out)
     try:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -17,6 +17,9 @@ from qexport.errors import ContentError, ContentErrors
 from qexport.exporters import theme_option
 from qexport.model import Question, QuestionSet
 from qexport.registry import Artifact
+
+if TYPE_CHECKING:
+    from qexport.fonts import FontFamily
 
 LAYOUTS = ("booklet", "cheatsheet", "cards")
 PAPERS = ("a4", "letter")
@@ -36,7 +39,7 @@ def _texts(question: Question) -> Iterator[tuple[str, bool, int]]:
             yield child.content, child.type == "code_inline", line
 
 
-def check_glyphs(question_set: QuestionSet, body: Any, code: Any) -> None:
+def check_glyphs(question_set: QuestionSet, body: FontFamily, code: FontFamily) -> None:
     """Every character the fonts cannot show, at its `path:line`, raised at once."""
     errors: list[ContentError] = []
     meta = question_set.meta

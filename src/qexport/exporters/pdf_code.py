@@ -67,11 +67,10 @@ def _width(line: Line, size: float) -> float:
 class CodeBlock(Flowable):
     """A shaded, highlighted block of code that fits its frame's width."""
 
-    def __init__(self, lines: Sequence[Line], styles: Styles, continued: bool = False) -> None:
+    def __init__(self, lines: Sequence[Line], styles: Styles) -> None:
         super().__init__()
         self.lines = list(lines)
         self.styles = styles
-        self.continued = continued
         self.size = styles.code_size
         self.visual: list[tuple[bool, Line]] = []  # (is a continuation, runs)
 
@@ -125,7 +124,7 @@ class CodeBlock(Flowable):
             return []  # keep at least two lines on each side of a break
         room = min(room, len(self.visual) - 2)
         first, rest = self.visual[:room], self.visual[room:]
-        return [_Fixed(first, self, False), _Fixed(rest, self, True)]
+        return [_Fixed(first, self), _Fixed(rest, self)]
 
     # Drawing --------------------------------------------------------------
     def draw(self) -> None:
@@ -157,8 +156,8 @@ class CodeBlock(Flowable):
 class _Fixed(CodeBlock):
     """A piece of a split block: its visual lines are already laid out."""
 
-    def __init__(self, visual: list[tuple[bool, Line]], whole: CodeBlock, continued: bool) -> None:
-        super().__init__([], whole.styles, continued)
+    def __init__(self, visual: list[tuple[bool, Line]], whole: CodeBlock) -> None:
+        super().__init__([], whole.styles)
         self.visual = visual
         self.size = whole.size
 
