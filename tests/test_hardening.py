@@ -10,6 +10,7 @@ import errno
 import json
 import os
 import shutil
+import sqlite3
 import subprocess
 import sys
 import zipfile
@@ -96,6 +97,19 @@ def test_too_many_questions_is_a_clear_error(bank: Path, monkeypatch: pytest.Mon
     assert caught.value.errors[0].message.startswith("more than 2 questions")
 
 
+def _deck_text(apkg: Path, scratch: Path) -> tuple[str, str]:
+    """All note fields of a deck, and its note types' JSON (templates and CSS)."""
+    with zipfile.ZipFile(apkg) as archive:
+        (scratch / "collection.db").write_bytes(archive.read("collection.anki2"))
+    db = sqlite3.connect(scratch / "collection.db")
+    try:
+        fields = " ".join(row[0] for row in db.execute("select flds from notes"))
+        models = str(db.execute("select models from col").fetchone()[0])
+    finally:
+        db.close()
+    return fields, models
+
+
 UNICODE = (
     "\n{#world topic=concurrency}\n## Кириллица, עברית, العربية, e\u0301 and 😀?\n\n"
     "Combining: e\u0301; RTL: שלום; emoji: 🐍.\n"
@@ -110,13 +124,7 @@ def test_non_latin_text_survives_into_the_deck_and_csv(
     out = tmp_path / "dist"
     assert run("anki", "--out", str(out), content=bank).exit_code == 0
     assert run("csv", "--dialect", "plain", "--out", str(out), content=bank).exit_code == 0
-    with zipfile.ZipFile(out / "tiny-test-set.apkg") as archive:
-        (tmp_path / "c.db").write_bytes(archive.read("collection.anki2"))
-    import sqlite3
-
-    db = sqlite3.connect(tmp_path / "c.db")
-    fields = " ".join(row[0] for row in db.execute("select flds from notes"))
-    db.close()
+    fields, _ = _deck_text(out / "tiny-test-set.apkg", tmp_path)
     for text in ("Кириллица", "עברית", "العربية", "\u00e9", "😀", "שלום", "🐍"):
         assert text in fields
         assert text in (out / "tiny-test-set-plain.csv").read_text(encoding="utf-8")
@@ -148,14 +156,7 @@ def test_raw_html_and_javascript_links_never_reach_a_card(
         f.write(HOSTILE)
     out = tmp_path / "dist"
     assert run("anki", "--out", str(out), content=bank).exit_code == 0
-    with zipfile.ZipFile(out / "tiny-test-set.apkg") as archive:
-        (tmp_path / "c.db").write_bytes(archive.read("collection.anki2"))
-    import sqlite3
-
-    db = sqlite3.connect(tmp_path / "c.db")
-    fields = " ".join(row[0] for row in db.execute("select flds from notes"))
-    models = db.execute("select models from col").fetchone()[0]
-    db.close()
+    fields, models = _deck_text(out / "tiny-test-set.apkg", tmp_path)
     # Escaped text such as "&lt;img onerror=" is harmless: only real tags and links matter.
     for bad in ("<script", "<img", 'href="javascript', "<a href='javascript"):
         assert bad not in fields
@@ -176,6 +177,15 @@ def released(run: Callable[..., Run], bank: Path, tmp_path: Path) -> Path:
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def _refuse_writes(monkeypatch: pytest.MonkeyPatch, fault: int) -> None:
+    """Make Path.write_bytes (the CSV exporter's write) fail as a disk would."""
+
+    def failing_write(self: Path, data: bytes) -> int:
+        raise OSError(fault, os.strerror(fault), str(self))
+
+    monkeypatch.setattr(Path, "write_bytes", failing_write)
 
 
 def _change(bank: Path) -> None:
@@ -201,11 +211,7 @@ def test_write_faults_keep_the_release(
 ) -> None:
     before = _snapshot(released)
     _change(bank)
-
-    def failing_write(self: Path, data: bytes) -> int:
-        raise OSError(fault, os.strerror(fault), str(self))
-
-    monkeypatch.setattr(Path, "write_bytes", failing_write)  # the CSV exporter's write
+    _refuse_writes(monkeypatch, fault)
     result = run("all", "--out", str(released), "--jobs", "1", content=bank)
     assert result.exit_code == 1
     assert f"cannot write the release: {message}" in result.stderr
@@ -217,10 +223,7 @@ def test_write_faults_keep_the_release(
 def test_a_full_disk_for_a_single_exporter_is_a_clean_error(
     run: Callable[..., Run], bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    def failing_write(self: Path, data: bytes) -> int:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(self))
-
-    monkeypatch.setattr(Path, "write_bytes", failing_write)
+    _refuse_writes(monkeypatch, errno.ENOSPC)
     result = run("csv", "--out", str(tmp_path / "dist"), content=bank)
     assert result.exit_code == 1
     assert "No space left on device" in result.stderr
