@@ -16,7 +16,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, PageBreak, PageTemplate, Spacer
 
-from qexport.exporters.pdf_document import Document, document, plain_question
+from qexport.exporters.pdf_document import Document, document, numbered_title
 from qexport.exporters.pdf_markdown import FlowableRenderer
 from qexport.exporters.pdf_pages import (
     LEFT,
@@ -172,16 +172,12 @@ def _question(
     renderer: FlowableRenderer,
     lead: list[Flowable],
 ) -> list[Flowable]:
-    accent = styles.theme.palette["accent"]
     topic = question_set.topic(question.topic).label
     label = Para(escape(topic), styles.label)
-    text = Para(
-        f'<font color="{accent}">{question.number}.</font> {renderer.inline(question.question)}',
-        styles.question,
-    )
+    text = Para(renderer.numbered_question(question), styles.question)
     answer = renderer.render(question.answer)
     head = [*lead, text, label]
-    anchor = Anchor(question.id, f"{question.number}. {plain_question(question)}", 1)
+    anchor = Anchor(question.id, numbered_title(question), 1)
     keep = KeepStart(head, answer[0] if answer else None, styles.size * 1.32 * 3)
     return [keep, anchor, *head, *answer, Spacer(1, styles.size * 0.6)]
 
@@ -205,7 +201,7 @@ def build_booklet(
             continue
         story.append(TocLine(level.label, level_key(level.id), styles, True, 0))
         for question in question_set.in_level(level.id):
-            text = f"{question.number}. {plain_question(question)}"
+            text = numbered_title(question)
             story.append(TocLine(text, question.id, styles, False, styles.size))
     story.append(TocLine("Topic index", INDEX_KEY, styles, True, 0))
 

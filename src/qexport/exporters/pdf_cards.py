@@ -19,7 +19,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
 from qexport.errors import ContentError
-from qexport.exporters.pdf_document import plain_question
+from qexport.exporters.pdf_document import numbered_title, plain_question
 from qexport.exporters.pdf_markdown import FlowableRenderer
 from qexport.exporters.pdf_pages import Para
 from qexport.exporters.pdf_styles import Styles
@@ -257,9 +257,7 @@ def build_cards(
                     if card.part == 1:
                         key = card.question.id
                         canvas.bookmarkPage(key)
-                        canvas.addOutlineEntry(
-                            f"{card.question.number}. {plain_question(card.question)}", key, 0
-                        )
+                        canvas.addOutlineEntry(numbered_title(card.question), key, 0)
                     front = maker.front(card)
                     body_top = top - maker.header_height(styles) * 1.5
                     _draw_stack(canvas, front, left, body_top, inner_width)

@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, PageTemplate, Spacer
 
-from qexport.exporters.pdf_document import document, plain_question
+from qexport.exporters.pdf_document import document, numbered_title
 from qexport.exporters.pdf_markdown import FlowableRenderer
 from qexport.exporters.pdf_pages import (
     RIGHT,
@@ -76,13 +76,9 @@ def _template(styles: Styles, paper: tuple[float, float], title: str) -> PageTem
 def _question(
     question: Question, styles: Styles, renderer: FlowableRenderer, lead: list[Flowable]
 ) -> list[Flowable]:
-    accent = styles.theme.palette["accent"]
-    text = Para(
-        f'<font color="{accent}">{question.number}.</font> {renderer.inline(question.question)}',
-        styles.question,
-    )
+    text = Para(renderer.numbered_question(question), styles.question)
     answer = renderer.render(question.answer)
-    anchor = Anchor(question.id, f"{question.number}. {plain_question(question)}", 2)
+    anchor = Anchor(question.id, numbered_title(question), 2)
     keep = KeepStart([*lead, text], answer[0] if answer else None, styles.size * 4)
     return [keep, *lead, anchor, text, *answer, Spacer(1, styles.size * 0.3)]
 

@@ -19,6 +19,11 @@ def plain_question(question: Question) -> str:
     return render_plain(question.question)
 
 
+def numbered_title(question: Question) -> str:
+    """ "12. What is the GIL?": the question in outlines and contents."""
+    return f"{question.number}. {plain_question(question)}"
+
+
 class Document(BaseDocTemplate):
     """A reproducible document: no clock, no random ids, embedded fonts only."""
 

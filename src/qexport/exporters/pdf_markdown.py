@@ -17,6 +17,7 @@ from qexport.codeblocks import language_of
 from qexport.exporters.pdf_code import CodeBlock, highlighted_lines
 from qexport.exporters.pdf_pages import Para
 from qexport.exporters.pdf_styles import Styles
+from qexport.model import Question
 from qexport.render import shared_parser
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
@@ -40,6 +41,12 @@ class FlowableRenderer:
         for node in tree.children:
             flowables.extend(self._block(node, depth=0))
         return flowables
+
+    def numbered_question(self, question: Question) -> str:
+        """The question as paragraph markup, after its number in the accent colour."""
+        accent = self.styles.theme.palette["accent"]
+        number = f'<font color="{accent}">{question.number}.</font>'
+        return f"{number} {self.inline(question.question)}"
 
     def inline(self, markdown: str) -> str:
         """One line of Markdown (a question) as paragraph markup."""
