@@ -38,14 +38,6 @@ class ContentError(QexportError):
         # Errors cross process boundaries when `qexport all` runs exporters in parallel.
         return (ContentError, (self.message, self.path, self.line))
 
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ContentError):
-            return NotImplemented
-        return (self.message, self.path, self.line) == (other.message, other.path, other.line)
-
-    def __hash__(self) -> int:
-        return hash((self.message, self.path, self.line))
-
 
 @dataclass(frozen=True)
 class ContentWarning:
