@@ -18,7 +18,7 @@ from pathlib import Path
 
 
 def prepare(bank: Path, work: Path) -> None:
-    from qexport.exporters.anki import cards_for
+    from qexport.exporters.anki_deck import cards_for
     from qexport.loader import load
     from qexport.render import markdown_parser
 

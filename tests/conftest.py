@@ -17,6 +17,12 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOOD = FIXTURES / "good" / "content"
 
 
+@pytest.fixture(autouse=True)
+def own_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests never read or write the user's cache (subprocesses inherit this too)."""
+    monkeypatch.setenv("QEXPORT_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+
+
 @dataclass(frozen=True)
 class Run:
     exit_code: int

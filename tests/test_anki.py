@@ -20,7 +20,7 @@ import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
 from qexport import anki_ids, changes
-from qexport.exporters import anki, anki_notetype
+from qexport.exporters import anki_deck, anki_notetype
 from qexport.loader import load
 from qexport.registry import Exporter, exporter_names, load_exporter
 from qexport.tags import tags_for
@@ -307,8 +307,8 @@ def test_bundled_lock_file_is_current() -> None:
     """Content edits must come with their lock file: run `qexport anki` and commit both."""
     question_set = load(CONTENT).question_set
     theme = load_theme()
-    hashes = anki.content_hashes(
-        question_set, anki.cards_for(question_set), theme, anki_notetype.css(theme)
+    hashes = anki_deck.content_hashes(
+        question_set, anki_deck.cards_for(question_set), theme, anki_notetype.css(theme)
     )
     lock = changes.read(CONTENT / changes.LOCK_FILE)
     stale = sorted(
@@ -317,7 +317,7 @@ def test_bundled_lock_file_is_current() -> None:
         if lock.get(key, None) is None or lock[key].hash != digest
     )
     assert stale == []
-    assert not changes.stamp(lock, hashes, changes.now(), prune=anki.NOTE_KEY).dirty
+    assert not changes.stamp(lock, hashes, changes.now(), prune=anki_deck.NOTE_KEY).dirty
 
 
 def test_anki_is_a_registered_exporter_that_imports_genanki_lazily() -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import textwrap
 from collections.abc import Callable
 from pathlib import Path
@@ -226,3 +228,26 @@ def test_help_lists_the_lazy_commands_with_their_own_words(run: Callable[..., Ru
         assert command.help is not None
         assert command.help.startswith(text.rstrip("."))  # the stub says what the command says
         assert name in help_text
+
+
+def test_help_imports_no_heavy_module() -> None:
+    """`qexport --help` is run often; it must not pay for what only exports need."""
+    probe = textwrap.dedent(
+        """\
+        import sys
+        from qexport.cli import main
+        try:
+            main(["--help"])
+        except SystemExit:
+            pass
+        heavy = ["importlib.metadata", "genanki", "reportlab", "pygments", "markdown_it",
+                 "sqlite3", "zipfile", "qexport.model", "qexport.loader"]
+        print(" ".join(name for name in heavy if name in sys.modules), file=sys.stderr)
+        """
+    )
+    for _ in range(2):  # the first run may fill the entry-point cache
+        result = subprocess.run(
+            [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+        )
+    assert "Commands:" in result.stdout
+    assert result.stderr.strip() == ""

@@ -13,13 +13,15 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import click
 
 from qexport.errors import ContentErrors, QexportError, did_you_mean
-from qexport.model import QuestionSet, Selection
 from qexport.tags import tags_for
+
+if TYPE_CHECKING:
+    from qexport.model import QuestionSet
 
 BUG_EXIT_CODE = 3
 DEFAULT_OUT = Path("dist")
@@ -175,6 +177,8 @@ def select(
     question_set: QuestionSet, levels: Sequence[str], topics: Sequence[str], tags: Sequence[str]
 ) -> QuestionSet:
     """The set narrowed by the filter options; a typo is a usage error."""
+    from qexport.model import Selection
+
     selection = Selection(_split(levels), _split(topics), _split(tags))
     for option, wanted, known in (
         ("--level", selection.levels, [level.id for level in question_set.levels]),

@@ -6,7 +6,6 @@ as one clean message and exits with `exit_code`. Any other exception is a bug.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -76,5 +75,7 @@ class ContentErrors(QexportError):
 
 def did_you_mean(word: str, known: Iterable[str]) -> str:
     """A hint like "; did you mean 'title'?" for a misspelt name, or ''."""
+    import difflib
+
     matches = difflib.get_close_matches(word, list(known), n=1, cutoff=0.6)
     return f"; did you mean '{matches[0]}'?" if matches else ""

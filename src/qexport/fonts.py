@@ -11,10 +11,9 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import import_module
-from importlib.metadata import entry_points
 from pathlib import Path
 
+from qexport.entry_points import registered
 from qexport.errors import QexportError
 
 FONTPKG_GROUP = "fontpkg.family"
@@ -48,8 +47,8 @@ def describe(char: str) -> str:
 
 
 def _package_root(label: str) -> Path:
-    for entry_point in entry_points(group=FONTPKG_GROUP):
-        module = import_module(entry_point.value)
+    for entry_point in registered(FONTPKG_GROUP):
+        module = entry_point.load()
         if getattr(module, "FAMILY", None) == label:
             return Path(module.ROOT) / "files"
     package = "fontpkg-" + "-".join(label.lower().split())

@@ -17,14 +17,16 @@ import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib.metadata import EntryPoint, entry_points
 from pathlib import Path
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 import click
 
+from qexport.entry_points import Registered, registered
 from qexport.errors import QexportError, did_you_mean
-from qexport.model import QuestionSet
+
+if TYPE_CHECKING:
+    from qexport.model import QuestionSet
 
 ENTRY_POINT_GROUP = "qexport.exporters"
 
@@ -61,15 +63,15 @@ class Exporter(Protocol):
     ) -> list[Artifact]: ...
 
 
-def _entry_points() -> dict[str, EntryPoint]:
+def _entry_points() -> dict[str, Registered]:
     return dict(_scan(tuple(sys.path)))
 
 
 @lru_cache(maxsize=4)
-def _scan(path: tuple[str, ...]) -> tuple[tuple[str, EntryPoint], ...]:
-    """Registered exporters; scanning every installed package is slow, so once per sys.path."""
-    found: dict[str, EntryPoint] = {}
-    for entry_point in sorted(entry_points(group=ENTRY_POINT_GROUP), key=lambda e: e.value):
+def _scan(path: tuple[str, ...]) -> tuple[tuple[str, Registered], ...]:
+    """Registered exporters, once per sys.path; the first of one name wins, by its value."""
+    found: dict[str, Registered] = {}
+    for entry_point in sorted(registered(ENTRY_POINT_GROUP), key=lambda e: e.value):
         found.setdefault(entry_point.name, entry_point)
     return tuple(found.items())
 
@@ -115,16 +117,14 @@ def release_options(exporter: Exporter) -> list[dict[str, Any]]:
 def exporter_version(name: str) -> str:
     """The version of the package that provides exporter `name` ('' if unknown)."""
     entry_point = _entry_points().get(name)
-    distribution = getattr(entry_point, "dist", None)
-    return str(getattr(distribution, "version", "") or "")
+    return entry_point.version if entry_point else ""
 
 
 def exporter_descriptions() -> list[tuple[str, str, str]]:
     """(name, description, package) of every registered exporter, loading each."""
     rows = []
     for name in exporter_names():
-        entry_point = _entry_points()[name]
-        package = getattr(getattr(entry_point, "dist", None), "name", "") or ""
+        package = _entry_points()[name].package
         try:
             description = load_exporter(name).description
         except QexportError as error:

@@ -37,7 +37,8 @@ class Renderer(Protocol[Output_co]):
 
 
 @lru_cache(maxsize=64)
-def _lexer(language: str) -> Lexer | None:
+def lexer_for(language: str) -> Lexer | None:
+    """The Pygments lexer for `language`, or None; looking one up costs ~1 ms, so once."""
     if not language:
         return None
     try:
@@ -53,7 +54,7 @@ _FORMATTER = HtmlFormatter(nowrap=True)
 def highlight_code(code: str, info: str) -> str:
     """`code` as `<pre>` HTML with Pygments token classes (pure, so cached)."""
     language = language_of(info)
-    lexer = _lexer(language)
+    lexer = lexer_for(language)
     body = escape(code, quote=False) if lexer is None else highlight(code, lexer, _FORMATTER)
     css_language = f" language-{escape(language)}" if language else ""
     return f'<pre class="{CODE_CSS_CLASS}{css_language}"><code>{body}</code></pre>\n'

@@ -15,7 +15,6 @@ A theme is a folder `themes/<name>/` holding `theme.toml`::
 
 from __future__ import annotations
 
-import importlib.resources
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,8 +22,6 @@ from pathlib import Path
 from typing import Any
 
 from qexport.errors import ContentError, QexportError, did_you_mean
-from qexport.metadata import key_line, parse_toml
-from qexport.normalize import read_text
 
 THEME_FILE = "theme.toml"
 DEFAULT_THEME = "default"
@@ -84,6 +81,8 @@ def _block_rule(selector: str, palette: Mapping[str, str]) -> str:
 
 def theme_dirs() -> list[Path]:
     """Where themes live: inside the installed package, or in a source checkout."""
+    import importlib.resources  # here: slow to import, and --help never needs it
+
     dirs = []
     packaged = importlib.resources.files("qexport") / "themes"
     if packaged.is_dir():
@@ -112,6 +111,9 @@ def load_theme(name: str = DEFAULT_THEME) -> Theme:
 
 
 def _parse(name: str, path: Path) -> Theme:
+    from qexport.metadata import key_line, parse_toml
+    from qexport.normalize import read_text
+
     text = read_text(path)
     data = parse_toml(text, path)
 

@@ -11,92 +11,18 @@ What makes a re-import clean (measured against Anki itself, see tests/test_anki.
 
 from __future__ import annotations
 
-import itertools
-import json
-import posixpath
-import sqlite3
-import tempfile
-import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timezone
-from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import unquote
 
 import click
 
-from qexport import anki_ids, changes
 from qexport.errors import QexportError
-from qexport.exporters import anki_notetype as notetype
 from qexport.exporters import theme_option
-from qexport.model import Question, QuestionSet
 from qexport.registry import Artifact
-from qexport.tags import tags_for
-from qexport.themes import Theme, load_theme
 
 if TYPE_CHECKING:
-    import genanki
-
-# Bump when the card HTML for the same Markdown changes enough that learners
-# should receive it: every note then counts as changed once.
-RENDER_VERSION = "1"
-ZIP_EPOCH = 315532800  # 1980-01-01, the earliest time a zip entry can hold
-NOTE_KEY = "note:"  # lock file keys: note:<question id>, notetype:<theme>
-NOTETYPE_KEY = "notetype:"
-
-
-@dataclass(frozen=True)
-class Card:
-    """One note's fields as HTML, ready for the deck or a preview."""
-
-    question: Question
-    fields: Mapping[str, str]
-    tags: tuple[str, ...]
-    deck: str
-
-
-def cards_for(question_set: QuestionSet) -> list[Card]:
-    from qexport.render import HtmlRenderer  # Pygments: only when cards are made
-
-    renderer = HtmlRenderer(image_src=lambda src: posixpath.basename(unquote(src)))
-    cards = []
-    for question in question_set.questions:
-        values = {
-            "Question": renderer.render_inline(question.question),
-            "Answer": renderer.render(question.answer),
-            "Id": escape(question.id),
-            "Level": escape(question_set.level(question.level).label),
-            "Topic": escape(question_set.topic(question.topic).label),
-        }
-        deck = anki_ids.deck_name(question_set, question.level)
-        cards.append(Card(question, values, tags_for(question, question_set.meta), deck))
-    return cards
-
-
-def _note_hash(question_set: QuestionSet, card: Card) -> str:
-    # The source, not the HTML: a newer Pygments must not mark every note as changed.
-    q = card.question
-    level, topic = question_set.level(q.level).label, question_set.topic(q.topic).label
-    return changes.content_hash(
-        [RENDER_VERSION, q.id, q.question, q.answer, level, topic, *card.tags, *q.images]
-    )
-
-
-def _notetype_hash(question_set: QuestionSet, css: str) -> str:
-    return changes.content_hash(
-        [anki_ids.notetype_name(question_set), css, notetype.FRONT, notetype.BACK]
-    )
-
-
-def content_hashes(
-    question_set: QuestionSet, cards: Sequence[Card], theme: Theme, css: str
-) -> dict[str, str]:
-    """The lock file's keys and hashes for this deck: one per note, one for the note type."""
-    hashes = {NOTE_KEY + c.question.id: _note_hash(question_set, c) for c in cards}
-    hashes[NOTETYPE_KEY + theme.name] = _notetype_hash(question_set, css)
-    return hashes
+    from qexport.model import QuestionSet
 
 
 class AnkiExporter:
@@ -115,6 +41,19 @@ class AnkiExporter:
     def export(
         self, question_set: QuestionSet, options: Mapping[str, Any], out_dir: Path
     ) -> list[Artifact]:
+        # Everything heavy is imported here, so that `qexport --help` stays fast.
+        from qexport import changes
+        from qexport.exporters import anki_notetype as notetype
+        from qexport.exporters.anki_deck import (
+            NOTE_KEY,
+            NOTETYPE_KEY,
+            cards_for,
+            content_hashes,
+            write_apkg,
+            write_preview,
+        )
+        from qexport.themes import load_theme
+
         theme = load_theme(str(options.get("theme") or "default"))
         css = notetype.css(theme)
         cards = cards_for(question_set)
@@ -128,7 +67,7 @@ class AnkiExporter:
 
         path = out_dir / question_set.file_name(extension="apkg")
         notetype_changed = stamped.changed[NOTETYPE_KEY + theme.name]
-        _write_apkg(path, question_set, cards, css, stamped, notetype_changed)
+        write_apkg(path, question_set, cards, css, stamped, notetype_changed)
         if options.get("preview") is not None:
             language = question_set.meta.language
             write_preview(Path(options["preview"]), cards, css, theme, language)
@@ -147,137 +86,3 @@ class AnkiExporter:
             )
         recorded = {"theme": theme.name, "selection": question_set.selection.slug() or "all"}
         return [Artifact(path, self.name, recorded, notes)]
-
-
-def _write_apkg(
-    path: Path,
-    question_set: QuestionSet,
-    cards: Sequence[Card],
-    css: str,
-    stamped: changes.Stamped,
-    notetype_changed: int,
-) -> None:
-    import genanki
-
-    class TimedNote(genanki.Note):  # type: ignore[misc]
-        """A note stamped with the time its own content last changed."""
-
-        def __init__(self, changed: int, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.changed = changed
-
-        def write_to_db(self, cursor: Any, timestamp: float, deck_id: int, id_gen: Any) -> None:
-            super().write_to_db(cursor, self.changed, deck_id, id_gen)
-
-    class TimedModel(genanki.Model):  # type: ignore[misc]
-        def __init__(self, changed: int, **kwargs: Any) -> None:
-            super().__init__(**kwargs)
-            self.changed = changed
-
-        def to_json(self, timestamp: float, deck_id: int) -> dict[str, Any]:
-            return dict(super().to_json(self.changed, deck_id))
-
-    set_id = question_set.meta.id
-    model = TimedModel(
-        notetype_changed,
-        model_id=anki_ids.stable_id(set_id, "notetype"),
-        name=anki_ids.notetype_name(question_set),
-        fields=[{"name": name} for name in notetype.FIELDS],
-        templates=notetype.templates(),
-        css=css,
-        sort_field_index=notetype.FIELDS.index(notetype.SORT_FIELD),
-    )
-    decks: dict[str, genanki.Deck] = {}
-    for card in cards:
-        if card.deck not in decks:
-            deck_id = anki_ids.stable_id(set_id, "deck", card.question.level)
-            decks[card.deck] = genanki.Deck(deck_id, card.deck)
-        note = TimedNote(
-            stamped.changed[NOTE_KEY + card.question.id],
-            model=model,
-            fields=[card.fields[name] for name in notetype.FIELDS],
-            tags=list(card.tags),
-            guid=anki_ids.note_guid(question_set, card.question),
-            due=card.question.number,
-        )
-        decks[card.deck].add_note(note)
-    images = sorted({image for card in cards for image in card.question.images})
-    media = [question_set.content_dir / image for image in images]
-    package = genanki.Package(list(decks.values()), media_files=[str(m) for m in media])
-    _write_package(path, package, media, stamped.latest)
-
-
-def _write_package(path: Path, package: genanki.Package, media: Sequence[Path], at: int) -> None:
-    """genanki's Package.write_to_file, made reproducible: fixed ids, order and zip times."""
-    with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
-        database = Path(scratch) / "collection.anki2"
-        connection = sqlite3.connect(database)
-        try:
-            ids = itertools.count(at * 1000)
-            package.write_to_db(connection.cursor(), at, ids)
-            connection.commit()
-        finally:
-            connection.close()
-        entries = [("collection.anki2", database.read_bytes())]
-        names = {str(index): m.name for index, m in enumerate(media)}
-        entries.append(("media", json.dumps(names, sort_keys=True).encode()))
-        entries += [(str(index), m.read_bytes()) for index, m in enumerate(media)]
-        stamp = datetime.fromtimestamp(max(at, ZIP_EPOCH), tz=timezone.utc).timetuple()[:6]
-        with zipfile.ZipFile(path, "w") as archive:
-            for name, data in entries:
-                info = zipfile.ZipInfo(name, date_time=stamp)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.create_system = 3  # Unix, wherever the deck is built
-                info.external_attr = 0o644 << 16
-                archive.writestr(info, data)
-
-
-PAGE = """\
-<!doctype html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-{css}
-body {{ margin: 0; padding: 1em 0; }}
-</style>
-</head>
-<body class="{body_class}">
-{body}
-</body>
-</html>
-"""
-
-
-def write_preview(
-    directory: Path, cards: Sequence[Card], css: str, theme: Theme, language: str
-) -> None:
-    """Every card's front and back, day and night, as Anki would show them."""
-    directory.mkdir(parents=True, exist_ok=True)
-    links = []
-    for card in cards:
-        q = card.question
-        front = notetype.render_card(notetype.FRONT, card.fields)
-        back = notetype.render_card(notetype.BACK, card.fields, front=front)
-        for side, body in (("front", front), ("back", back)):
-            for mode, body_class in (("day", "card card1"), ("night", "card card1 nightMode")):
-                name = f"{q.number:04d}-{q.id}-{side}-{mode}.html"
-                page = PAGE.format(
-                    lang=escape(language),
-                    title=escape(f"{q.number}. {q.id} ({side}, {mode})"),
-                    css=css,
-                    body_class=body_class,
-                    body=body,
-                )
-                (directory / name).write_text(page, encoding="utf-8")
-                links.append(f'<li><a href="{name}">{escape(name)}</a></li>')
-    index = PAGE.format(
-        lang=escape(language),
-        title=f"Card previews ({escape(theme.name)} theme)",
-        css=css,
-        body_class="card",
-        body="<ul>\n" + "\n".join(links) + "\n</ul>",
-    )
-    (directory / "index.html").write_text(index, encoding="utf-8")

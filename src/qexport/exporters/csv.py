@@ -16,14 +16,15 @@ import csv
 import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from qexport import anki_ids
-from qexport.model import QuestionSet
 from qexport.registry import Artifact
 from qexport.tags import tags_for
+
+if TYPE_CHECKING:
+    from qexport.model import QuestionSet
 
 DIALECTS = ("anki", "plain")
 PLAIN_COLUMNS = ("id", "number", "level", "topic", "tags", "question", "answer")
@@ -36,7 +37,8 @@ def neutralize(cell: str) -> str:
 
 
 def anki_csv(question_set: QuestionSet) -> str:
-    from qexport.exporters.anki import cards_for
+    from qexport import anki_ids  # the deck's own guids and HTML, loaded only when used
+    from qexport.exporters.anki_deck import cards_for
     from qexport.exporters.anki_notetype import FIELDS
 
     out = io.StringIO()

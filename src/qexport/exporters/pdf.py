@@ -15,11 +15,11 @@ import click
 
 from qexport.errors import ContentError, ContentErrors
 from qexport.exporters import theme_option
-from qexport.model import Question, QuestionSet
 from qexport.registry import Artifact
 
 if TYPE_CHECKING:
     from qexport.fonts import FontFamily
+    from qexport.model import Question, QuestionSet
 
 LAYOUTS = ("booklet", "cheatsheet", "cards")
 PAPERS = ("a4", "letter")
@@ -49,7 +49,10 @@ def check_glyphs(question_set: QuestionSet, body: FontFamily, code: FontFamily) 
     labels += [topic.label for topic in question_set.topics]
     for char in body.missing("".join(labels)):
         errors.append(_glyph_error(char, body.label, metadata_path, None))
+    both = body.codepoints & code.codepoints
     for question in question_set.questions:
+        if _all_in(both, question.question) and _all_in(both, question.answer):
+            continue  # the common case: no need to tell code from prose
         reported: set[str] = set()
         for text, is_code, line in _texts(question):
             font = code if is_code else body
@@ -59,6 +62,13 @@ def check_glyphs(question_set: QuestionSet, body: FontFamily, code: FontFamily) 
                     errors.append(_glyph_error(char, font.label, question.path, line))
     if errors:
         raise ContentErrors(errors)
+
+
+def _all_in(codepoints: frozenset[int], text: str) -> bool:
+    return all(ord(char) in codepoints for char in set(text) - _CONTROL)
+
+
+_CONTROL = set("\n\r\t")
 
 
 def _glyph_error(char: str, font: str, path: Path, line: int | None) -> ContentError:

@@ -28,15 +28,12 @@ Line = list[Run]
 @lru_cache(maxsize=4096)
 def _tokens(code: str, language: str) -> tuple[tuple[object, str], ...]:
     """Pygments tokens of `code` (pure, so cached: the same snippet may recur)."""
-    from pygments.lexers import get_lexer_by_name
     from pygments.token import Text
-    from pygments.util import ClassNotFound
 
-    try:
-        lexer = get_lexer_by_name(language, stripnl=False, ensurenl=False)
-    except ClassNotFound:
-        return ((Text, code),)
-    return tuple(lexer.get_tokens(code))
+    from qexport.render import lexer_for
+
+    lexer = lexer_for(language)
+    return ((Text, code),) if lexer is None else tuple(lexer.get_tokens(code))
 
 
 def highlighted_lines(code: str, language: str, styles: Styles) -> list[Line]:
@@ -135,22 +132,25 @@ class CodeBlock(Flowable):
         canvas.setStrokeColor(self.styles.color("code_background"))
         canvas.roundRect(0, 0, self.width, self.height, size * 0.4, stroke=0, fill=1)
         y = self.height - PADDING * size - size * 0.8
-        muted = self.styles.color("muted")
+        mark = CodeRun(self.styles.code_font.regular, self.styles.color("muted"))
+        # One text object for the block: setting font and colour only when they
+        # change, instead of a text object per token run.
+        text = canvas.beginText()
+        font: str | None = None
+        color: colors.Color | None = None
         for continuation, runs in self.visual:
-            x = PADDING * size
-            if continuation:
-                self._text(x, y, CONTINUATION, self.styles.code_font.regular, muted)
-                x += stringWidth(CONTINUATION, self.styles.code_font.regular, size)
-            for text, run in runs:
-                self._text(x, y, text, run.font, run.color)
-                x += stringWidth(text, run.font, size)
+            text.setTextOrigin(PADDING * size, y)
+            for piece, run in [(CONTINUATION, mark), *runs] if continuation else runs:
+                if run.font != font:
+                    font = run.font
+                    text.setFont(font, size)
+                if run.color != color:
+                    color = run.color
+                    text.setFillColor(color)
+                text.textOut(piece)
             y -= LEADING * size
+        canvas.drawText(text)
         canvas.restoreState()
-
-    def _text(self, x: float, y: float, text: str, font: str, color: colors.Color) -> None:
-        self.canv.setFont(font, self.size)
-        self.canv.setFillColor(color)
-        self.canv.drawString(x, y, text)
 
 
 class _Fixed(CodeBlock):

@@ -7,6 +7,7 @@ Every piece of user text is escaped before it becomes reportlab markup, so
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 from html import escape
 from pathlib import Path
 
@@ -27,6 +28,12 @@ def _text(value: str) -> str:
     return escape(value, quote=False)
 
 
+@lru_cache(maxsize=16)
+def _tree(markdown: str) -> SyntaxTreeNode:
+    # Cards render one answer at several scales in a row; rendering only reads the tree.
+    return SyntaxTreeNode(shared_parser().parse(markdown))
+
+
 class FlowableRenderer:
     """Renders Markdown to flowables at one set of styles."""
 
@@ -36,9 +43,8 @@ class FlowableRenderer:
         self._md = shared_parser()  # shared: cards make a renderer for every scale they try
 
     def render(self, markdown: str) -> list[Flowable]:
-        tree = SyntaxTreeNode(self._md.parse(markdown))
         flowables: list[Flowable] = []
-        for node in tree.children:
+        for node in _tree(markdown).children:
             flowables.extend(self._block(node, depth=0))
         return flowables
 
@@ -50,8 +56,8 @@ class FlowableRenderer:
 
     def inline(self, markdown: str) -> str:
         """One line of Markdown (a question) as paragraph markup."""
-        tree = SyntaxTreeNode(self._md.parse(markdown))
-        return "".join(self._inline(node) for node in tree.walk() if node.type == "inline")
+        tree = SyntaxTreeNode(self._md.parseInline(markdown))
+        return "".join(self._inline(node) for node in tree.children)
 
     # Blocks ---------------------------------------------------------------
     def _block(self, node: SyntaxTreeNode, depth: int) -> list[Flowable]:

@@ -7,7 +7,7 @@ to reportlab's defaults (Helvetica and Courier are never embedded).
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from functools import cached_property
+from functools import cached_property, lru_cache
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER, TA_LEFT
@@ -148,27 +148,32 @@ class Styles:
             textColor=self.color("muted"),
         )
 
-    @cached_property
+    @property
     def code_runs(self) -> dict[object, CodeRun]:
         """Pygments token type -> font face and colour, from the theme's code style."""
-        from pygments.styles import get_style_by_name
+        return _code_runs(self.theme.code_style, self.code_font, self.theme.palette["code_text"])
 
-        style = get_style_by_name(self.theme.code_style)
-        default = self.color("code_text")
-        runs: dict[object, CodeRun] = {}
-        for token_type, spec in style:
-            face = (
-                self.code_font.bold_italic
-                if spec["bold"] and spec["italic"]
-                else self.code_font.bold
-                if spec["bold"]
-                else self.code_font.italic
-                if spec["italic"]
-                else self.code_font.regular
-            )
-            color = colors.HexColor("#" + spec["color"]) if spec["color"] else default
-            runs[token_type] = CodeRun(face, color)
-        return runs
+
+@lru_cache(maxsize=8)
+def _code_runs(code_style: str, font: FontFamily, default_color: str) -> dict[object, CodeRun]:
+    # Independent of the size, so cards trying several scales share one table.
+    from pygments.styles import get_style_by_name
+
+    default = colors.HexColor(default_color)
+    runs: dict[object, CodeRun] = {}
+    for token_type, spec in get_style_by_name(code_style):
+        face = (
+            font.bold_italic
+            if spec["bold"] and spec["italic"]
+            else font.bold
+            if spec["bold"]
+            else font.italic
+            if spec["italic"]
+            else font.regular
+        )
+        color = colors.HexColor("#" + spec["color"]) if spec["color"] else default
+        runs[token_type] = CodeRun(face, color)
+    return runs
 
 
 def styles_for(theme: Theme, size_key: str) -> Styles:

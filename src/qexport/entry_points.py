@@ -1,0 +1,133 @@
+"""The installed entry points of a group, remembered between runs.
+
+Asking `importlib.metadata` costs more than the rest of `qexport --help`
+(importing it alone is ~12 ms, then it reads every installed package's
+metadata). The answer only changes when packages are installed, removed or
+re-registered, so it is kept in the user's cache folder under a fingerprint
+of `sys.path`: the package metadata folders on it and the modification time
+of each one's `entry_points.txt`. Any change to those rescans; a missing,
+unreadable or unwritable cache only means scanning as before.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import zlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+CACHE_ENV = "QEXPORT_CACHE_DIR"
+METADATA_SUFFIXES = (".dist-info", ".egg-info")
+
+
+@dataclass(frozen=True)
+class Registered:
+    """One entry point, and the package that declares it."""
+
+    name: str
+    value: str  # "module:attribute"
+    group: str
+    package: str
+    version: str
+
+    def load(self) -> Any:
+        """The object the entry point names (as EntryPoint.load, without importing metadata)."""
+        from pkgutil import resolve_name
+
+        return resolve_name(self.value.partition("[")[0].strip())  # "[extras]" name no object
+
+
+def cache_dir() -> Path:
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "qexport"
+
+
+def registered(group: str) -> list[Registered]:
+    """Every entry point of `group` on `sys.path`, in the order importlib.metadata gives."""
+    fingerprint = _fingerprint(group, sys.path)
+    # One file per environment, so reinstalling overwrites it rather than adding files.
+    # (zlib, not hashlib: loading OpenSSL would cost more than the scan it saves.)
+    where = "\n".join([group, sys.prefix, sys.executable]).encode("utf-8", "surrogateescape")
+    path = cache_dir() / f"entry-points-{zlib.crc32(where):08x}.json"
+    cached = _read(path, fingerprint)
+    if cached is not None:
+        return cached
+    found = _scan(group)
+    _write(path, fingerprint, found)
+    return found
+
+
+def _fingerprint(group: str, search_path: list[str]) -> str:
+    """What the answer depends on: the metadata folders on the path, in order, and their stamps.
+
+    Path entries without package metadata (such as the working directory of
+    `python -m`) do not count, so they do not cause a rescan.
+    """
+    parts: list[str] = [group, sys.version]
+    for entry in search_path:
+        try:
+            with os.scandir(entry or ".") as listing:
+                names = sorted(e.name for e in listing if e.name.endswith(METADATA_SUFFIXES))
+        except NotADirectoryError:  # a zip file: its stamp stands for its contents
+            parts.append(f"{entry} {os.stat(entry).st_mtime_ns}")
+            continue
+        except OSError:
+            continue  # gone: nothing to find there
+        if names:
+            parts.append(f"path {entry}")
+        for name in names:
+            try:
+                stamp = os.stat(os.path.join(entry, name, "entry_points.txt")).st_mtime_ns
+            except OSError:
+                stamp = -1
+            parts.append(f"{name} {stamp}")
+    return "\n".join(parts)
+
+
+def _scan(group: str) -> list[Registered]:
+    from importlib.metadata import entry_points
+
+    found = []
+    for point in entry_points(group=group):
+        dist = getattr(point, "dist", None)
+        package = str(getattr(dist, "name", "") or "")
+        version = str(getattr(dist, "version", "") or "")
+        found.append(Registered(point.name, point.value, group, package, version))
+    return found
+
+
+def _read(path: Path, fingerprint: str) -> list[Registered] | None:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data["fingerprint"] != fingerprint:
+            return None
+        return [Registered(**entry) for entry in data["entry_points"]]
+    except (OSError, ValueError, KeyError, TypeError):
+        return None  # absent or damaged: scan again
+
+
+def _write(path: Path, fingerprint: str, found: list[Registered]) -> None:
+    data = {
+        "fingerprint": fingerprint,
+        "entry_points": [vars(entry) for entry in found],
+    }
+    import tempfile
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".entry-points-")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(data, stream)
+            os.replace(temporary, path)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        pass  # a read-only home: scan every time, as without a cache
