@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from qexport import entry_points
-from qexport.entry_points import Registered, cache_dir, registered
+from qexport.cache import cache_dir
+from qexport.entry_points import Registered, registered
 
 GROUP = "qexport.exporters"
 

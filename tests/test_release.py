@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from qexport import release
+from qexport.cache import cache_dir
 from qexport.manifest import MANIFEST, SUMS
 
 from conftest import GOOD, Run
@@ -196,6 +197,36 @@ def test_parallel_jobs_give_the_same_release(
     two = run("all", "--out", str(tmp_path / "two"), "--jobs", "2", content=bank)
     assert one.exit_code == two.exit_code == 0, two.stderr
     assert _snapshot(tmp_path / "one") == _snapshot(tmp_path / "two")
+
+
+def test_longest_jobs_start_first(
+    run: Callable[..., Run], bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = run("all", "--out", str(tmp_path / "dist"), "--jobs", "2", content=bank)
+    assert first.exit_code == 0, first.stderr
+    seconds = json.loads((cache_dir() / release.SECONDS_CACHE).read_text(encoding="utf-8"))
+    assert len(seconds) == len(ARTIFACTS)  # every job of the release, timed
+    assert all(isinstance(value, float) for value in seconds.values())
+
+    # The order follows the recorded times; a job never timed (a new plugin) goes first.
+    names = sorted(seconds)
+    rigged = {name: float(i) for i, name in enumerate(names)}
+    del rigged[names[2]]
+    (cache_dir() / release.SECONDS_CACHE).write_text(json.dumps(rigged), encoding="utf-8")
+    started: list[str] = []
+    submit = release.ProcessPoolExecutor.submit
+
+    def record(
+        pool: object, function: object, question_set: object, job: release.Job, *rest: object
+    ) -> object:
+        started.append(release._seconds_key(job))
+        return submit(pool, function, question_set, job, *rest)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(release.ProcessPoolExecutor, "submit", record)
+    shutil.rmtree(tmp_path / "dist")
+    second = run("all", "--out", str(tmp_path / "dist"), "--jobs", "2", content=bank)
+    assert second.exit_code == 0, second.stderr
+    assert started == [names[2], *reversed([n for n in names if n != names[2]])]
 
 
 # Real processes, with a real third-party plugin installed by pip --------------

@@ -11,15 +11,14 @@ unreadable or unwritable cache only means scanning as before.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import zlib
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-CACHE_ENV = "QEXPORT_CACHE_DIR"
+from qexport.cache import read_json, write_json
+
 METADATA_SUFFIXES = (".dist-info", ".egg-info")
 
 
@@ -37,15 +36,8 @@ class Registered:
         """The object the entry point names (as EntryPoint.load, without importing metadata)."""
         from pkgutil import resolve_name
 
-        return resolve_name(self.value.partition("[")[0].strip())  # "[extras]" name no object
-
-
-def cache_dir() -> Path:
-    configured = os.environ.get(CACHE_ENV)
-    if configured:
-        return Path(configured)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "qexport"
+        # Drop any "[extras]": they name requirements, not part of the object's path.
+        return resolve_name(self.value.partition("[")[0].strip())
 
 
 def registered(group: str) -> list[Registered]:
@@ -54,12 +46,12 @@ def registered(group: str) -> list[Registered]:
     # One file per environment, so reinstalling overwrites it rather than adding files.
     # (zlib, not hashlib: loading OpenSSL would cost more than the scan it saves.)
     where = "\n".join([group, sys.prefix, sys.executable]).encode("utf-8", "surrogateescape")
-    path = cache_dir() / f"entry-points-{zlib.crc32(where):08x}.json"
-    cached = _read(path, fingerprint)
+    name = f"entry-points-{zlib.crc32(where):08x}.json"
+    cached = _read(read_json(name), fingerprint)
     if cached is not None:
         return cached
     found = _scan(group)
-    _write(path, fingerprint, found)
+    write_json(name, {"fingerprint": fingerprint, "entry_points": [vars(e) for e in found]})
     return found
 
 
@@ -102,32 +94,10 @@ def _scan(group: str) -> list[Registered]:
     return found
 
 
-def _read(path: Path, fingerprint: str) -> list[Registered] | None:
+def _read(data: Any, fingerprint: str) -> list[Registered] | None:
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
         if data["fingerprint"] != fingerprint:
             return None
         return [Registered(**entry) for entry in data["entry_points"]]
-    except (OSError, ValueError, KeyError, TypeError):
-        return None  # absent or damaged: scan again
-
-
-def _write(path: Path, fingerprint: str, found: list[Registered]) -> None:
-    data = {
-        "fingerprint": fingerprint,
-        "entry_points": [vars(entry) for entry in found],
-    }
-    import tempfile
-
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".entry-points-")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(data, stream)
-            os.replace(temporary, path)
-        except BaseException:
-            os.unlink(temporary)
-            raise
-    except OSError:
-        pass  # a read-only home: scan every time, as without a cache
+    except (KeyError, TypeError):
+        return None  # damaged: scan again

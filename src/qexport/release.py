@@ -10,6 +10,7 @@ unchanged since the last release is copied from it instead of rebuilt.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -23,11 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from qexport import manifest
+from qexport.cache import read_json, write_json
 from qexport.errors import QexportError
 from qexport.model import QuestionSet
 from qexport.registry import exporter_names, exporter_version, load_exporter, release_options
 
 STAGING_PREFIX = ".qexport-staging-"
+SECONDS_CACHE = "job-seconds.json"  # how long each job took last time, to start the longest first
 
 
 @dataclass(frozen=True)
@@ -179,22 +182,55 @@ def build(
         for index, job in enumerate(pending):
             built = run_job(question_set, job, work / str(index), check)
             results.append(_collect(built, work / str(index), staging, report))
+        remember_seconds(results)
         return results
     pool = ProcessPoolExecutor(
         max_workers=min(workers, len(pending)), initializer=_die_with_parent
     )
     try:
-        futures: list[tuple[Future[Built], Path]] = [
-            (pool.submit(run_job, question_set, job, work / str(i), check), work / str(i))
-            for i, job in enumerate(pending)
-        ]
-        for future, folder in futures:
-            results.append(_collect(future.result(), folder, staging, report))
+        futures: dict[int, Future[Built]] = {}
+        for i in _longest_first(pending):
+            futures[i] = pool.submit(run_job, question_set, pending[i], work / str(i), check)
+        for i in range(len(pending)):  # collected in plan order, so the report reads the same
+            results.append(_collect(futures[i].result(), work / str(i), staging, report))
     except BaseException:
         _stop_workers(pool)  # an interrupted release must not wait for busy workers
         raise
     pool.shutdown()
+    remember_seconds(results)
     return results
+
+
+def _seconds_key(job: Job) -> str:
+    return f"{job.exporter} {json.dumps(job.options, sort_keys=True)}"
+
+
+def _longest_first(jobs: Sequence[Job]) -> list[int]:
+    """Job indexes by how long each took last time, longest first (unknown ones first of all).
+
+    Started in that order, a long job does not begin last and leave one worker idle.
+    """
+    known = _known_seconds()
+
+    def expected(index: int) -> float:
+        value = known.get(_seconds_key(jobs[index]))
+        return float(value) if isinstance(value, (int, float)) else float("inf")
+
+    return sorted(range(len(jobs)), key=expected, reverse=True)
+
+
+def _known_seconds() -> dict[str, object]:
+    seconds = read_json(SECONDS_CACHE)
+    return seconds if isinstance(seconds, dict) else {}
+
+
+def remember_seconds(results: Sequence[Built]) -> None:
+    """Keep how long each built job took, for the next release's order."""
+    known = _known_seconds()
+    for built in results:
+        if not built.reused:
+            known[_seconds_key(built.job)] = round(built.seconds, 3)
+    write_json(SECONDS_CACHE, known)
 
 
 def _die_with_parent() -> None:

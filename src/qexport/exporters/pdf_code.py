@@ -15,14 +15,15 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
-from qexport.exporters.pdf_styles import CodeRun, Styles
+from qexport.exporters.pdf_styles import CodeRun, Styles, code_runs
+from qexport.fonts import FontFamily
 
 CONTINUATION = "↪ "
 PADDING = 0.6  # in units of the font size
 LEADING = 1.3
 
 Run = tuple[str, CodeRun]  # text and how to draw it
-Line = list[Run]
+Line = Sequence[Run]
 
 
 @lru_cache(maxsize=4096)
@@ -36,11 +37,20 @@ def _tokens(code: str, language: str) -> tuple[tuple[object, str], ...]:
     return ((Text, code),) if lexer is None else tuple(lexer.get_tokens(code))
 
 
-def highlighted_lines(code: str, language: str, styles: Styles) -> list[Line]:
+def highlighted_lines(code: str, language: str, styles: Styles) -> tuple[Line, ...]:
     """`code` as lines of styled runs."""
-    runs = styles.code_runs
-    default = CodeRun(styles.code_font.regular, styles.color("code_text"))
-    lines: list[Line] = [[]]
+    theme = styles.theme
+    return _lines(code, language, theme.code_style, styles.code_font, theme.palette["code_text"])
+
+
+@lru_cache(maxsize=4096)
+def _lines(
+    code: str, language: str, code_style: str, font: FontFamily, default_color: str
+) -> tuple[Line, ...]:
+    # Independent of the size: cards trying several scales highlight a snippet once.
+    runs = code_runs(code_style, font, default_color)
+    default = CodeRun(font.regular, colors.HexColor(default_color))
+    lines: list[list[Run]] = [[]]
     for token_type, text in _tokens(code.rstrip("\n"), language):
         style = default
         kind = token_type
@@ -54,11 +64,22 @@ def highlighted_lines(code: str, language: str, styles: Styles) -> list[Line]:
                 lines.append([])
             if piece:
                 lines[-1].append((piece, style))
-    return lines
+    return tuple(tuple(line) for line in lines)
 
 
-def _width(line: Line, size: float) -> float:
-    return sum(stringWidth(text, run.font, size) for text, run in line)
+def _line_width(line: Line, size: float) -> float:
+    return _unit_width(line) * size
+
+
+@lru_cache(maxsize=4096)
+def _text_width(text: str, font: str) -> float:
+    return stringWidth(text, font, 1.0)
+
+
+@lru_cache(maxsize=8192)
+def _unit_width(line: Line) -> float:
+    # Widths grow linearly with the size, so a line is measured once, at 1 pt.
+    return sum(stringWidth(text, run.font, 1.0) for text, run in line)
 
 
 class CodeBlock(Flowable):
@@ -70,12 +91,16 @@ class CodeBlock(Flowable):
         self.styles = styles
         self.size = styles.code_size
         self.visual: list[tuple[bool, Line]] = []  # (is a continuation, runs)
+        self._laid_out_for: float | None = None
 
     # Layout ---------------------------------------------------------------
     def _layout(self, avail_width: float) -> None:
+        if avail_width == self._laid_out_for:
+            return  # asked again (to keep it with a question, then to place it)
+        self._laid_out_for = avail_width
         size = self.styles.code_size
         inner = avail_width - 2 * PADDING * size
-        widest = max((_width(line, size) for line in self.lines), default=0.0)
+        widest = max((_line_width(line, size) for line in self.lines), default=0.0)
         if widest > inner > 0:
             # Shrinking also shrinks the padding, so solve for the size that fits.
             size = max(self.styles.code_floor, size * avail_width / (widest + 2 * PADDING * size))
@@ -88,24 +113,25 @@ class CodeBlock(Flowable):
     def _wrap(self, line: Line, inner: float) -> list[tuple[bool, Line]]:
         """`line` cut into pieces that fit `inner`; all but the first carry the mark."""
         size = self.size
-        if _width(line, size) <= inner:
+        if _line_width(line, size) <= inner:
             return [(False, line)]
         limit = inner
-        mark = stringWidth(CONTINUATION, self.styles.code_font.regular, size)
-        pieces: list[Line] = []
-        current: Line = []
+        mark = _text_width(CONTINUATION, self.styles.code_font.regular) * size
+        pieces: list[list[Run]] = []
+        current: list[Run] = []
         used = 0.0
         for text, run in line:
-            for char in text:
-                width = stringWidth(char, run.font, size)
-                if current and used + width > limit:
+            start = 0  # where the part of `text` not yet placed begins
+            for index, char in enumerate(text):
+                width = _text_width(char, run.font) * size
+                if (current or index > start) and used + width > limit:
+                    if index > start:
+                        current.append((text[start:index], run))
                     pieces.append(current)
-                    current, used, limit = [], 0.0, inner - mark
-                if current and current[-1][1] == run:
-                    current[-1] = (current[-1][0] + char, run)
-                else:
-                    current.append((char, run))
+                    current, used, limit, start = [], 0.0, inner - mark, index
                 used += width
+            if start < len(text):
+                current.append((text[start:], run))
         pieces.append(current)
         return [(index > 0, piece) for index, piece in enumerate(pieces)]
 

@@ -148,15 +148,10 @@ class Styles:
             textColor=self.color("muted"),
         )
 
-    @property
-    def code_runs(self) -> dict[object, CodeRun]:
-        """Pygments token type -> font face and colour, from the theme's code style."""
-        return _code_runs(self.theme.code_style, self.code_font, self.theme.palette["code_text"])
-
 
 @lru_cache(maxsize=8)
-def _code_runs(code_style: str, font: FontFamily, default_color: str) -> dict[object, CodeRun]:
-    # Independent of the size, so cards trying several scales share one table.
+def code_runs(code_style: str, font: FontFamily, default_color: str) -> dict[object, CodeRun]:
+    """Pygments token type -> face and colour; independent of the size, so made once."""
     from pygments.styles import get_style_by_name
 
     default = colors.HexColor(default_color)

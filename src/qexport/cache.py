@@ -1,0 +1,50 @@
+"""The user's cache folder: what is worth remembering between runs, never needed.
+
+Anything in it may be deleted at any time. A missing, damaged or unwritable
+cache only means qexport works the answer out again.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+CACHE_ENV = "QEXPORT_CACHE_DIR"
+
+
+def cache_dir() -> Path:
+    """$QEXPORT_CACHE_DIR, else $XDG_CACHE_HOME/qexport, else ~/.cache/qexport."""
+    configured = os.environ.get(CACHE_ENV)
+    if configured:
+        return Path(configured)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "qexport"
+
+
+def read_json(name: str) -> Any:
+    """The JSON value cached as `name`, or None when absent or unreadable."""
+    try:
+        return json.loads((cache_dir() / name).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+
+
+def write_json(name: str, value: Any) -> None:
+    """Cache `value` as `name`, atomically; silently skipped where the cache is not writable."""
+    import tempfile
+
+    folder = cache_dir()
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(value, stream)
+            os.replace(temporary, folder / name)
+        except BaseException:
+            os.unlink(temporary)
+            raise
+    except OSError:
+        pass
