@@ -4,10 +4,17 @@
     python benchmarks/floors.py genanki WORK OUT    # timed: bare genanki, same notes
     python benchmarks/floors.py reportlab WORK OUT  # timed: one plain SimpleDocTemplate pass
     python benchmarks/floors.py reportlab-ttf WORK OUT  # the same, with embedded TrueType
+    python benchmarks/floors.py reportlab-rich WORK OUT # qexport's own paragraph markup and fonts
 
 `prepare` does what the floors may take for granted: the question bank read,
 the HTML rendered (for genanki), the text split into paragraphs and code
 blocks (for reportlab). The timed commands read that and only write.
+
+`reportlab-rich` is not one of the issue's floors but explains the booklet's
+distance from them: the same plain pass, fed the paragraph markup qexport
+makes (inline code in the mono face with a shaded background, bold, links)
+at the booklet's fonts and sizes. That is what reportlab itself costs for
+qexport's text, before any contents, keep-together or highlighting.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 
 def prepare(bank: Path, work: Path) -> None:
@@ -47,6 +55,29 @@ def prepare(bank: Path, work: Path) -> None:
     work.mkdir(parents=True, exist_ok=True)
     (work / "notes.json").write_text(json.dumps(notes), encoding="utf-8")
     (work / "texts.json").write_text(json.dumps(texts), encoding="utf-8")
+    (work / "markup.json").write_text(json.dumps(_markup(question_set)), encoding="utf-8")
+
+
+def _markup(question_set: Any) -> list[dict[str, Any]]:
+    """Each question's paragraphs as the booklet's markup, and its code as plain text."""
+    from qexport.exporters.pdf_code import CodeBlock
+    from qexport.exporters.pdf_markdown import FlowableRenderer
+    from qexport.exporters.pdf_pages import Para
+    from qexport.exporters.pdf_styles import styles_for
+    from qexport.themes import load_theme
+
+    renderer = FlowableRenderer(styles_for(load_theme(), "body"))
+    questions = []
+    for question in question_set.questions:
+        blocks = []
+        for flowable in renderer.render(question.answer):
+            if isinstance(flowable, Para):
+                blocks.append(["text", flowable.text])
+            elif isinstance(flowable, CodeBlock):
+                code = "\n".join("".join(text for text, _ in line) for line in flowable.lines)
+                blocks.append(["code", code])
+        questions.append({"question": renderer.numbered_question(question), "blocks": blocks})
+    return questions
 
 
 def bare_genanki(work: Path, out: Path) -> None:
@@ -95,10 +126,34 @@ def bare_reportlab(work: Path, out: Path, embedded: bool = False) -> None:
     SimpleDocTemplate(str(out / "floor.pdf")).build(story)
 
 
+def rich_reportlab(work: Path, out: Path) -> None:
+    from reportlab.lib.styles import getSampleStyleSheet
+    from reportlab.platypus import Paragraph, Preformatted, SimpleDocTemplate
+
+    from qexport.exporters.pdf_styles import styles_for
+    from qexport.themes import load_theme
+
+    styles = styles_for(load_theme(), "body")
+    code = getSampleStyleSheet()["Code"]
+    code.fontName = styles.code_font.regular
+    story = []
+    for text in json.loads((work / "markup.json").read_text(encoding="utf-8")):
+        story.append(Paragraph(text["question"], styles.question))
+        for kind, content in text["blocks"]:
+            if kind == "code":
+                story.append(Preformatted(content, code))
+            else:
+                story.append(Paragraph(content, styles.body))
+    SimpleDocTemplate(str(out / "floor-rich.pdf")).build(story)
+
+
 def main() -> None:
     command, source, target = sys.argv[1], Path(sys.argv[2]), Path(sys.argv[3])
     if command == "reportlab-ttf":
         bare_reportlab(source, target, embedded=True)
+        return
+    if command == "reportlab-rich":
+        rich_reportlab(source, target)
         return
     {"prepare": prepare, "genanki": bare_genanki, "reportlab": bare_reportlab}[command](
         source, target

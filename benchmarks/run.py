@@ -85,10 +85,14 @@ def bench_size(n: int, bank: Path, work: Path, runs: int) -> list[Measure]:
     reportlab_s, reportlab_mb = timed(
         [PYTHON, str(HERE / "floors.py"), "reportlab", str(floors), str(floor_out)], runs
     )
+    rich_s, rich_mb = timed(
+        [PYTHON, str(HERE / "floors.py"), "reportlab-rich", str(floors), str(floor_out)], runs
+    )
     size = f"{n:,}"
     results = [
         Measure("floor: bare genanki", size, genanki_s, genanki_mb),
         Measure("floor: bare reportlab", size, reportlab_s, reportlab_mb),
+        Measure("reportlab with qexport's paragraph markup (not a floor)", size, rich_s, rich_mb),
     ]
     base = [*QEXPORT, "--content", str(bank)]
     commands = {
@@ -112,6 +116,12 @@ def bench_size(n: int, bank: Path, work: Path, runs: int) -> list[Measure]:
         seconds, peak = timed(command, runs)
         ratio = seconds / floor_s if floor_s else None
         results.append(Measure(label, size, seconds, peak, floor, ratio))
+        if label == "qexport pdf booklet":
+            results.append(
+                Measure(
+                    f"{label} (again)", size, seconds, peak, "reportlab, markup", seconds / rich_s
+                )
+            )
     release = work / f"release-{n}"
     seconds, peak = timed(
         [*base, "all", "--out", str(release)], runs, before=["rm", "-rf", str(release)]
