@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import os
 import sys
-import zlib
+import re
 from dataclasses import dataclass
 from typing import Any
 
 from qexport.cache import read_json, write_json
 
 METADATA_SUFFIXES = (".dist-info", ".egg-info")
+_SAFE = re.compile(r"[^A-Za-z0-9.-]+")
 
 
 @dataclass(frozen=True)
@@ -33,20 +34,22 @@ class Registered:
     version: str
 
     def load(self) -> Any:
-        """The object the entry point names (as EntryPoint.load, without importing metadata)."""
-        from pkgutil import resolve_name
+        """The object the entry point names, as EntryPoint.load does ("module:attr.attr")."""
+        from importlib import import_module
 
-        # Drop any "[extras]": they name requirements, not part of the object's path.
-        return resolve_name(self.value.partition("[")[0].strip())
+        # Any "[extras]" name requirements, not part of the object's path.
+        module, _, attributes = self.value.partition("[")[0].strip().partition(":")
+        found = import_module(module.strip())
+        for attribute in filter(None, attributes.strip().split(".")):
+            found = getattr(found, attribute)
+        return found
 
 
 def registered(group: str) -> list[Registered]:
     """Every entry point of `group` on `sys.path`, in the order importlib.metadata gives."""
     fingerprint = _fingerprint(group, sys.path)
-    # One file per environment, so reinstalling overwrites it rather than adding files.
-    # (zlib, not hashlib: loading OpenSSL would cost more than the scan it saves.)
-    where = "\n".join([group, sys.prefix, sys.executable]).encode("utf-8", "surrogateescape")
-    name = f"entry-points-{zlib.crc32(where):08x}.json"
+    # One file per environment (named after it), so reinstalling overwrites it.
+    name = f"entry-points-{group}-{_SAFE.sub('_', sys.prefix).strip('_')[-80:]}.json"
     cached = _read(read_json(name), fingerprint)
     if cached is not None:
         return cached

@@ -12,8 +12,6 @@ spreadsheet would run as a formula neutralized (OWASP CSV injection).
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -37,6 +35,9 @@ def neutralize(cell: str) -> str:
 
 
 def anki_csv(question_set: QuestionSet) -> str:
+    import csv  # here, not at the top: `qexport --help` imports this module
+    import io
+
     from qexport import anki_ids  # the deck's own guids and HTML, loaded only when used
     from qexport.exporters.anki_deck import cards_for
     from qexport.exporters.anki_notetype import FIELDS
@@ -67,6 +68,9 @@ def anki_csv(question_set: QuestionSet) -> str:
 
 
 def plain_csv(question_set: QuestionSet) -> str:
+    import csv
+    import io
+
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(PLAIN_COLUMNS)
