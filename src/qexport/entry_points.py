@@ -12,8 +12,8 @@ unreadable or unwritable cache only means scanning as before.
 from __future__ import annotations
 
 import os
-import sys
 import re
+import sys
 from dataclasses import dataclass
 from typing import Any
 
