@@ -59,15 +59,17 @@ class TocLine(Flowable):
         number_room = stringWidth("0000", self.font, self.size)
         room = self.width - self.indent - number_room - self.size
         text = self.text
-        if stringWidth(text, self.font, self.size) > room:
+        text_width = stringWidth(text, self.font, self.size)
+        if text_width > room:
             while text and stringWidth(text + "…", self.font, self.size) > room:
                 text = text[:-1]
             text = text.rstrip() + "…"
+            text_width = stringWidth(text, self.font, self.size)
         baseline = self.size * 0.3
         canvas.setFont(self.font, self.size)
         canvas.setFillColor(self.styles.color("text"))
         canvas.drawString(self.indent, baseline, text)
-        start = self.indent + stringWidth(text, self.font, self.size) + self.size * 0.4
+        start = self.indent + text_width + self.size * 0.4
         end = self.width - number_room - self.size * 0.4
         if end > start:
             canvas.setFillColor(self.styles.color("muted"))

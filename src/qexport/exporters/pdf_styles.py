@@ -40,7 +40,7 @@ class Styles:
     code_floor: float
 
     def color(self, key: str) -> colors.Color:
-        return colors.HexColor(self.theme.palette[key])
+        return _hex_color(self.theme.palette[key])
 
     def scaled(self, factor: float) -> Styles:
         return replace(
@@ -169,6 +169,12 @@ def code_runs(code_style: str, font: FontFamily, default_color: str) -> dict[obj
         color = colors.HexColor("#" + spec["color"]) if spec["color"] else default
         runs[token_type] = CodeRun(face, color)
     return runs
+
+
+@lru_cache(maxsize=64)
+def _hex_color(value: str) -> colors.Color:
+    # Parsed once: every code block and contents line asks for its colours.
+    return colors.HexColor(value)
 
 
 def styles_for(theme: Theme, size_key: str) -> Styles:
