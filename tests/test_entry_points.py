@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 
@@ -35,7 +34,7 @@ def test_built_ins_found_and_cached(monkeypatch: pytest.MonkeyPatch) -> None:
     anki = next(entry for entry in first if entry.name == "anki")
     assert anki.package == "qexport"
     assert anki.version
-    assert len(list(cache_dir().glob("entry-points-*.json"))) == 1
+    assert len(list(cache_dir().glob("entry-points-*"))) == 1
     _forbid_scanning(monkeypatch)
     assert registered(GROUP) == first
 
@@ -59,17 +58,33 @@ def test_installing_or_changing_a_plugin_is_noticed(
     (info / "METADATA").unlink()
     info.rmdir()
     assert {entry.name for entry in registered(GROUP)} == before
-    assert len(list(cache_dir().glob("entry-points-*.json"))) == 1  # one per environment
+    assert len(list(cache_dir().glob("entry-points-*"))) == 1  # one per environment
 
 
-def test_damaged_cache_is_rescanned(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_damaged_cache_is_rescanned() -> None:
     expected = registered(GROUP)
-    for path in cache_dir().glob("entry-points-*.json"):
-        path.write_text("{not json")
+    (cached,) = cache_dir().glob("entry-points-*")
+    fingerprint = cached.read_text(encoding="utf-8").partition("\n")[0]
+    for damage in [
+        "",
+        "\x00garbage",
+        f"{fingerprint}\nanki\tqexport.exporters.anki:AnkiExporter\n",
+    ]:
+        cached.write_text(damage, encoding="utf-8")
+        assert registered(GROUP) == expected
+    cached.write_bytes(b"\xff\xfe not text")
     assert registered(GROUP) == expected
-    for path in cache_dir().glob("entry-points-*.json"):
-        path.write_text(json.dumps({"fingerprint": "x", "entry_points": [{"bad": 1}]}))
-    assert registered(GROUP) == expected
+
+
+def test_paths_that_are_not_utf8_are_cached(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    odd = tmp_path / os.fsdecode(b"site-\xff")
+    _install(odd, "qexport_odd", "odd = qexport_odd:Exporter")
+    monkeypatch.syspath_prepend(str(odd))
+    assert "odd" in {entry.name for entry in registered(GROUP)}
+    _forbid_scanning(monkeypatch)
+    assert "odd" in {entry.name for entry in registered(GROUP)}
 
 
 def test_unwritable_cache_still_works(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+# The theme used when none is named (themes/default). Kept here, not in themes.py,
+# so that declaring the --theme option does not import the theme machinery.
+DEFAULT_THEME = "default"
+
 
 def __getattr__(name: str) -> str:
     # Looked up on demand: importlib.metadata is slow to import, and most commands never need it.

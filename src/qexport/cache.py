@@ -6,7 +6,6 @@ cache only means qexport works the answer out again.
 
 from __future__ import annotations
 
-import json
 import os
 from pathlib import Path
 from typing import Any
@@ -23,16 +22,17 @@ def cache_dir() -> Path:
     return Path(base) / "qexport"
 
 
-def read_json(name: str) -> Any:
-    """The JSON value cached as `name`, or None when absent or unreadable."""
+def read_text(name: str) -> str | None:
+    """The text cached as `name`, or None when absent or unreadable."""
     try:
-        return json.loads((cache_dir() / name).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        # surrogateescape: paths that are not UTF-8 come back as they went in
+        return (cache_dir() / name).read_text(encoding="utf-8", errors="surrogateescape")
+    except OSError:
         return None
 
 
-def write_json(name: str, value: Any) -> None:
-    """Cache `value` as `name`, atomically; silently skipped where the cache is not writable."""
+def write_text(name: str, text: str) -> None:
+    """Cache `text` as `name`, atomically; silently skipped where the cache is not writable."""
     import tempfile
 
     folder = cache_dir()
@@ -40,11 +40,28 @@ def write_json(name: str, value: Any) -> None:
         folder.mkdir(parents=True, exist_ok=True)
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
         try:
-            with os.fdopen(handle, "w", encoding="utf-8") as stream:
-                json.dump(value, stream)
+            with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as stream:
+                stream.write(text)
             os.replace(temporary, folder / name)
         except BaseException:
             os.unlink(temporary)
             raise
     except OSError:
         pass
+
+
+def read_json(name: str) -> Any:
+    """The JSON value cached as `name`, or None when absent or unreadable."""
+    import json
+
+    text = read_text(name)
+    try:
+        return None if text is None else json.loads(text)
+    except ValueError:
+        return None
+
+
+def write_json(name: str, value: Any) -> None:
+    import json
+
+    write_text(name, json.dumps(value))

@@ -7,7 +7,6 @@ Exit codes: 0 ok, 1 content or other qexport errors, 2 usage errors,
 from __future__ import annotations
 
 import importlib
-import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -243,6 +242,8 @@ def list_questions(
     """One line per question, or the model as JSON."""
     question_set = select(session.question_set(), levels, topics, tags)
     if as_json:
+        import json
+
         click.echo(json.dumps(model_as_json(question_set), ensure_ascii=False, indent=2))
         return
     rows = [(str(q.number), q.level, q.topic, q.id, q.question) for q in question_set.questions]

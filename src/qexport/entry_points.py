@@ -14,10 +14,10 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
-from qexport.cache import read_json, write_json
+from qexport.cache import read_text, write_text
 
 METADATA_SUFFIXES = (".dist-info", ".egg-info")
 _SAFE = re.compile(r"[^A-Za-z0-9.-]+")
@@ -49,12 +49,12 @@ def registered(group: str) -> list[Registered]:
     """Every entry point of `group` on `sys.path`, in the order importlib.metadata gives."""
     fingerprint = _fingerprint(group, sys.path)
     # One file per environment (named after it), so reinstalling overwrites it.
-    name = f"entry-points-{group}-{_SAFE.sub('_', sys.prefix).strip('_')[-80:]}.json"
-    cached = _read(read_json(name), fingerprint)
+    name = f"entry-points-{group}-{_SAFE.sub('_', sys.prefix).strip('_')[-80:]}.txt"
+    cached = _parse(read_text(name), fingerprint)
     if cached is not None:
         return cached
     found = _scan(group)
-    write_json(name, {"fingerprint": fingerprint, "entry_points": [vars(e) for e in found]})
+    write_text(name, _format(fingerprint, found))
     return found
 
 
@@ -97,10 +97,27 @@ def _scan(group: str) -> list[Registered]:
     return found
 
 
-def _read(data: Any, fingerprint: str) -> list[Registered] | None:
-    try:
-        if data["fingerprint"] != fingerprint:
-            return None
-        return [Registered(**entry) for entry in data["entry_points"]]
-    except (KeyError, TypeError):
-        return None  # damaged: scan again
+# The cache is lines of tab-separated fields, the fingerprint first; plain text
+# rather than JSON, as importing json costs --help more than reading this.
+_FIELDS = len(fields(Registered))
+
+
+def _format(fingerprint: str, found: list[Registered]) -> str:
+    lines = [fingerprint.replace("\n", "\0")]
+    lines += ["\t".join(vars(entry).values()) for entry in found]
+    return "\n".join(lines) + "\n"
+
+
+def _parse(text: str | None, fingerprint: str) -> list[Registered] | None:
+    if text is None:
+        return None
+    first, _, rest = text.partition("\n")
+    if first != fingerprint.replace("\n", "\0"):
+        return None  # something was installed or removed since: scan again
+    found = []
+    for line in rest.splitlines():
+        values = line.split("\t")
+        if len(values) != _FIELDS:
+            return None  # damaged: scan again
+        found.append(Registered(*values))
+    return found

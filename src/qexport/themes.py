@@ -21,10 +21,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from qexport import DEFAULT_THEME
 from qexport.errors import ContentError, QexportError, did_you_mean
 
 THEME_FILE = "theme.toml"
-DEFAULT_THEME = "default"
 PALETTE_KEYS = ("text", "background", "muted", "accent", "code_text", "code_background", "rule")
 CODE_KEYS = ("style", "night_style")
 FONT_KEYS = ("body", "code")

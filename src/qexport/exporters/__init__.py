@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import click
 
-from qexport.themes import DEFAULT_THEME
+from qexport import DEFAULT_THEME
 
 
 def theme_option() -> click.Option:

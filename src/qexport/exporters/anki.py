@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from qexport import DEFAULT_THEME
 from qexport.errors import QexportError
 from qexport.exporters import theme_option
 from qexport.registry import Artifact
@@ -54,7 +55,7 @@ class AnkiExporter:
         )
         from qexport.themes import load_theme
 
-        theme = load_theme(str(options.get("theme") or "default"))
+        theme = load_theme(str(options.get("theme") or DEFAULT_THEME))
         css = notetype.css(theme)
         cards = cards_for(question_set)
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from qexport import DEFAULT_THEME
 from qexport.errors import ContentError, ContentErrors
 from qexport.exporters import theme_option
 from qexport.registry import Artifact
@@ -109,7 +110,7 @@ class PdfExporter:
 
         layout = str(options.get("layout") or "booklet")
         paper_name = str(options.get("paper") or "a4")
-        theme = load_theme(str(options.get("theme") or "default"))
+        theme = load_theme(str(options.get("theme") or DEFAULT_THEME))
         styles = styles_for(theme, SIZE_FOR_LAYOUT[layout])
         check_glyphs(question_set, styles.body_font, styles.code_font)
 
