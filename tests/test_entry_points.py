@@ -64,11 +64,13 @@ def test_installing_or_changing_a_plugin_is_noticed(
 def test_damaged_cache_is_rescanned() -> None:
     expected = registered(GROUP)
     (cached,) = cache_dir().glob("entry-points-*")
-    fingerprint = cached.read_text(encoding="utf-8").partition("\n")[0]
+    whole = cached.read_text(encoding="utf-8")
+    fingerprint = whole.partition("\n")[0]
     for damage in [
         "",
         "\x00garbage",
-        f"{fingerprint}\nanki\tqexport.exporters.anki:AnkiExporter\n",
+        f"{fingerprint}\nanki\tqexport.exporters.anki:AnkiExporter\n",  # fields missing
+        whole[:-3],  # cut short: the last version would read wrong
     ]:
         cached.write_text(damage, encoding="utf-8")
         assert registered(GROUP) == expected

@@ -114,8 +114,11 @@ def _parse(text: str | None, fingerprint: str) -> list[Registered] | None:
     first, _, rest = text.partition("\n")
     if first != fingerprint.replace("\n", "\0"):
         return None  # something was installed or removed since: scan again
+    *lines, end = rest.split("\n")
+    if end:
+        return None  # cut short: scan again
     found = []
-    for line in rest.splitlines():
+    for line in lines:
         values = line.split("\t")
         if len(values) != _FIELDS:
             return None  # damaged: scan again
