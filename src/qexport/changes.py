@@ -20,8 +20,10 @@ bytes, on any machine.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -35,8 +37,6 @@ FORMAT = 1
 
 def content_hash(parts: Iterable[str]) -> str:
     """A hash of `parts` that no re-grouping of the same text can fake."""
-    import hashlib  # here, not at the top: loading OpenSSL is slow for --help
-
     digest = hashlib.sha256()
     for part in parts:
         encoded = part.encode("utf-8")
@@ -133,8 +133,6 @@ def write(path: Path, entries: Mapping[str, Entry]) -> None:
         },
     }
     text = json.dumps(body, indent=2, sort_keys=True) + "\n"
-    import tempfile
-
     temporary: str | None = None
     try:
         handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 import click
 
 from qexport.errors import ContentErrors, QexportError, did_you_mean
+from qexport.tags import tags_for
 
 if TYPE_CHECKING:
     from qexport.model import QuestionSet
@@ -271,8 +272,6 @@ def _table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) -
 
 
 def model_as_json(question_set: QuestionSet) -> dict[str, Any]:
-    from qexport.tags import tags_for
-
     meta = question_set.meta
     levels = question_set.counts_by_level()
     return {

@@ -15,6 +15,7 @@ A theme is a folder `themes/<name>/` holding `theme.toml`::
 
 from __future__ import annotations
 
+import importlib.resources
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -23,6 +24,8 @@ from typing import Any
 
 from qexport import DEFAULT_THEME
 from qexport.errors import ContentError, QexportError, did_you_mean
+from qexport.metadata import key_line, parse_toml
+from qexport.normalize import read_text
 
 THEME_FILE = "theme.toml"
 PALETTE_KEYS = ("text", "background", "muted", "accent", "code_text", "code_background", "rule")
@@ -81,8 +84,6 @@ def _block_rule(selector: str, palette: Mapping[str, str]) -> str:
 
 def theme_dirs() -> list[Path]:
     """Where themes live: inside the installed package, or in a source checkout."""
-    import importlib.resources  # here: slow to import, and --help never needs it
-
     dirs = []
     packaged = importlib.resources.files("qexport") / "themes"
     if packaged.is_dir():
@@ -111,9 +112,6 @@ def load_theme(name: str = DEFAULT_THEME) -> Theme:
 
 
 def _parse(name: str, path: Path) -> Theme:
-    from qexport.metadata import key_line, parse_toml
-    from qexport.normalize import read_text
-
     text = read_text(path)
     data = parse_toml(text, path)
 
