@@ -31,8 +31,12 @@ def _texts(question: Question) -> Iterator[tuple[str, bool, int]]:
     """(text, is code, file line) for everything of `question` that gets printed."""
     from qexport.render import shared_parser
 
-    yield question.question, False, question.line
-    for token in shared_parser().parse(question.answer):
+    parser = shared_parser()
+    # Parsed, not raw: Markdown turns entities such as &lambda; into the characters printed.
+    for token in parser.parseInline(question.question):
+        for child in token.children or []:
+            yield child.content, child.type == "code_inline", question.line
+    for token in parser.parse(question.answer):
         line = question.answer_line + (token.map[0] if token.map else 0)
         if token.type in ("fence", "code_block"):
             yield token.content, True, line
@@ -66,7 +70,8 @@ def check_glyphs(question_set: QuestionSet, body: FontFamily, code: FontFamily) 
 
 
 def _all_in(codepoints: frozenset[int], text: str) -> bool:
-    return all(ord(char) in codepoints for char in set(text) - _CONTROL)
+    """Whether `codepoints` hold every character of `text`; never when it has an entity (&...;)."""
+    return "&" not in text and all(ord(char) in codepoints for char in set(text) - _CONTROL)
 
 
 _CONTROL = set("\n\r\t")
