@@ -33,19 +33,12 @@ def read_text(name: str) -> str | None:
 
 def write_text(name: str, text: str) -> None:
     """Cache `text` as `name`, atomically; silently skipped where the cache is not writable."""
-    import tempfile
+    from qexport.output import replace_text  # only on a cache miss, so not at start-up
 
     folder = cache_dir()
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{name}.")
-        try:
-            with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as stream:
-                stream.write(text)
-            os.replace(temporary, folder / name)
-        except BaseException:
-            os.unlink(temporary)
-            raise
+        replace_text(folder / name, text, mode=0o600)
     except OSError:
         pass
 

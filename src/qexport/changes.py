@@ -23,13 +23,13 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from qexport.errors import ContentError, QexportError
+from qexport.output import replace_text
 
 LOCK_FILE = "qexport.lock.json"
 FORMAT = 1
@@ -133,14 +133,7 @@ def write(path: Path, entries: Mapping[str, Entry]) -> None:
         },
     }
     text = json.dumps(body, indent=2, sort_keys=True) + "\n"
-    temporary: str | None = None
     try:
-        handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            out.write(text)
-        os.chmod(temporary, 0o644)  # mkstemp makes it private; it is a shared, committed file
-        os.replace(temporary, path)
+        replace_text(path, text)  # readable by all: it is a shared, committed file
     except OSError as exc:
-        if temporary is not None:
-            Path(temporary).unlink(missing_ok=True)
         raise QexportError(f"cannot update {path}: {exc.strerror or exc}") from None

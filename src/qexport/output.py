@@ -20,6 +20,23 @@ from qexport.registry import Artifact
 STAGING_PREFIX = ".qexport-export-"  # not the release's: `qexport all` tidies only its own
 
 
+def replace_text(path: Path, text: str, mode: int = 0o644) -> None:
+    """Replace the file at `path` with `text`: readers see the old file or the new, never half.
+
+    Raises OSError; the temporary file beside `path` is removed first.
+    """
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        # surrogateescape: file names that are not UTF-8 are written back as they were read
+        with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as out:
+            out.write(text)
+        os.chmod(temporary, mode)  # mkstemp makes files private
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
 def publish(out_dir: Path, build: Callable[[Path], Sequence[Artifact]]) -> list[Artifact]:
     """Run `build(staging_dir)`, then move what it wrote into `out_dir`."""
     try:
