@@ -16,7 +16,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, PageBreak, PageTemplate, Spacer
 
-from qexport.exporters.pdf_document import Document, document, numbered_title
+from qexport.exporters.pdf_document import Document, document, level_key, numbered_title
 from qexport.exporters.pdf_markdown import FlowableRenderer
 from qexport.exporters.pdf_pages import (
     LEFT,
@@ -34,10 +34,6 @@ from qexport.model import Question, QuestionSet
 
 INNER, OUTER, TOP, BOTTOM = 22 * mm, 15 * mm, 22 * mm, 20 * mm
 CONTENTS_KEY, INDEX_KEY = "contents", "topic-index"
-
-
-def level_key(level_id: str) -> str:
-    return f"level-{level_id}"
 
 
 class TocLine(Flowable):

@@ -19,12 +19,11 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
 from qexport.errors import ContentError
-from qexport.exporters.pdf_document import numbered_title, plain_question
+from qexport.exporters.pdf_document import numbered_title, pdf_keywords, plain_question
 from qexport.exporters.pdf_markdown import FlowableRenderer
 from qexport.exporters.pdf_pages import Para
 from qexport.exporters.pdf_styles import Styles
 from qexport.model import Question, QuestionSet
-from qexport.tags import tags_for
 
 COLUMNS, ROWS = 2, 3
 MARGIN = 10 * mm
@@ -139,14 +138,14 @@ class CardMaker:
         question = card.question
         for scale in (*SCALES, 0.6, 0.55):
             styles = self.styles.scaled(scale * 1.15)
-            renderer = FlowableRenderer(styles, None)
-            text = Para(renderer.inline(question.question), styles.question)
             if card.part > 1:
                 text = Para(
                     f"<i>(continued, {card.part} of {card.parts})</i> "
                     f"{escape(plain_question(question))}",
                     styles.body,
                 )
+            else:
+                text = Para(FlowableRenderer(styles).inline(question.question), styles.question)
             if _height([text], width) <= height - self.header_height(self.styles) * 2:
                 return [text]
         raise ContentError(
@@ -235,8 +234,7 @@ def build_cards(
     canvas.setTitle(f"{meta.title}: flash cards")
     canvas.setAuthor(meta.author)
     canvas.setSubject(meta.description)
-    keywords = sorted({t for q in question_set.questions for t in tags_for(q, meta)[:2]})
-    canvas.setKeywords(", ".join(keywords))
+    canvas.setKeywords(", ".join(pdf_keywords(question_set)))
     canvas.setCreator("qexport")
     canvas.setProducer("qexport")
     canvas.setViewerPreference("Duplex", "DuplexFlipLongEdge")

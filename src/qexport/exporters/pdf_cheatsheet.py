@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, PageTemplate, Spacer
 
-from qexport.exporters.pdf_document import document, numbered_title
+from qexport.exporters.pdf_document import document, level_key, numbered_title
 from qexport.exporters.pdf_markdown import FlowableRenderer
 from qexport.exporters.pdf_pages import (
     RIGHT,
@@ -102,7 +102,7 @@ def build_cheatsheet(
         # Headings and their anchors travel with the first question under them.
         lead: list[Flowable] = [
             SectionMark(level.label),
-            Anchor(f"level-{level.id}", level.label, 0),
+            Anchor(level_key(level.id), level.label, 0),
             Para(escape(level.label), styles.section),
         ]
         for topic in question_set.topics:
@@ -110,7 +110,7 @@ def build_cheatsheet(
             if not in_topic:
                 continue
             lead += [
-                Anchor(f"level-{level.id}-topic-{topic.id}", topic.label, 1, closed=True),
+                Anchor(f"{level_key(level.id)}-topic-{topic.id}", topic.label, 1, closed=True),
                 Para(escape(topic.label), styles.subsection),
             ]
             for question in in_topic:

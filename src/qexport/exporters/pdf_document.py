@@ -19,6 +19,17 @@ def plain_question(question: Question) -> str:
     return render_plain(question.question)
 
 
+def level_key(level_id: str) -> str:
+    """The link target and outline key of a level's first page."""
+    return f"level-{level_id}"
+
+
+def pdf_keywords(question_set: QuestionSet) -> list[str]:
+    """The document's keywords: the level and topic tags of the scheme that occur."""
+    meta = question_set.meta
+    return sorted({tag for q in question_set.questions for tag in tags_for(q, meta)[:2]})
+
+
 def numbered_title(question: Question) -> str:
     """ "12. What is the GIL?": the question in outlines and contents."""
     return f"{question.number}. {plain_question(question)}"
@@ -44,7 +55,6 @@ def document(
     **kwargs: Any,
 ) -> Document:
     meta = question_set.meta
-    keywords = sorted({tag for q in question_set.questions for tag in tags_for(q, meta)[:2]})
     return Document(
         path,
         styles,
@@ -52,7 +62,7 @@ def document(
         title=meta.title,
         author=meta.author,
         subject=meta.description,
-        keywords=keywords,
+        keywords=pdf_keywords(question_set),
         creator="qexport",
         producer="qexport",
         lang=meta.language,
