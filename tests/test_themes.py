@@ -77,3 +77,27 @@ def test_size_out_of_range(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     with pytest.raises(ContentError, match=r"'code_floor' in \[sizes\] must be a point size"):
         load_theme("broken")
     load_theme.cache_clear()
+
+
+@pytest.mark.parametrize(
+    "colour", ["nocolour", "red; } body { display: none", "#12345", "#ggg", "url(x)", ""]
+)
+def test_a_colour_that_is_not_hex_is_refused_at_its_line(
+    colour: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Colours go into the card CSS and the PDF markup as written.
+    default = (load_theme("default").path).read_text(encoding="utf-8")
+    _theme_dir(
+        tmp_path, monkeypatch, default.replace('accent = "#4493f8"', f"accent = {colour!r}")
+    )
+    with pytest.raises(ContentError) as caught:
+        load_theme("broken")
+    assert caught.value.message.startswith("'accent' in [night] must be a hex colour")
+    assert caught.value.line == 16
+    load_theme.cache_clear()
+
+
+@pytest.mark.parametrize("name", ["../default", "default/../print", "/etc", ".", "Default", ""])
+def test_a_theme_name_is_a_folder_name_never_a_path(name: str) -> None:
+    with pytest.raises(QexportError, match="unknown theme"):
+        load_theme(name)

@@ -16,6 +16,7 @@ A theme is a folder `themes/<name>/` holding `theme.toml`::
 from __future__ import annotations
 
 import importlib.resources
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -39,6 +40,9 @@ TOP_KEYS = ("description", "palette", "night", "code", "fonts", "sizes")
 DAY_SELECTOR = ".highlight"
 # Anki desktop and AnkiMobile mark night mode with .nightMode, AnkiDroid with .night_mode.
 NIGHT_SELECTORS = (".nightMode .highlight", ".night_mode .highlight")
+# Colours reach CSS and PDF markup as written, so only plain hex colours are allowed.
+COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
+THEME_NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -101,7 +105,8 @@ def available_themes() -> list[str]:
 @lru_cache(maxsize=16)
 def load_theme(name: str = DEFAULT_THEME) -> Theme:
     """The theme called `name`, or a QexportError naming the ones that exist."""
-    for directory in theme_dirs():
+    # A name is a folder in themes/, never a path to one elsewhere.
+    for directory in theme_dirs() if THEME_NAME.fullmatch(name) else ():
         path = directory / name / THEME_FILE
         if path.is_file():
             return _parse(name, path)
@@ -119,11 +124,11 @@ def _parse(name: str, path: Path) -> Theme:
         return ContentError(message, path, key_line(text, table, key) or 1)
 
     _check_keys(data, TOP_KEYS, None, fail)
-    palette = _strings(data.get("palette", {}), PALETTE_KEYS, "palette", fail)
+    palette = _colours(data.get("palette", {}), "palette", fail)
     missing = [key for key in PALETTE_KEYS if key not in palette]
     if missing:
         raise ContentError(f"[palette] lacks {', '.join(missing)}", path, 1)
-    night = _strings(data.get("night", {}), PALETTE_KEYS, "night", fail)
+    night = _colours(data.get("night", {}), "night", fail)
     code = _strings(data.get("code", {}), CODE_KEYS, "code", fail)
     for key in CODE_KEYS:
         _check_pygments_style(code.get(key, "default"), key, fail)
@@ -169,6 +174,15 @@ def _strings(table: Any, known: tuple[str, ...], name: str, fail: Any) -> dict[s
         if not isinstance(value, str):
             raise fail(f"'{key}' in [{name}] must be a string", name, key)
     return dict(table)
+
+
+def _colours(table: Any, name: str, fail: Any) -> dict[str, str]:
+    colours = _strings(table, PALETTE_KEYS, name, fail)
+    for key, value in colours.items():
+        if not COLOUR.fullmatch(value):
+            message = f"'{key}' in [{name}] must be a hex colour like \"#1f2328\", not {value!r}"
+            raise fail(message, name, key)
+    return colours
 
 
 def _check_pygments_style(style: str, key: str, fail: Any) -> None:
