@@ -239,18 +239,18 @@ def test_a_missing_theme_is_a_clean_error(
         assert result.stderr.startswith("qexport: unknown theme 'nigth'")
 
 
-def test_a_corrupted_manifest_is_rebuilt_not_trusted(
+def test_a_corrupted_manifest_is_refused_not_trusted(
     run: Callable[..., Run], bank: Path, released: Path
 ) -> None:
-    before = _snapshot(released)
     (released / "manifest.json").write_text("{ this is not json", encoding="utf-8")
+    before = _snapshot(released)
     result = run("all", "--out", str(released), "--jobs", "1", content=bank)
-    assert result.exit_code == 0, result.stderr
-    assert _snapshot(released) == before  # rebuilt from scratch, identical
-    json.loads((released / "manifest.json").read_text(encoding="utf-8"))
+    assert result.exit_code == 1
+    assert "(its manifest.json is not a qexport manifest, or is damaged)" in result.stderr
+    assert _snapshot(released) == before  # nothing deleted: it may not be a release at all
 
 
-def test_a_manifest_pointing_outside_the_release_is_ignored(
+def test_a_manifest_pointing_outside_the_release_is_refused(
     run: Callable[..., Run], bank: Path, released: Path, tmp_path: Path
 ) -> None:
     data = json.loads((released / "manifest.json").read_text(encoding="utf-8"))
@@ -258,9 +258,12 @@ def test_a_manifest_pointing_outside_the_release_is_ignored(
     for artifact in data["artifacts"]:
         artifact["path"] = "../secret.txt"
     (released / "manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    before = _snapshot(released)
     result = run("all", "--out", str(released), "--jobs", "1", content=bank)
-    assert result.exit_code == 0, result.stderr
-    assert "secret.txt" not in {p.name for p in released.iterdir()}
+    assert result.exit_code == 1
+    assert "is not a qexport release" in result.stderr
+    assert _snapshot(released) == before
+    assert (tmp_path / "secret.txt").read_text(encoding="utf-8") == "secret"
 
 
 def test_good_fixture_untouched() -> None:

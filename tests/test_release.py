@@ -183,10 +183,14 @@ def test_a_swap_cut_short_is_recovered(release_run: Callable[..., Run], tmp_path
     assert release_run().exit_code == 0
     before = _snapshot(tmp_path / "dist")
     os.rename(tmp_path / "dist", tmp_path / ".dist.previous")  # killed between the renames
-    (tmp_path / ".qexport-staging-dead").mkdir()
+    (tmp_path / f"{release.staging_prefix(tmp_path / 'dist')}dead").mkdir()
+    others = release.staging_prefix(tmp_path / "dist-2")  # another --out's run: not ours
+    (tmp_path / f"{others}alive").mkdir()
     assert release_run().exit_code == 0
     assert _snapshot(tmp_path / "dist") == before
-    assert sorted(p.name for p in tmp_path.iterdir()) == [".dist.lock", "content", "dist"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [".dist.lock", "content", "dist", f"{others}alive"]
+    )
 
 
 def test_parallel_jobs_give_the_same_release(

@@ -58,3 +58,20 @@ def write_json(name: str, value: Any) -> None:
     import json
 
     write_text(name, json.dumps(value))
+
+
+def read_map(name: str) -> dict[str, Any]:
+    """The JSON object cached as `name`, or an empty one when absent or damaged."""
+    value = read_json(name)
+    return value if isinstance(value, dict) else {}
+
+
+def update_map(name: str, updates: dict[str, Any], limit: int) -> None:
+    """Merge `updates` into the JSON object cached as `name`, keeping its `limit` newest keys."""
+    if not updates:
+        return
+    known = read_map(name)
+    for key, value in updates.items():
+        known.pop(key, None)
+        known[key] = value  # last in the file: the most recent
+    write_json(name, dict(list(known.items())[-limit:]))

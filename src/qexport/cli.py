@@ -50,6 +50,7 @@ LAZY_COMMANDS = {
     "all": "qexport.cli_release:all_command",
     "export": "qexport.cli_release:export_group",
     "exporters": "qexport.cli_release:exporters_command",
+    "lock": "qexport.cli_lock:lock_command",
 }
 
 
@@ -119,6 +120,7 @@ LAZY_HELP = {
     "all": "Validate the content and write every artifact, a manifest and SHA256SUMS.",
     "export": "Run any registered exporter by name (the same as `qexport NAME`).",
     "exporters": "List the registered exporters, built in and plugins.",
+    "lock": "Rebuild a lost or damaged lock file from the last release's deck.",
 }
 
 
@@ -321,11 +323,17 @@ def exporter_command(name: str) -> click.Command:
         tags: tuple[str, ...],
         **options: Any,
     ) -> None:
-        from qexport.output import publish
+        from qexport import release
+        from qexport.output import publish, record_written, resolve_out
 
+        real_out = resolve_out(out, session.content_dir)  # never into, or around, the content
         question_set = select(session.question_set(), levels, topics, tags)
-        export = partial(exporter.export, question_set, options)
-        for artifact in publish(out, export):
+        # Passed at run time: an exporter may read what the release in `out` recorded.
+        export = partial(exporter.export, question_set, {**options, "previous_dir": str(out)})
+        with release.beside_releases(real_out):  # restores a release whose swap was cut short
+            published = publish(out, export)
+            record_written(out, published)  # so `qexport all` knows qexport wrote them
+        for artifact in published:
             click.echo(str(artifact.path))
             for note in artifact.notes:
                 click.echo(note, err=True)

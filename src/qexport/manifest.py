@@ -4,17 +4,25 @@ manifest.json records the qexport version, the content hash, question
 counts per level and, for each artifact, its path, size, sha256, the
 exporter and options that made it, and the hash of all its inputs. It
 holds no times, so the same content always gives the same manifest.
+
+A folder is trusted as a qexport release (to be replaced, or reused from)
+only when its manifest parses as qexport's, every file in it is accounted
+for and every hash matches: it may be anybody's folder.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+import os
+import re
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
+from qexport.errors import QexportError
 from qexport.model import QuestionSet
 
 if TYPE_CHECKING:
@@ -23,6 +31,16 @@ if TYPE_CHECKING:
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
 FORMAT = 1
+MAX_MANIFEST = 64 << 20  # a manifest larger than this is not one qexport wrote
+_ARTIFACT_FIELDS = {
+    "path": str,
+    "size": int,
+    "sha256": str,
+    "exporter": str,
+    "options": dict,
+    "inputs": str,
+}
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 def sha256_file(path: Path) -> str:
@@ -33,14 +51,36 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
+def content_digests(content_dir: Path) -> dict[str, str]:
+    """The sha256 of every file of the content folder, by relative path."""
+    try:
+        paths = sorted(p for p in content_dir.rglob("*") if p.is_file())
+    except OSError as exc:
+        raise QexportError(f"{exc.filename or content_dir}: cannot read: {exc.strerror}") from None
+    digests = {}
+    for path in paths:
+        try:
+            digests[path.relative_to(content_dir).as_posix()] = sha256_file(path)
+        except OSError as exc:
+            raise QexportError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    return digests
+
+
+def combine(digests: Mapping[str, str], leave_out: Collection[str] = ()) -> str:
+    """One hash over the content's file digests, names included."""
+    digest = hashlib.sha256()
+    for name in sorted(digests):
+        if name in leave_out:
+            continue
+        encoded = os.fsencode(name)  # names that are not UTF-8 come back as they were read
+        digest.update(len(encoded).to_bytes(8, "big") + encoded)
+        digest.update(bytes.fromhex(digests[name]))
+    return digest.hexdigest()
+
+
 def content_hash(content_dir: Path) -> str:
     """One hash over every file of the content folder, names included."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in content_dir.rglob("*") if p.is_file()):
-        name = path.relative_to(content_dir).as_posix().encode()
-        digest.update(len(name).to_bytes(8, "big") + name)
-        digest.update(bytes.fromhex(sha256_file(path)))
-    return digest.hexdigest()
+    return combine(content_digests(content_dir))
 
 
 def jsonable(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -72,9 +112,78 @@ def inputs(exporter: str, exporter_version: str, options: Mapping[str, Any]) -> 
 def inputs_key(
     content: str, exporter: str, exporter_version: str, options: Mapping[str, Any]
 ) -> str:
-    """The hash of everything an artifact depends on; equal keys give equal files."""
-    described = {"content": content, **inputs(exporter, exporter_version, options)}
+    """The hash of everything an artifact depends on; equal keys give equal files.
+
+    That includes the version of every installed package the exporter's
+    package requires, recursively (Pygments, reportlab, genanki, the fonts...).
+    """
+    described = {
+        "content": content,
+        **inputs(exporter, exporter_version, options),
+        "dependencies": dependency_versions(exporter),
+    }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
+
+
+def dependency_versions(exporter: str) -> dict[str, str]:
+    """Installed versions of the exporter's package and all it requires."""
+    import sys
+
+    return dict(_dependency_versions(exporter, tuple(sys.path)))
+
+
+@lru_cache(maxsize=16)
+def _dependency_versions(exporter: str, _path: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    from importlib import metadata
+
+    from qexport.registry import ENTRY_POINT_GROUP
+
+    points = sorted(
+        (p for p in metadata.entry_points(group=ENTRY_POINT_GROUP) if p.name == exporter),
+        key=lambda p: p.value,
+    )  # the registry's choice: the first by value
+    dist = getattr(points[0], "dist", None) if points else None
+    if dist is None:
+        return ()
+    found: dict[str, str] = {}
+    todo = [(str(dist.metadata["Name"]), frozenset[str]())]
+    while todo:
+        name, extras = todo.pop()
+        try:
+            found_dist = metadata.distribution(name)
+        except (metadata.PackageNotFoundError, ValueError):
+            continue  # not installed here (an optional or platform-only requirement)
+        key = _normal(name) + (f"[{','.join(sorted(extras))}]" if extras else "")
+        if key in found:
+            continue
+        found[key] = str(found_dist.version)
+        todo += _requirements(found_dist.requires or [], extras)
+    return tuple(sorted(found.items()))
+
+
+_REQUIREMENT = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
+_EXTRA = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
+
+
+def _requirements(
+    lines: Sequence[str], extras: frozenset[str]
+) -> list[tuple[str, frozenset[str]]]:
+    """The requirements that apply: those without an extra, and those of the extras asked for."""
+    wanted = []
+    for line in lines:
+        requirement, _, marker = line.partition(";")
+        extra = _EXTRA.search(marker)
+        if extra and _normal(extra.group(1)) not in {_normal(e) for e in extras}:
+            continue
+        match = _REQUIREMENT.match(requirement)
+        if match:
+            asked = frozenset(e.strip() for e in (match.group(2) or "").split(",") if e.strip())
+            wanted.append((match.group(1), asked))
+    return wanted
+
+
+def _normal(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
 
 
 def entry(folder: Path, name: str, job: Job, key: str, version: str) -> dict[str, Any]:
@@ -117,38 +226,138 @@ def write(
     }
     text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     (folder / MANIFEST).write_text(text, encoding="utf-8")
-    lines = [f"{e['sha256']}  {e['path']}\n" for e in ordered]
-    lines.append(f"{sha256_file(folder / MANIFEST)}  {MANIFEST}\n")
-    (folder / SUMS).write_text("".join(lines), encoding="utf-8")
+    (folder / SUMS).write_text(_sums(ordered, sha256_file(folder / MANIFEST)), encoding="utf-8")
+
+
+def _sums(artifacts: Sequence[Mapping[str, Any]], manifest_sha256: str) -> str:
+    lines = [f"{a['sha256']}  {a['path']}\n" for a in artifacts]
+    return "".join([*lines, f"{manifest_sha256}  {MANIFEST}\n"])
 
 
 @dataclass(frozen=True)
 class Manifest:
-    """The previous release, as far as it can be trusted for reuse."""
+    """A release qexport wrote, every file verified: safe to replace and to reuse from."""
 
     folder: Path
     artifacts: tuple[Mapping[str, Any], ...]
 
     def files_for(self, key: str) -> tuple[str, ...] | None:
-        """The files an identical job produced last time, if all are intact."""
-        files = [a for a in self.artifacts if a.get("inputs") == key]
-        if not files:
-            return None
-        for artifact in files:
-            name = PurePosixPath(str(artifact["path"]))
-            if name.is_absolute() or ".." in name.parts:
-                return None  # a tampered manifest must not reach outside the release
-            path = self.folder / str(artifact["path"])
-            if not path.is_file() or sha256_file(path) != artifact.get("sha256"):
-                return None
-        return tuple(str(a["path"]) for a in files)
+        """The files an identical job produced last time (their hashes were verified)."""
+        files = tuple(str(a["path"]) for a in self.artifacts if a["inputs"] == key)
+        return files or None
+
+    def sha256(self, name: str) -> str:
+        return next(str(a["sha256"]) for a in self.artifacts if a["path"] == name)
 
 
-def read(folder: Path) -> Manifest | None:
-    """The manifest in `folder`; None when missing or damaged (then nothing is reused)."""
+def read(folder: Path) -> tuple[Mapping[str, Any], ...] | None:
+    """The artifacts of the manifest in `folder`, if it parses as qexport's; else None."""
+    path = folder / MANIFEST
     try:
-        data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-        artifacts = tuple(a for a in data["artifacts"] if isinstance(a, dict) and "path" in a)
-    except (OSError, ValueError, KeyError, TypeError):
+        if path.is_symlink() or path.stat().st_size > MAX_MANIFEST:
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):  # RecursionError: hostile nesting
         return None
-    return Manifest(folder, artifacts)
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return None
+    artifacts = data.get("artifacts")
+    if not isinstance(artifacts, list) or not all(_is_artifact(a) for a in artifacts):
+        return None
+    if len({a["path"] for a in artifacts}) != len(artifacts):
+        return None
+    return tuple(artifacts)
+
+
+def _is_artifact(value: object) -> bool:
+    if not isinstance(value, dict):
+        return False
+    for field, kind in _ARTIFACT_FIELDS.items():
+        if not isinstance(value.get(field), kind) or isinstance(value.get(field), bool):
+            return False
+    name = value["path"]
+    pure = PurePosixPath(name)
+    return bool(
+        _SHA256.fullmatch(value["sha256"])
+        and name
+        and pure.as_posix() == name
+        and not pure.is_absolute()
+        and ".." not in pure.parts
+        and "\\" not in name
+        and not any(c in name for c in "\0\n\r")
+        and name not in (MANIFEST, SUMS)
+    )
+
+
+@dataclass(frozen=True)
+class Verified:
+    """What is in a folder: its intact release (if any), and what stops trusting it."""
+
+    release: Manifest | None  # only the artifacts whose files are there and intact
+    foreign: tuple[str, ...]  # files qexport did not write (or that changed since)
+    missing: tuple[str, ...]  # artifacts the manifest lists that are gone or changed
+
+    @property
+    def complete(self) -> bool:
+        return not self.foreign and not self.missing
+
+
+def verify(folder: Path, written: Mapping[str, str], limit: int = 5) -> Verified:
+    """Check every file of `folder` against its manifest and `written`.
+
+    `written` holds the sha256 of files single exporters wrote there, by name.
+    Files are hashed only when a record names them, so a big foreign folder
+    costs a directory walk, stopped after `limit` foreign entries.
+    """
+    artifacts = read(folder)
+    listed = {str(a["path"]): a for a in artifacts or ()}
+    foreign: list[str] = []
+    intact: set[str] = set()
+    if artifacts is None and (folder / MANIFEST).exists():
+        foreign.append(MANIFEST)
+    for name in _walk(folder, foreign, limit):
+        path = folder / name
+        if name == MANIFEST:
+            continue  # counted above when it is not qexport's
+        if artifacts is not None and name == SUMS:
+            expected = _sums(artifacts, sha256_file(folder / MANIFEST)).encode("utf-8")
+            if path.stat().st_size != len(expected) or path.read_bytes() != expected:
+                foreign.append(name)
+            continue
+        if name not in listed and name not in written:
+            foreign.append(name)
+            continue
+        digest = sha256_file(path)
+        if name in listed and digest == listed[name]["sha256"]:
+            intact.add(name)
+        elif written.get(name) != digest:
+            foreign.append(name)
+    if artifacts is not None and not (folder / SUMS).is_file():
+        foreign.append(SUMS)  # not a release as qexport writes one
+    kept = tuple(a for a in artifacts or () if a["path"] in intact)
+    missing = tuple(sorted(set(listed) - intact))
+    release = Manifest(folder, kept) if artifacts is not None else None
+    return Verified(release, tuple(foreign[:limit]), missing)
+
+
+def _walk(folder: Path, foreign: list[str], limit: int) -> list[str]:
+    """Every regular file under `folder`, relative; anything else counts as foreign."""
+    files = []
+    for top, dirs, names in os.walk(folder, onerror=_raise):
+        relative = Path(top).relative_to(folder)
+        if top != str(folder) and not dirs and not names:
+            foreign.append(relative.as_posix())  # an empty folder: qexport writes none
+        for name in [*dirs, *names]:
+            path = Path(top) / name
+            if path.is_symlink() or not (path.is_dir() or path.is_file()):
+                foreign.append((relative / name).as_posix())  # qexport writes no links
+            elif path.is_file():
+                files.append((relative / name).as_posix())
+        dirs[:] = [d for d in dirs if not (Path(top) / d).is_symlink()]
+        if len(foreign) >= limit:
+            break
+    return sorted(files)
+
+
+def _raise(error: OSError) -> None:
+    raise error

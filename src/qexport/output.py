@@ -9,15 +9,20 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import tempfile
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from qexport.errors import QexportError
 from qexport.registry import Artifact
 
 STAGING_PREFIX = ".qexport-export-"  # not the release's: `qexport all` tidies only its own
+WRITTEN_CACHE = "written.json"  # what single exporters wrote where: see record_written
+WRITTEN_LIMIT = 200  # folders remembered; the oldest are forgotten first
 
 
 def replace_text(path: Path, text: str, mode: int = 0o644) -> None:
@@ -58,3 +63,130 @@ def publish(out_dir: Path, build: Callable[[Path], Sequence[Artifact]]) -> list[
         raise QexportError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def record_written(out_dir: Path, artifacts: Sequence[Artifact]) -> None:
+    """Remember the sha256 of files a single exporter wrote into `out_dir`.
+
+    `qexport all` replaces its --out whole, so it deletes only files it can
+    prove qexport wrote: a release's own, and these. A lost record only
+    means `qexport all` refuses the folder with a clear message.
+    """
+    from qexport.cache import read_map, update_map
+    from qexport.manifest import sha256_file
+
+    folder = str(out_dir.resolve())
+    files = _files(read_map(WRITTEN_CACHE).get(folder))
+    for artifact in artifacts:
+        try:
+            name = artifact.path.resolve().relative_to(folder).as_posix()
+            files[name] = sha256_file(artifact.path)
+        except (OSError, ValueError):
+            continue
+    update_map(WRITTEN_CACHE, {folder: files}, WRITTEN_LIMIT)
+
+
+def written_files(out_dir: Path) -> dict[str, str]:
+    """The sha256 of each file single exporters wrote into `out_dir`, by relative name."""
+    from qexport.cache import read_map
+
+    return _files(read_map(WRITTEN_CACHE).get(str(out_dir.resolve())))
+
+
+def forget_written(out_dir: Path) -> None:
+    """`out_dir` was replaced whole: what single exporters wrote there is gone."""
+    from qexport.cache import read_map, write_json
+
+    known = read_map(WRITTEN_CACHE)
+    if known.pop(str(out_dir.resolve()), None) is not None:
+        write_json(WRITTEN_CACHE, known)
+
+
+def _files(record: object) -> dict[str, str]:
+    """One folder's record from the cache, leaving out anything damaged."""
+    if not isinstance(record, dict):
+        return {}
+    return {str(name): digest for name, digest in record.items() if isinstance(digest, str)}
+
+
+def resolve_out(out_dir: Path, content_dir: Path) -> Path:
+    """`out_dir` as a real path; refused when it holds, or lies inside, the content."""
+    try:
+        out = out_dir.resolve()
+        content = content_dir.resolve()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of symbolic links
+        raise QexportError(f"--out {out_dir}: cannot resolve the path: {exc}") from None
+    if out.parent == out:
+        raise QexportError(f"--out {out_dir}: the root folder cannot be an output folder")
+    if out == content or out.is_relative_to(content):
+        raise QexportError(
+            f"--out {out_dir} is inside the content folder {content_dir}; choose a folder "
+            "outside it, such as dist/"
+        )
+    if content.is_relative_to(out):
+        raise QexportError(
+            f"--out {out_dir} holds the content folder {content_dir}; choose a folder "
+            "beside it, such as dist/"
+        )
+    return out
+
+
+@contextmanager
+def locked(out_dir: Path, wait: bool) -> Iterator[None]:
+    """Hold the lock on `out_dir` for one release; a second run waits or stops."""
+    path = out_dir.parent / f".{out_dir.name}.lock"
+    try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        handle = path.open("a+")
+    except OSError as exc:
+        raise QexportError(f"cannot write next to {out_dir}: {exc.strerror or exc}") from None
+    try:
+        if not _lock(handle, wait):
+            raise QexportError(
+                f"another qexport all is writing {out_dir}; wait for it to finish "
+                "(or run with --wait)"
+            )
+        yield
+    finally:
+        handle.close()  # closing releases the lock, also when the process is killed
+
+
+@contextmanager
+def observing(out_dir: Path, wait: bool) -> Iterator[None]:
+    """For --check: wait out a run writing `out_dir`, writing nothing (no lock file made)."""
+    path = out_dir.parent / f".{out_dir.name}.lock"
+    try:
+        handle = path.open("r")
+    except OSError:
+        handle = None  # no run ever wrote here, or none can: nothing to wait for
+    if handle is None:
+        yield
+        return
+    try:
+        if not _lock(handle, wait, shared=True):
+            raise QexportError(
+                f"another qexport all is writing {out_dir}; wait for it to finish "
+                "(or run with --wait)"
+            )
+        yield
+    finally:
+        handle.close()
+
+
+def _lock(handle: Any, wait: bool, shared: bool = False) -> bool:
+    if sys.platform == "win32":  # pragma: no cover
+        import msvcrt
+
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        kind = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        fcntl.flock(handle.fileno(), kind | (0 if wait else fcntl.LOCK_NB))
+    except BlockingIOError:
+        return False
+    return True

@@ -5,32 +5,40 @@ SHA256SUMS, and replaces the previous release only when every exporter has
 succeeded. A crash, an exporter's exception, Ctrl-C or a killed process
 leaves `--out` exactly as it was. One run at a time holds the lock on it.
 An artifact whose inputs (content, exporter, options, theme, versions) are
-unchanged since the last release is copied from it instead of rebuilt.
+unchanged since the last release is copied from it instead of rebuilt, and
+only if its bytes are exactly what a real build for those inputs produced.
+Nothing qexport did not write is ever deleted: see `replaceable`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import contextmanager
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from qexport import manifest
-from qexport.cache import read_json, write_json
+from qexport.cache import read_json, read_map, update_map, write_json
 from qexport.errors import QexportError
 from qexport.model import QuestionSet
+from qexport.output import locked, observing, resolve_out, written_files
 from qexport.registry import exporter_names, exporter_version, load_exporter, release_options
 
+__all__ = ["locked", "observing", "resolve_out"]  # output's, re-exported for the release's callers
 STAGING_PREFIX = ".qexport-staging-"
 SECONDS_CACHE = "job-seconds.json"  # how long each job took last time, to start the longest first
+BUILDS_CACHE = "builds.json"  # the sha256 of what real builds produced, by inputs key
+BUILDS_LIMIT = 500  # keys remembered; the oldest are forgotten first
 
 
 @dataclass(frozen=True)
@@ -54,12 +62,12 @@ class Built:
 Report = Callable[[Built, Path], None]
 
 
-def plan(question_set: QuestionSet, only: Sequence[str], skip: Sequence[str]) -> list[Job]:
+def plan(content: str, only: Sequence[str], skip: Sequence[str]) -> list[Job]:
+    """One job per exporter and option set, keyed by `content` (hashed before loading)."""
     names = exporter_names()
     for name in [*only, *skip]:
         if name not in names:
             raise QexportError(f"no exporter named '{name}' (installed: {', '.join(names)})")
-    content = manifest.content_hash(question_set.content_dir)
     jobs = []
     for name in names:
         if (only and name not in only) or name in skip:
@@ -72,11 +80,23 @@ def plan(question_set: QuestionSet, only: Sequence[str], skip: Sequence[str]) ->
     return jobs
 
 
-def run_job(question_set: QuestionSet, job: Job, folder: Path, check: bool) -> Built:
-    """Run one exporter into `folder` (in a worker process when running in parallel)."""
+def run_job(
+    question_set: QuestionSet,
+    job: Job,
+    folder: Path,
+    check: bool,
+    previous_dir: str | None = None,
+) -> Built:
+    """Run one exporter into `folder` (in a worker process when running in parallel).
+
+    `previous_dir`, the verified previous release, is passed at run time, out of
+    the job's options and key: an exporter may read what the last release recorded.
+    """
     started = time.perf_counter()
     folder.mkdir(parents=True)
     options = {**job.options, "record_changes": not check}
+    if previous_dir is not None:
+        options["previous_dir"] = previous_dir
     artifacts = load_exporter(job.exporter).export(question_set, options, folder)
     files = []
     for artifact in artifacts:
@@ -90,69 +110,106 @@ def run_job(question_set: QuestionSet, job: Job, folder: Path, check: bool) -> B
     return Built(job, tuple(files), time.perf_counter() - started, reused=False, notes=notes)
 
 
-@contextmanager
-def locked(out_dir: Path, wait: bool) -> Iterator[None]:
-    """Hold the lock on `out_dir` for one release; a second run waits or stops."""
-    path = out_dir.parent / f".{out_dir.name}.lock"
-    try:
-        out_dir.parent.mkdir(parents=True, exist_ok=True)
-        handle = path.open("a+")
-    except OSError as exc:
-        raise QexportError(f"cannot write next to {out_dir}: {exc.strerror or exc}") from None
-    try:
-        if not _lock(handle, wait):
-            raise QexportError(
-                f"another qexport all is writing {out_dir}; wait for it to finish "
-                "(or run with --wait)"
-            )
-        yield
-    finally:
-        handle.close()  # closing releases the lock, also when the process is killed
-
-
-def _lock(handle: Any, wait: bool) -> bool:
-    if sys.platform == "win32":  # pragma: no cover
-        import msvcrt
-
-        try:
-            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK if wait else msvcrt.LK_NBLCK, 1)
-        except OSError:
-            return False
-        return True
-    import fcntl
-
-    try:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-    except BlockingIOError:
-        return False
-    return True
-
-
 def recover(out_dir: Path) -> None:
-    """Undo what a killed run may have left: a swap half done, staging folders."""
+    """Undo what a killed run on `out_dir` left: a swap half done, its staging folders.
+
+    Check first, delete last: the saved previous release is deleted only when
+    `out_dir` is a complete release, and restored only when it is one itself.
+    """
     backup = _backup(out_dir)
-    if backup.exists():
-        if out_dir.exists():
-            shutil.rmtree(backup)
+    if backup.is_symlink() or backup.exists():
+        if not _is_complete(backup, out_dir):
+            raise QexportError(
+                f"{backup} is not a complete qexport release; qexport keeps its previous "
+                f"release there while replacing {out_dir}. Move it away, then run again"
+            )
+        if not (out_dir.is_symlink() or out_dir.exists()):
+            os.rename(backup, out_dir)  # the swap was cut short between its two renames
+        elif _is_complete(out_dir, out_dir):
+            _discard(backup, out_dir)
         else:
-            os.rename(backup, out_dir)
-    for stale in out_dir.parent.glob(f"{STAGING_PREFIX}*"):
+            raise QexportError(
+                f"{out_dir} is not a complete qexport release, and the previous release is "
+                f"saved in {backup}: a release was cut short. Move {out_dir} away to get the "
+                "previous release back, or move the saved one away to keep both; then run again"
+            )
+    for stale in own_staging(out_dir):
         shutil.rmtree(stale, ignore_errors=True)
+
+
+@contextmanager
+def beside_releases(out_dir: Path) -> Iterator[None]:
+    """For a single exporter writing into `out_dir`: never while `qexport all` replaces it.
+
+    A release folder (or one whose swap was cut short, then first restored) is
+    written under its lock, so a running release cannot replace it meanwhile
+    and lose the new files. Other folders need no lock, and get no lock file.
+    """
+    if not (interrupted(out_dir) or (out_dir / manifest.MANIFEST).exists()):
+        yield
+        return
+    with locked(out_dir, wait=True):
+        if interrupted(out_dir):
+            recover(out_dir)
+        yield
+
+
+def interrupted(out_dir: Path) -> bool:
+    """Whether a release swap into `out_dir` was cut short (its previous release is saved)."""
+    backup = _backup(out_dir)
+    return backup.is_symlink() or backup.exists()
+
+
+def _is_complete(folder: Path, out_dir: Path) -> bool:
+    if folder.is_symlink() or not folder.is_dir():
+        return False
+    return manifest.verify(folder, written_files(out_dir)).complete
 
 
 def _backup(out_dir: Path) -> Path:
     return out_dir.parent / f".{out_dir.name}.previous"
 
 
-def check_replaceable(out_dir: Path) -> None:
-    """Refuse to replace a folder that is not a qexport release: it may hold anything."""
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / manifest.MANIFEST).exists():
-        raise QexportError(
-            f"{out_dir} is not empty and holds no {manifest.MANIFEST}, so it is not a qexport "
-            "release; qexport all replaces its --out folder whole, so choose another one"
-        )
-    if out_dir.exists() and not out_dir.is_dir():
+def staging_prefix(out_dir: Path) -> str:
+    """The name every staging folder of `out_dir` starts with, and no other folder's.
+
+    A hash of the name, as `--out a` must not take `a-b`'s or `ab`'s staging.
+    """
+    digest = hashlib.sha256(os.fsencode(out_dir.name)).hexdigest()[:16]
+    return f"{STAGING_PREFIX}{digest}-"
+
+
+def own_staging(out_dir: Path) -> list[Path]:
+    """Staging folders of runs into `out_dir`: all dead while this run holds its lock."""
+    prefix = staging_prefix(out_dir)
+    return [
+        path
+        for path in out_dir.parent.glob(f"{prefix}*")  # the prefix holds no glob characters
+        if path.name.startswith(prefix) and path.is_dir() and not path.is_symlink()
+    ]
+
+
+def replaceable(out_dir: Path) -> manifest.Manifest | None:
+    """The previous release in `out_dir`; refused unless qexport wrote every file in it."""
+    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
         raise QexportError(f"{out_dir} is a file, not a folder")
+    if not out_dir.exists():
+        return None
+    found = manifest.verify(out_dir, written_files(out_dir))
+    if found.foreign:
+        listing = ", ".join(found.foreign)
+        damaged = (
+            f" (its {manifest.MANIFEST} is not a qexport manifest, or is damaged)"
+            if manifest.MANIFEST in found.foreign
+            else ""
+        )
+        raise QexportError(
+            f"{out_dir} is not a qexport release{damaged}: it holds files qexport did not "
+            f"write, or that changed since ({listing}). qexport all replaces its --out folder "
+            "whole, so choose another one, or move those files away (delete the folder "
+            "yourself if it is an old release)"
+        )
+    return found.release
 
 
 def build(
@@ -163,15 +220,17 @@ def build(
     workers: int,
     check: bool,
     report: Report,
+    previous_dir: str | None = None,
 ) -> list[Built]:
     """Every job's files in `staging`: reused from `previous` where inputs match."""
     results: list[Built] = []
     pending: list[Job] = []
     for job in jobs:
-        reused = previous.files_for(job.key) if previous and not check else None
-        if reused is not None:
+        reused = _reusable(previous, job) if previous and not check else None
+        if previous is not None and reused is not None:
             for name in reused:
-                shutil.copy2(previous.folder / name, staging / name)  # type: ignore[union-attr]
+                (staging / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(previous.folder / name, staging / name)
             built = Built(job, reused, 0.0, reused=True)
             results.append(built)
             report(built, staging)
@@ -180,7 +239,7 @@ def build(
     work = staging / ".jobs"
     if workers <= 1 or len(pending) <= 1:
         for index, job in enumerate(pending):
-            built = run_job(question_set, job, work / str(index), check)
+            built = run_job(question_set, job, work / str(index), check, previous_dir)
             results.append(_collect(built, work / str(index), staging, report))
         remember_seconds(results)
         return results
@@ -190,15 +249,43 @@ def build(
     try:
         futures: dict[int, Future[Built]] = {}
         for i in _longest_first(pending):
-            futures[i] = pool.submit(run_job, question_set, pending[i], work / str(i), check)
+            futures[i] = pool.submit(
+                run_job, question_set, pending[i], work / str(i), check, previous_dir
+            )
         for i in range(len(pending)):  # collected in plan order, so the report reads the same
             results.append(_collect(futures[i].result(), work / str(i), staging, report))
+    except BrokenProcessPool:
+        _stop_workers(pool)
+        raise QexportError(
+            "an exporter's process died (out of memory, or killed) before it finished; "
+            "try again with fewer --jobs"
+        ) from None
     except BaseException:
         _stop_workers(pool)  # an interrupted release must not wait for busy workers
         raise
     pool.shutdown()
     remember_seconds(results)
     return results
+
+
+def _reusable(previous: manifest.Manifest, job: Job) -> tuple[str, ...] | None:
+    """The previous release's files for `job`, if exactly what a real build produced.
+
+    A manifest can be edited to match a changed file; the record of what builds
+    produced, kept in the user's cache, cannot be by the release folder alone.
+    """
+    files = previous.files_for(job.key)
+    recorded = read_map(BUILDS_CACHE).get(job.key)
+    if files is None or not isinstance(recorded, dict) or set(recorded) != set(files):
+        return None
+    if any(previous.sha256(name) != recorded[name] for name in files):
+        return None
+    return files
+
+
+def remember_builds(built: Mapping[str, Mapping[str, str]]) -> None:
+    """Record the sha256 of each file real builds produced, by inputs key."""
+    update_map(BUILDS_CACHE, {key: dict(files) for key, files in built.items()}, BUILDS_LIMIT)
 
 
 def _seconds_key(job: Job) -> str:
@@ -270,47 +357,58 @@ def publish(staging: Path, out_dir: Path) -> None:
     """Swap the finished release in: two renames, recovered by `recover` if cut short."""
     shutil.rmtree(staging / ".jobs", ignore_errors=True)
     backup = _backup(out_dir)
-    if out_dir.exists():
+    saved = out_dir.exists()
+    if saved:
         os.rename(out_dir, backup)
-    os.rename(staging, out_dir)
-    shutil.rmtree(backup, ignore_errors=True)
+    try:
+        os.rename(staging, out_dir)
+    except BaseException:
+        if saved:
+            os.rename(backup, out_dir)  # the old release back in place, as it was
+        raise
+    if saved:  # last: the new release is in place; if this fails, the next run tidies up
+        with suppress(OSError):
+            _discard(backup, out_dir)
+
+
+def _discard(old: Path, out_dir: Path) -> None:
+    """Delete a replaced release: renamed first, so a kill midway leaves only staging debris.
+
+    A half-deleted `.<out>.previous` could never be verified, and so never tidied.
+    """
+    doomed = Path(tempfile.mkdtemp(prefix=staging_prefix(out_dir), dir=out_dir.parent))
+    os.rename(old, doomed)  # onto the empty folder: atomic
+    shutil.rmtree(doomed, ignore_errors=True)
 
 
 def new_staging(out_dir: Path) -> Path:
-    staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir.parent))
+    staging = Path(tempfile.mkdtemp(prefix=staging_prefix(out_dir), dir=out_dir.parent))
     staging.chmod(0o755)  # mkdtemp makes it private; a release is there to be shared
     return staging
 
 
-def differences(built: Path, out_dir: Path) -> list[str]:
-    """What differs between a fresh build and `out_dir`, file by file."""
-    fresh = {p.relative_to(built).as_posix() for p in built.rglob("*") if p.is_file()}
-    fresh.discard(".jobs")
-    current = (
-        {p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()}
-        if out_dir.is_dir()
-        else set()
-    )
-    found = [f"missing: {name}" for name in sorted(fresh - current)]
-    found += [f"not in a fresh build: {name}" for name in sorted(current - fresh)]
-    found += [
-        f"differs: {name}"
-        for name in sorted(fresh & current)
-        if (built / name).read_bytes() != (out_dir / name).read_bytes()
-    ]
-    return found
+def describe_manifest(
+    question_set: QuestionSet, results: Sequence[Built], staging: Path, content: str
+) -> None:
+    """Write manifest.json and SHA256SUMS for the release in `staging`.
 
-
-def describe_manifest(question_set: QuestionSet, results: Sequence[Built], staging: Path) -> None:
-    """Write manifest.json and SHA256SUMS for the release in `staging`."""
+    `content` is hashed after the build, so it includes what exporters recorded
+    (the lock file). What real builds produced is remembered for later reuse.
+    """
     from qexport import __version__
 
-    content = manifest.content_hash(question_set.content_dir)
     entries = []
+    produced: dict[str, dict[str, str]] = {}
     for built in results:
-        # The content hash now includes what exporters recorded (the lock file).
         version = exporter_version(built.job.exporter)
-        key = manifest.inputs_key(content, built.job.exporter, version, built.job.options)
+        key = (  # a reused or carried-over artifact keeps the key it was built for
+            built.job.key
+            if built.reused
+            else manifest.inputs_key(content, built.job.exporter, version, built.job.options)
+        )
         for name in built.files:
             entries.append(manifest.entry(staging, name, built.job, key, version))
+            if not built.reused:
+                produced.setdefault(key, {})[name] = entries[-1]["sha256"]
     manifest.write(staging, str(__version__), content, question_set, entries)
+    remember_builds(produced)

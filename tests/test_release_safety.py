@@ -1,0 +1,504 @@
+"""`qexport all` deletes nothing it did not write, never reuses a wrong file, and fails cleanly.
+
+Each test is an attack that once lost data, left a stale release or ended in
+an internal error: hostile --out folders, cut-short swaps, concurrent runs,
+edits and upgrades around a build, damaged manifests, full disks, dying workers.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from qexport import release
+from qexport.cache import cache_dir
+from qexport.manifest import MANIFEST, SUMS, sha256_file
+
+from conftest import FIXTURES, GOOD, Run
+
+SITE = FIXTURES / "release" / "site"  # the plugins `nested` and `selfkill`
+CSV = "tiny-test-set-plain.csv"
+
+
+def _tree(folder: Path) -> dict[str, bytes | None]:
+    """Every path under `folder` with its bytes (None for a folder)."""
+    return {
+        p.relative_to(folder).as_posix(): (None if p.is_dir() else p.read_bytes())
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+@pytest.fixture
+def release_run(
+    run: Callable[..., Run], bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Run]:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+
+    def go(*args: str, out: Path | None = None) -> Run:
+        target = str(out or tmp_path / "dist")
+        return run("all", "--out", target, "--jobs", "1", *args, content=bank)
+
+    return go
+
+
+@pytest.fixture
+def released(release_run: Callable[..., Run], tmp_path: Path) -> Path:
+    result = release_run()
+    assert result.exit_code == 0, result.stderr
+    return tmp_path / "dist"
+
+
+def _clean_failure(result: Run, *expected: str) -> None:
+    assert result.exit_code == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "internal error" not in result.stderr
+    for text in expected:
+        assert text in result.stderr
+
+
+# 1. Only a folder qexport wrote is ever replaced --------------------------------
+
+
+def test_all_never_deletes_the_project_around_the_content(
+    run: Callable[..., Run], tmp_path: Path
+) -> None:
+    project = tmp_path / "proj"
+    shutil.copytree(GOOD, project / "content")
+    (project / "app.py").write_text("print('my app')\n", encoding="utf-8")
+    (project / MANIFEST).write_text('{"name": "my web app"}\n', encoding="utf-8")
+    before = _tree(tmp_path)
+    for out in (project, project / "content", project / "content" / "dist"):
+        result = run("all", "--out", str(out), content=project / "content")
+        _clean_failure(result, "the content folder")
+    for out in (project / "content", project / "content" / "x", project):
+        _clean_failure(run("csv", "--out", str(out), content=project / "content"))
+    assert _tree(tmp_path) == before  # not even a lock file beside it
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        "web-app",  # a manifest.json of another kind, and the app beside it
+        "only-a-foreign-manifest",
+        "release-plus-a-file",
+        "release-with-a-changed-file",
+        "release-with-a-link",
+    ],
+)
+def test_a_folder_that_is_not_exactly_a_release_is_refused(
+    release_run: Callable[..., Run], released: Path, tmp_path: Path, make: str
+) -> None:
+    out = tmp_path / "target"
+    if make in ("web-app", "only-a-foreign-manifest"):
+        out.mkdir()
+        (out / MANIFEST).write_text('{"manifest_version": 3, "name": "ext"}', encoding="utf-8")
+        if make == "web-app":
+            (out / "background.js").write_text("chrome.runtime;", encoding="utf-8")
+    else:
+        shutil.copytree(released, out)
+        if make == "release-plus-a-file":
+            (out / "notes" / "todo.txt").parent.mkdir()
+            (out / "notes" / "todo.txt").write_text("mine", encoding="utf-8")
+        elif make == "release-with-a-changed-file":
+            (out / CSV).write_text("my own edit", encoding="utf-8")
+        else:
+            (out / "home").symlink_to(Path.home())
+    before = _tree(tmp_path)
+    result = release_run(out=out)
+    _clean_failure(result, f"{out} is not a qexport release")
+    (tmp_path / ".target.lock").unlink()  # the one file written: the lock, beside it
+    assert _tree(tmp_path) == before
+
+
+def test_odd_out_folders_work_or_fail_cleanly(
+    run: Callable[..., Run], release_run: Callable[..., Run], released: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    result = release_run(out=tmp_path / "file")  # click refuses it: a usage error
+    assert (result.exit_code, "is a file" in result.stderr) == (2, True)
+    _clean_failure(release_run(out=Path("/")), "the root folder")
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    _clean_failure(release_run(out=tmp_path / "loop"))
+    # A link to a release: the release it points at is replaced, the link kept.
+    (tmp_path / "link").symlink_to(released)
+    before = _tree(released)
+    assert release_run(out=tmp_path / "link").exit_code == 0
+    assert (tmp_path / "link").is_symlink()
+    assert _tree(released) == before
+
+
+def test_files_single_exporters_wrote_into_a_release_are_replaced(
+    run: Callable[..., Run], release_run: Callable[..., Run], released: Path, bank: Path
+) -> None:
+    with (bank / "basic.md").open("a", encoding="utf-8") as f:
+        f.write("\nA later edit.\n")
+    assert run("csv", "--out", str(released), content=bank).exit_code == 0  # changes a file
+    assert run("csv", "--level", "basic", "--out", str(released), content=bank).exit_code == 0
+    result = release_run()
+    assert result.exit_code == 0, result.stderr
+    assert release_run("--check").exit_code == 0
+
+
+# 3. A cut-short swap: check first, delete last -----------------------------------
+
+
+def test_a_single_export_after_a_cut_swap_restores_the_previous_release(
+    run: Callable[..., Run], release_run: Callable[..., Run], released: Path, tmp_path: Path
+) -> None:
+    before = _tree(released)
+    os.rename(released, tmp_path / ".dist.previous")  # killed between the swap's renames
+    result = run("anki", "--out", str(released), content=tmp_path / "content")
+    assert result.exit_code == 0, result.stderr
+    assert _tree(released) == before  # the previous release is back, the deck rewritten alike
+    assert not (tmp_path / ".dist.previous").exists()
+    assert release_run().exit_code == 0
+    assert _tree(released) == before
+
+
+def test_the_saved_release_is_kept_unless_out_is_a_complete_release(
+    release_run: Callable[..., Run], released: Path, tmp_path: Path
+) -> None:
+    os.rename(released, tmp_path / ".dist.previous")
+    released.mkdir()  # what an older single export left: one file, no release
+    (released / "tiny-test-set.apkg").write_bytes(b"a deck")
+    before = _tree(tmp_path)
+    result = release_run()
+    _clean_failure(result, "the previous release is saved in")
+    assert _tree(tmp_path) == before
+
+
+def test_a_saved_release_is_tidied_once_the_new_one_is_complete(
+    release_run: Callable[..., Run], released: Path, tmp_path: Path
+) -> None:
+    shutil.copytree(released, tmp_path / ".dist.previous")  # killed before deleting it
+    before = _tree(released)
+    assert release_run().exit_code == 0
+    assert _tree(released) == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".dist.lock", "content", "dist"]
+
+
+# 4. Runs on other folders, and --check, touch nothing of others ------------------
+
+
+def _qexport(*args: str, delay: str = "0", **env: str) -> subprocess.Popen[str]:
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(SITE), os.environ.get("PYTHONPATH")])),
+        "QEXPORT_FIXTURE_DELAY": delay,
+        "SOURCE_DATE_EPOCH": "1700000000",
+        **env,
+    }
+    return subprocess.Popen(
+        [sys.executable, "-m", "qexport", *args],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _finish(process: subprocess.Popen[str]) -> tuple[int, str]:
+    _, err = process.communicate(timeout=180)
+    return process.returncode, err
+
+
+def test_a_run_into_another_folder_leaves_a_release_in_progress_alone(
+    tmp_path: Path, bank: Path
+) -> None:
+    rel = tmp_path / "rel"
+    common = ("--content", str(bank), "all", "--only", "nested", "--jobs", "1")
+    slow = _qexport(*common, "--out", str(rel / "a"), delay="4")
+    deadline = time.monotonic() + 60
+    while not list(rel.glob(".qexport-staging-*")):
+        assert time.monotonic() < deadline, "the slow release never started"
+        time.sleep(0.05)
+    for name in ("b", "a-b", "ab"):
+        code, err = _finish(_qexport(*common, "--out", str(rel / name)))
+        assert code == 0, err
+    _finish(_qexport(*common, "--check", "--out", str(rel / "b")))
+    code, err = _finish(slow)
+    assert code == 0, err
+    listed = json.loads((rel / "a" / MANIFEST).read_text(encoding="utf-8"))
+    assert [a["path"] for a in listed["artifacts"]] == ["extra/ids/tiny-test-set-ids.txt"]
+    assert sorted(p.name for p in rel.iterdir() if p.name.startswith(".qexport")) == []
+
+
+def test_a_single_export_into_a_release_waits_for_a_release_in_progress(
+    tmp_path: Path, bank: Path
+) -> None:
+    out = tmp_path / "dist"
+    common = ("--content", str(bank), "all", "--only", "nested", "--out", str(out))
+    assert _finish(_qexport(*common))[0] == 0
+    with (bank / "basic.md").open("a", encoding="utf-8") as f:
+        f.write("\nAn edit, so the next release rebuilds.\n")
+    slow = _qexport(*common, delay="4")
+    deadline = time.monotonic() + 60
+    while not list(tmp_path.glob(".qexport-staging-*")):
+        assert time.monotonic() < deadline, "the slow release never started"
+        time.sleep(0.05)
+    code, err = _finish(_qexport("--content", str(bank), "csv", "--out", str(out)))
+    assert code == 0, err
+    assert _finish(slow)[0] == 0
+    assert (out / "tiny-test-set-anki.csv").is_file()  # not replaced away by the release
+    assert (out / "extra" / "ids" / "tiny-test-set-ids.txt").is_file()
+
+
+def test_staging_belongs_to_one_out_folder_only(tmp_path: Path) -> None:
+    names = ["a", "ab", "a-b", "a.b", "a-"]
+    staging = {name: release.new_staging(tmp_path / name) for name in names}
+    release.recover(tmp_path / "a")
+    assert not staging["a"].exists()
+    assert all(staging[name].exists() for name in names[1:])
+
+
+@pytest.mark.parametrize("stale", [False, True])
+def test_check_changes_nothing_at_all(
+    release_run: Callable[..., Run], released: Path, tmp_path: Path, bank: Path, stale: bool
+) -> None:
+    (tmp_path / ".dist.lock").unlink()
+    (tmp_path / ".qexport-staging-dead").mkdir()  # a killed run's, or a busy one's
+    if stale:  # the deck's lock file would need an update: --check must not write it
+        with (bank / "basic.md").open("a", encoding="utf-8") as f:
+            f.write("\nA later edit.\n")
+    before = _tree(tmp_path)
+    result = release_run("--check")
+    assert result.exit_code == (1 if stale else 0), result.stderr
+    assert _tree(tmp_path) == before
+
+
+# 12. Nothing stale is ever reused ---------------------------------------------
+
+
+def test_an_edit_saved_during_the_build_is_not_published(
+    release_run: Callable[..., Run],
+    released: Path,
+    bank: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from qexport.exporters.csv import CsvExporter
+
+    before = _tree(released)
+    real_export = CsvExporter.export
+    edits: list[str] = []
+
+    def edit_meanwhile(self: CsvExporter, *args: object) -> object:
+        if not edits:  # the user saves a file while the release is being built
+            edits.append("saved")
+            with (bank / "basic.md").open("a", encoding="utf-8") as f:
+                f.write("\nSaved during the build.\n")
+        return real_export(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(CsvExporter, "export", edit_meanwhile)
+    with (bank / "advanced.md").open("a", encoding="utf-8") as f:
+        f.write("\nAn edit before the build, so nothing is reused.\n")
+    result = release_run()
+    _clean_failure(result, "changed while the release was being built", "basic.md")
+    assert _tree(released) == before
+    assert release_run().exit_code == 0
+    assert release_run("--check").exit_code == 0
+
+
+def test_a_dependency_upgrade_rebuilds_every_artifact(
+    release_run: Callable[..., Run],
+    released: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    upgraded = tmp_path / "upgraded"  # Pygments 99 as importlib.metadata sees it
+    (upgraded / "pygments-99.0.dist-info").mkdir(parents=True)
+    (upgraded / "pygments-99.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: Pygments\nVersion: 99.0\n", encoding="utf-8"
+    )
+    monkeypatch.syspath_prepend(str(upgraded))
+    built: list[str] = []
+    real_run_job = release.run_job
+    monkeypatch.setattr(
+        release,
+        "run_job",
+        lambda qs, job, *a: built.append(job.exporter) or real_run_job(qs, job, *a),
+    )
+    assert release_run().exit_code == 0
+    assert sorted(built) == ["anki", "csv", "csv", "pdf", "pdf", "pdf"]
+
+
+@pytest.mark.parametrize("cache", ["kept", "lost"])
+def test_a_changed_artifact_is_never_reused_even_with_a_matching_manifest(
+    release_run: Callable[..., Run], released: Path, cache: str
+) -> None:
+    good = (released / CSV).read_bytes()
+    (released / CSV).write_bytes(b"id,answer\r\ntampered,yes\r\n")
+    data = json.loads((released / MANIFEST).read_text(encoding="utf-8"))
+    for artifact in data["artifacts"]:
+        if artifact["path"] == CSV:
+            artifact["sha256"] = sha256_file(released / CSV)
+            artifact["size"] = (released / CSV).stat().st_size
+    (released / MANIFEST).write_text(json.dumps(data, indent=2), encoding="utf-8")
+    sums = [f"{a['sha256']}  {a['path']}\n" for a in data["artifacts"]]
+    sums.append(f"{sha256_file(released / MANIFEST)}  {MANIFEST}\n")
+    (released / SUMS).write_text("".join(sums), encoding="utf-8")
+    if cache == "lost":
+        shutil.rmtree(cache_dir())
+    assert release_run("--check").exit_code == 1
+    assert release_run().exit_code == 0
+    assert (released / CSV).read_bytes() == good
+    assert release_run("--check").exit_code == 0
+
+
+# Internal errors that are clean errors ----------------------------------------
+
+
+def _fail_os(monkeypatch: pytest.MonkeyPatch, name: str, when: Callable[[Path], bool]) -> None:
+    """Make os.<name> fail with ENOSPC for the paths `when` picks (tests run as root)."""
+    real = getattr(os, name)
+
+    def failing(path: object, *args: object, **kwargs: object) -> object:
+        if when(Path(str(path))):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+        return real(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, name, failing)
+
+
+@pytest.mark.parametrize("where", ["staging folder", "final swap", "copying a reused file"])
+def test_a_full_disk_keeps_the_release(
+    release_run: Callable[..., Run],
+    released: Path,
+    tmp_path: Path,
+    bank: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+) -> None:
+    before = _tree(tmp_path)
+    if where == "staging folder":
+        _fail_os(monkeypatch, "mkdir", lambda p: p.name.startswith(release.STAGING_PREFIX))
+    elif where == "final swap":
+        _fail_os(monkeypatch, "rename", lambda p: p.name.startswith(release.STAGING_PREFIX))
+    else:
+        real_copy = shutil.copy2
+
+        def full(source: str, target: str) -> object:
+            if Path(target).parent.name.startswith(release.STAGING_PREFIX):
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), target)
+            return real_copy(source, target)
+
+        monkeypatch.setattr(shutil, "copy2", full)
+    result = release_run("--only", "csv")
+    _clean_failure(result, "cannot write the release: No space left on device")
+    assert _tree(tmp_path) == before
+
+
+@pytest.mark.parametrize("fault", [errno.EACCES, errno.EROFS])
+def test_a_read_only_parent_with_a_stale_lock_file_is_a_clean_error(
+    release_run: Callable[..., Run],
+    released: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: int,
+) -> None:
+    assert (tmp_path / ".dist.lock").exists()  # left by the last run, still writable
+    before = _tree(tmp_path)
+    real_mkdir = os.mkdir
+
+    def read_only(path: object, *args: object, **kwargs: object) -> None:
+        if Path(str(path)).parent == tmp_path:  # as root, chmod 555 would not stop this
+            raise OSError(fault, os.strerror(fault), str(path))
+        real_mkdir(path, *args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(os, "mkdir", read_only)
+    result = release_run()
+    _clean_failure(result, f"cannot write the release: {os.strerror(fault)}")
+    assert _tree(tmp_path) == before
+
+
+def test_an_unreadable_content_file_is_a_clean_error(
+    release_run: Callable[..., Run], bank: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unreadable = bank / "README.md"  # the loader skips it; the content hash reads it
+    unreadable.write_text("notes", encoding="utf-8")
+    real_open = Path.open
+
+    def refuse(self: Path, *args: object, **kwargs: object) -> object:
+        if self == unreadable:  # as root, chmod 000 would not stop this
+            raise PermissionError(errno.EACCES, os.strerror(errno.EACCES), str(self))
+        return real_open(self, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(Path, "open", refuse)
+    result = release_run()
+    _clean_failure(result, f"{unreadable}: cannot read: Permission denied")
+
+
+# Artifact 1 is the booklet: with --skip pdf, it is carried over from the damaged manifest.
+DAMAGES: dict[str, Callable[[dict[str, object]], object]] = {
+    "no exporter": lambda data: data["artifacts"][1].pop("exporter"),  # type: ignore[index]
+    "options a list": lambda data: data["artifacts"][1].update(options=[1]),  # type: ignore[index]
+    "inputs a number": lambda data: data["artifacts"][1].update(inputs=7),  # type: ignore[index]
+    "path a number": lambda data: data["artifacts"][1].update(path=3),  # type: ignore[index]
+    "size a string": lambda data: data["artifacts"][1].update(size="big"),  # type: ignore[index]
+    "artifacts a string": lambda data: data.update(artifacts="all"),
+    "a path outside": lambda data: data["artifacts"][1].update(path="../x"),  # type: ignore[index]
+    "another format": lambda data: data.update(format=2),
+}
+
+
+@pytest.mark.parametrize("damage", [*DAMAGES, "deep nesting"])
+def test_a_damaged_manifest_is_refused_cleanly(
+    release_run: Callable[..., Run], released: Path, tmp_path: Path, damage: str
+) -> None:
+    if damage == "deep nesting":
+        text = "[" * 100_000 + "]" * 100_000
+    else:
+        data = json.loads((released / MANIFEST).read_text(encoding="utf-8"))
+        DAMAGES[damage](data)
+        text = json.dumps(data)
+    (released / MANIFEST).write_text(text, encoding="utf-8")
+    before = _tree(tmp_path)
+    for args in (("--skip", "pdf"), ("--only", "csv"), ()):
+        result = release_run(*args)
+        _clean_failure(result, "is not a qexport release")
+    assert _tree(tmp_path) == before
+
+
+def test_a_worker_killed_by_the_oom_killer_is_a_clean_error(bank: Path, tmp_path: Path) -> None:
+    args = ("--content", str(bank), "all", "--out", str(tmp_path / "dist"), "--jobs", "2")
+    picked = ("--only", "selfkill", "--only", "csv")
+    code, err = _finish(_qexport(*args, *picked))
+    assert code == 0, err
+    before = _tree(tmp_path)
+    with (bank / "basic.md").open("a", encoding="utf-8") as f:
+        f.write("\nAn edit, so nothing is reused.\n")
+    code, err = _finish(_qexport(*args, *picked, QEXPORT_FIXTURE_SELFKILL="1"))
+    assert code == 1, err
+    assert "process died" in err
+    assert "Traceback" not in err
+    del before["content/basic.md"]
+    assert {k: v for k, v in _tree(tmp_path).items() if k != "content/basic.md"} == before
+
+
+def test_a_plugin_writing_into_a_subfolder_is_reused(
+    release_run: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.syspath_prepend(str(SITE))
+    first = release_run("--only", "nested")
+    assert first.exit_code == 0, first.stderr
+    before = _tree(tmp_path / "dist")
+    assert "extra/ids/tiny-test-set-ids.txt" in before
+    built: list[str] = []
+    real_run_job = release.run_job
+    monkeypatch.setattr(
+        release,
+        "run_job",
+        lambda qs, job, *a: built.append(job.exporter) or real_run_job(qs, job, *a),
+    )
+    second = release_run("--only", "nested")
+    assert second.exit_code == 0, second.stderr
+    assert built == []
+    assert _tree(tmp_path / "dist") == before
