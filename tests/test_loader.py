@@ -156,3 +156,55 @@ def test_unreadable_file_is_reported(bank: Path) -> None:
     (bank / "advanced.md").mkdir()
     with pytest.raises(ContentErrors):
         load(bank)
+
+
+# Characters that are not text, nesting the renderers drop, reference definitions
+
+
+@pytest.mark.parametrize(
+    ("char", "name"),
+    [
+        ("\x00", "a control character"),
+        ("\x1b", "a control character"),
+        ("\x7f", "a control character"),
+        ("\x85", "a control character"),
+        ("\u202e", "RIGHT-TO-LEFT OVERRIDE"),
+        ("\u2066", "LEFT-TO-RIGHT ISOLATE"),
+        ("\uffff", "a noncharacter"),
+    ],
+)
+def test_characters_that_are_not_text_are_refused_at_their_place(
+    bank: Path, char: str, name: str
+) -> None:
+    path = bank / "basic.md"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    lines[7] = f"Lists{char} are mutable; in a code span: `a{char}b`."
+    path.write_text("\n".join(lines), encoding="utf-8")
+    with pytest.raises(ContentErrors) as caught:
+        load(bank)
+    (error,) = caught.value.errors
+    assert (error.path, error.line) == (path, 8)
+    assert error.message == f"U+{ord(char):04X} ({name}) at column 6 is not text; remove it"
+
+
+def test_nesting_as_deep_as_the_renderers_go_is_kept(bank: Path) -> None:
+    from qexport.render import render_html
+
+    items = "\n".join("  " * depth + f"- depth{depth + 1}" for depth in range(9))
+    quote = "> " * 19 + "quote19"
+    with (bank / "basic.md").open("a", encoding="utf-8") as level_file:
+        level_file.write(f"\n{{#deep topic=data-types}}\n## How deep?\n\n{items}\n\n{quote}\n")
+    (deep,) = [q for q in load(bank).question_set.questions if q.id == "deep"]
+    html = render_html(deep.answer)
+    assert "depth9" in html
+    assert "quote19" in html
+
+
+def test_an_answer_keeps_reference_definitions_after_its_last_block(bank: Path) -> None:
+    with (bank / "basic.md").open("a", encoding="utf-8") as level_file:
+        level_file.write(
+            "\n{#refs topic=data-types}\n## Where?\n\nSee [the docs][d].\n\n"
+            "[d]: https://docs.python.org/3/\n\n"
+        )
+    (refs,) = [q for q in load(bank).question_set.questions if q.id == "refs"]
+    assert refs.answer == "See [the docs][d].\n\n[d]: https://docs.python.org/3/"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -327,3 +328,104 @@ def test_pdf_is_registered_and_imports_reportlab_lazily() -> None:
     )
     assert result.stdout.strip() == "False False"
     assert "pdf" in exporter_names()
+
+
+# Blocks inside quotes (every layout prints them, indented) --------------------
+
+QUOTED = """\
+Plainline before the quote.
+
+> Quotedpara opens the quote.
+>
+> ```python
+> quoted_code = "in a quote"
+> ```
+>
+> - Listone quoted item
+> - Listtwo quoted item
+>
+> > Nestedquote line
+>
+> 1. Orderedone quoted item
+"""
+
+
+@pytest.mark.parametrize("layout", ["booklet", "cheatsheet", "cards"])
+def test_every_block_inside_a_quote_is_printed(layout: str, bank: Path, tmp_path: Path) -> None:
+    with (bank / "basic.md").open("a", encoding="utf-8") as level_file:
+        level_file.write(f"\n{{#quoted topic=data-types}}\n## What is in the quote?\n\n{QUOTED}")
+    pdf = export(bank, tmp_path / "out", "--layout", layout)
+    found = pages(pdf)
+    text = squash(" ".join(page.text for page in found))
+    for expected in (
+        "Quotedpara opens the quote.",
+        'quoted_code = "in a quote"',
+        "Listone quoted item",
+        "Listtwo quoted item",
+        "Nestedquote line",
+        "Orderedone quoted item",
+    ):
+        assert squash(expected) in text, expected
+    x = {w.text: w.x0 for page in found for w in page.words}
+    for word in ("Quotedpara", "quoted_code", "Listone", "Orderedone"):
+        assert x[word] > x["Plainline"] + 5, word  # every block of the quote is indented
+    assert x["Nestedquote"] > x["Quotedpara"] + 5  # and a quote in it, once more
+
+
+# Layout time grows linearly with the answer, whatever its characters ---------
+
+GROWTH = {
+    "ampersands": "&",
+    "angle brackets": "<",
+    "one long word": "a",
+    "entities": "&amp;",
+    "links": "[a](https://x.org) ",
+    "inline code": "`a` ",
+}
+
+
+def _layout_seconds(answer: str, layout: str) -> float:
+    """CPU time to lay out `answer` as the booklet and cheat sheet do, or as cards."""
+    import io
+    import time
+
+    from reportlab.platypus import SimpleDocTemplate
+
+    from qexport.exporters.pdf_cards import _pack
+    from qexport.exporters.pdf_markdown import FlowableRenderer
+    from qexport.exporters.pdf_styles import PAPERS, styles_for
+    from qexport.themes import load_theme
+
+    start = time.process_time()
+    if layout == "cards":  # at the smallest scale, dealt onto follow-on cards
+        styles = styles_for(load_theme("default"), "card").scaled(0.64)
+        _pack(FlowableRenderer(styles).render(answer), 80 * mm, 80 * mm)
+    else:
+        styles = styles_for(load_theme("default"), "body")
+        document = SimpleDocTemplate(io.BytesIO(), pagesize=PAPERS["a4"])
+        document.build(FlowableRenderer(styles).render(answer))
+    return time.process_time() - start
+
+
+@pytest.mark.parametrize("layout", ["pages", "cards"])
+@pytest.mark.parametrize("unit", GROWTH.values(), ids=GROWTH.keys())
+def test_layout_time_is_linear_in_the_answer(unit: str, layout: str) -> None:
+    n = 4_000
+    _layout_seconds(unit * 10, layout)  # warm up fonts and caches
+    small = min(_layout_seconds(unit * (n // len(unit)), layout) for _ in range(2))
+    large = _layout_seconds(unit * (4 * n // len(unit)), layout)
+    assert large / small < 8, (small, large)  # linear: about 4; quadratic: 16
+
+
+def test_split_markup_keeps_text_and_balances_tags() -> None:
+    from qexport.exporters.pdf_markdown import split_markup
+
+    markup = '<b>bold &amp; <font face="x">' + "word " * 50 + "</font></b> tail" + "z" * 90
+    pieces = split_markup(markup, 60)
+    assert len(pieces) > 3
+    for piece in pieces:
+        assert piece.count("<b>") == piece.count("</b>")
+        assert piece.count("<font") == piece.count("</font>")
+        assert "&amp" not in piece.replace("&amp;", "")  # never cut inside an entity
+    text = "".join(re.sub(r"<[^>]*>", "", piece) for piece in pieces)
+    assert text == re.sub(r"<[^>]*>", "", markup)

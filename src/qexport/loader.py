@@ -32,7 +32,7 @@ from qexport.codeblocks import blocks_from_tokens, check_python
 from qexport.errors import ContentError, ContentErrors, ContentWarning, did_you_mean
 from qexport.metadata import METADATA_FILE, SLUG, Metadata, load_metadata
 from qexport.model import Question, QuestionSet, Topic
-from qexport.normalize import read_text, squeeze_blank_lines
+from qexport.normalize import check_characters, kept_lines, read_text
 
 QUESTION_ATTRS = ("id", "topic", "tags")
 TAG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
@@ -44,6 +44,8 @@ MAX_QUESTION_CHARS = 1_000
 MAX_ANSWER_CHARS = 100_000
 # Past this many, more errors from one file only bury the first ones.
 MAX_ERRORS_PER_FILE = 200
+# The renderers' parser stops at this depth and drops what is deeper, without a word.
+RENDER_MAX_NESTING = 20
 
 
 @dataclass(frozen=True)
@@ -57,9 +59,11 @@ def parser() -> MarkdownIt:
     """The block structure of content files: CommonMark plus attribute lines.
 
     Inline parsing is off: the loader needs blocks and their lines only, and
-    the renderer parses inline Markdown when it renders.
+    the renderer parses inline Markdown when it renders. It nests one level
+    deeper than the renderers, so what they would drop shows up (`_too_deep`).
     """
-    md = MarkdownIt("commonmark", {"html": False}).use(attrs_block_plugin)
+    options = {"html": False, "maxNesting": RENDER_MAX_NESTING + 1}
+    md = MarkdownIt("commonmark", options).use(attrs_block_plugin)
     return md.disable("inline")  # built once: callers only parse with it
 
 
@@ -89,6 +93,7 @@ def load(content_dir: Path) -> Loaded:
             break
     questions = [replace(q, number=n) for n, q in enumerate(questions, 1)]
     media.check_unique_names(image_refs, errors)
+    media.check_files(image_refs, content_dir, errors)
 
     checks.duplicate_ids(questions, errors)
     notes.extend(checks.near_duplicates(questions))
@@ -161,8 +166,10 @@ def _read_level(
     except ContentError as error:
         errors.append(error)
         return []
+    errors.extend(check_characters(text, path))
     lines = text.split("\n")
     tokens = parser().parse(text)
+    _too_deep(tokens, path, errors)
     for block in blocks_from_tokens(tokens, lines, path, 1, errors, notes):
         check_python(block, errors, notes)
 
@@ -181,12 +188,48 @@ def _read_level(
                 )
             )
             break
+        stop = _answer_stop(tokens, end, len(lines))
         question = _read_question(
-            tokens[start:end], lines, path, level_id, topics, errors, image_refs
+            tokens[start:end], lines, stop, path, level_id, topics, errors, image_refs
         )
         if question is not None:
             questions.append(question)
     return questions
+
+
+def _too_deep(tokens: Sequence[Token], path: Path, errors: list[ContentError]) -> None:
+    """Blocks nested deeper than the renderers go: they would vanish from every output.
+
+    A block the renderers' parser would still make sits below RENDER_MAX_NESTING;
+    only the inline text of a paragraph or heading may sit at that level.
+    """
+    deep = False
+    for token in tokens:
+        if token.level < RENDER_MAX_NESTING:
+            deep = False
+        elif token.type != "inline" and token.map and not deep:
+            deep = True  # one report for each deep stretch: its every block is as deep
+            errors.append(
+                ContentError(
+                    "nested too deeply to be shown (lists at most 9 levels deep, quotes 19); "
+                    "flatten it",
+                    path,
+                    token.map[0] + 1,
+                )
+            )
+
+
+def _answer_stop(tokens: Sequence[Token], end: int, line_count: int) -> int:
+    """The line where the answer before `tokens[end]` (a question heading) must stop.
+
+    Reference definitions (`[r]: images/x.png`) make no token, so an answer
+    runs to the next question's attribute line, not to its last block.
+    """
+    if end >= len(tokens):
+        return line_count
+    heading = tokens[end]
+    assert heading.map is not None  # block tokens always carry their lines
+    return heading.map[0] - (1 if heading.attrs else 0)
 
 
 def _is_question_heading(token: Token) -> bool:
@@ -209,6 +252,7 @@ def _check_preamble(tokens: Sequence[Token], path: Path, errors: list[ContentErr
 def _read_question(
     tokens: Sequence[Token],
     lines: Sequence[str],
+    stop: int,  # the line where its answer ends (`_answer_stop`)
     path: Path,
     level_id: str,
     topics: Sequence[Topic] | None,
@@ -262,15 +306,17 @@ def _read_question(
         errors.append(
             ContentError("a '#' heading inside an answer", path, (h1.map or [line])[0] + 1)
         )
-    answer, answer_line = _answer_markdown(body, lines)
-    if not answer:
+    answer, file_lines = _answer_markdown(body, lines[heading.map[1] : stop], heading.map[1])
+    if not body:
         error("no answer")
     elif len(answer) > MAX_ANSWER_CHARS:
         error(
             f"the answer is {len(answer):,} characters; a flash card's answer may have at most "
             f"{MAX_ANSWER_CHARS:,}"
         )
-    images = _images(tokens[3:], path, errors, image_refs)
+    if _has_image(question_text):
+        error("a question cannot show an image (it is printed as text); put it in the answer")
+    images = _images(answer, file_lines, path, errors, image_refs)
     if len(errors) > before:
         return None
     return Question(
@@ -283,44 +329,59 @@ def _read_question(
         answer=answer,
         path=path,
         line=line,
-        answer_line=answer_line,
+        answer_line=file_lines[0] if file_lines else 0,
         images=images,
     )
 
 
+def _has_image(question: str) -> bool:
+    from qexport.render import shared_parser
+
+    tokens = shared_parser().parseInline(question) if "![" in question else []
+    return any(child.type == "image" for t in tokens for child in t.children or [])
+
+
 def _images(
-    tokens: Sequence[Token],
+    answer: str,
+    file_lines: Sequence[int],
     path: Path,
     errors: list[ContentError],
     image_refs: list[media.ImageRef],
 ) -> tuple[str, ...]:
-    """The images an answer shows, relative to the content folder."""
+    """The images an answer shows, relative to the content folder.
+
+    Found in the answer parsed as the renderers parse it; `file_lines` maps
+    each answer line to its line in the file.
+    """
     found: dict[str, None] = {}
-    for token in tokens:
-        if token.type != "inline" or token.map is None:
+    for src, answer_line in media.image_sources(answer):
+        line = file_lines[answer_line]
+        try:
+            image = media.resolve(src, path, path.parent)
+        except ValueError as problem:
+            errors.append(ContentError(str(problem), path, line))
             continue
-        line = token.map[0] + 1
-        for src in media.image_sources(token):
-            try:
-                image = media.resolve(src, path, path.parent)
-            except ValueError as problem:
-                errors.append(ContentError(str(problem), path, line))
-                continue
-            found[image] = None
-            image_refs.append(media.ImageRef(image, path, line))
+        found[image] = None
+        image_refs.append(media.ImageRef(image, path, line))
     return tuple(found)
 
 
-def _answer_markdown(body: Sequence[Token], lines: Sequence[str]) -> tuple[str, int]:
-    """The answer's source lines, without stray blank lines outside code, and its first line."""
+def _answer_markdown(
+    body: Sequence[Token], lines: Sequence[str], first: int
+) -> tuple[str, list[int]]:
+    """The answer's source lines, without stray blank lines outside code, and their file lines.
+
+    `lines` are the file's lines from `first` (0-based) to where the next
+    question starts, so the answer keeps its reference definitions.
+    """
     if not body:
-        return "", 0
-    first = min(t.map[0] for t in body if t.map)
-    last = max(t.map[1] for t in body if t.map)
+        return "", []
     code = {
         i - first
         for t in body
         if t.type == "fence" and t.map
         for i in range(t.map[0] + 1, t.map[1] - 1)
     }
-    return "\n".join(squeeze_blank_lines(list(lines[first:last]), code)), first + 1
+    kept = kept_lines(list(lines), code)
+    answer = "\n".join(lines[index] for index in kept)
+    return answer, [first + index + 1 for index in kept]

@@ -8,6 +8,7 @@ a line, so line numbers still point into the file as the author sees it.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 
@@ -58,16 +59,54 @@ def read_text(path: Path) -> str:
     return normalize(decode(data, path))
 
 
+# Never text: C0 and C1 controls (normalize has already made line ends "\n" and
+# tabs spaces), the bidirectional overrides and isolates that make text show in
+# another order than it is stored, and the two noncharacters. The renderers
+# would drop them, turn them into U+FFFD, or reorder what the learner reads.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+MAX_CHARACTER_ERRORS = 20
+
+
+def check_characters(text: str, path: Path) -> list[ContentError]:
+    """A located error for each line of `text` with a character that is not text."""
+    if not _NOT_TEXT.search(text):
+        return []  # the common case: one pass over the text
+    errors = []
+    for number, line in enumerate(text.split("\n"), 1):
+        found = _NOT_TEXT.search(line)
+        if found:
+            char = found.group()
+            name = unicodedata.name(
+                char, "a noncharacter" if char > "\ufffd" else "a control character"
+            )
+            errors.append(
+                ContentError(
+                    f"U+{ord(char):04X} ({name}) at column {found.start() + 1} is not text; "
+                    "remove it",
+                    path,
+                    number,
+                )
+            )
+            if len(errors) == MAX_CHARACTER_ERRORS:
+                break
+    return errors
+
+
 def squeeze_blank_lines(lines: list[str], keep: set[int]) -> list[str]:
     """`lines` without leading, trailing or repeated blank lines.
 
     Lines whose index is in `keep` (the inside of code blocks) are left alone.
     """
-    result: list[str] = []
+    return [lines[index] for index in kept_lines(lines, keep)]
+
+
+def kept_lines(lines: list[str], keep: set[int]) -> list[int]:
+    """The indexes of the lines `squeeze_blank_lines` keeps, so each maps back to its file line."""
+    result: list[int] = []
     for index, line in enumerate(lines):
-        if not line and index not in keep and (not result or not result[-1]):
+        if not line and index not in keep and (not result or not lines[result[-1]]):
             continue
-        result.append(line)
-    while result and not result[-1]:
+        result.append(index)
+    while result and not lines[result[-1]]:
         result.pop()
     return result

@@ -5,10 +5,17 @@ unsafe schemes (`javascript:`, `data:` ...) are not made into links. Code
 blocks are highlighted by Pygments into CSS classes (`.highlight .k` ...);
 the colours come from the theme's stylesheet, so the same HTML reads well
 in day and night mode.
+
+Anki gives meaning to some text in a field: `[sound:x.mp3]` plays a file
+from the learner's media folder, `[anki:tts]`, `[latex]` and `[$]` are
+read by its backend, and MathJax typesets `\\(...\\)` and `\\[...\\]`. The
+HTML made here shows all of them as the text that was written
+(`defuse_anki_markup`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from html import escape
@@ -100,11 +107,36 @@ class HtmlRenderer:
             self._md.add_render_rule("image", image)
 
     def render(self, markdown: str) -> str:
-        return str(self._md.render(markdown))
+        return defuse_anki_markup(str(self._md.render(markdown)))
 
     def render_inline(self, markdown: str) -> str:
         """One line of Markdown (a question) without the wrapping `<p>`."""
-        return str(self._md.renderInline(markdown))
+        return defuse_anki_markup(str(self._md.renderInline(markdown)))
+
+
+# Anki's backend finds its tags in the field's HTML source with regular
+# expressions that start at a literal `[`; written as &#91; it shows the same
+# and matches none of them (the LaTeX one ignores case, so all do here).
+_ANKI_TAG = re.compile(r"\[(?=sound:|/?anki:|/?latex\]|/?\$)", re.IGNORECASE)
+# MathJax reads the page's text, where entities are already decoded, but it
+# never matches a delimiter across an element: an empty <span> splits `\(`.
+_MATHJAX_DELIMITER = re.compile(r"\\(?=[()\[\]])")
+_TAG = re.compile(r"(<[^>]*>)")  # markdown-it and Pygments escape < and > in text and values
+
+
+def may_hold_anki_markup(markdown: str) -> bool:
+    """Whether `markdown` may render to text that `defuse_anki_markup` changes."""
+    return bool(_ANKI_TAG.search(markdown) or _MATHJAX_DELIMITER.search(markdown))
+
+
+def defuse_anki_markup(html: str) -> str:
+    """`html` that Anki shows as written: no sound, speech, LaTeX or MathJax from text."""
+    if "[" not in html and "\\" not in html:
+        return html  # the common case
+    parts = _TAG.split(html)
+    for index in range(0, len(parts), 2):  # text between tags; odd indexes are tags
+        parts[index] = _MATHJAX_DELIMITER.sub(r"\\<span></span>", parts[index])
+    return _ANKI_TAG.sub("&#91;", "".join(parts))
 
 
 _DEFAULT = HtmlRenderer()

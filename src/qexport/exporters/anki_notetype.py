@@ -9,6 +9,7 @@ against a golden copy.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from qexport.themes import Theme
@@ -108,9 +109,18 @@ img {{ max-width: 100%; height: auto; }}
     )
 
 
+_FIELD_REFERENCE = re.compile(r"\{\{([^{}]+)\}\}")
+
+
 def render_card(template: str, fields: Mapping[str, str], front: str = "") -> str:
-    """A card side as Anki renders it: our templates use plain {{Field}} only."""
-    html = template.replace("{{FrontSide}}", front)
-    for name, value in fields.items():
-        html = html.replace("{{" + name + "}}", value)
-    return html
+    """A card side as Anki renders it: our templates use plain {{Field}} only.
+
+    One pass over the template, as Anki does: a field's text is put in as it
+    is, so `{{Answer}}` written in an answer shows as written, never expanded.
+    """
+    values = {**fields, "FrontSide": front}
+
+    def value(reference: re.Match[str]) -> str:
+        return values.get(reference.group(1).strip(), reference.group(0))
+
+    return _FIELD_REFERENCE.sub(value, template)

@@ -7,14 +7,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
 from qexport import DEFAULT_THEME
-from qexport.errors import ContentError, ContentErrors
+from qexport.errors import ContentError, ContentErrors, QexportError
 from qexport.exporters import theme_option
 from qexport.registry import Artifact
 
@@ -84,6 +84,28 @@ def _glyph_error(char: str, font: str, path: Path, line: int | None) -> ContentE
     return ContentError(message, path, line)
 
 
+def _image_loader(question_set: QuestionSet) -> Callable[[str], Path]:
+    """The file behind an image's `src`: only one the content check accepted, or an error.
+
+    The loader already refused every other image; this holds even if a
+    renderer finds an image the check did not see.
+    """
+    from qexport.media import content_path
+
+    accepted = frozenset(image for q in question_set.questions for image in q.images)
+
+    def image_path(src: str) -> Path:
+        try:
+            image = content_path(src)
+        except ValueError as problem:
+            raise QexportError(f"cannot print {problem}") from None
+        if image not in accepted:
+            raise QexportError(f"cannot print image '{src}': the content check did not accept it")
+        return question_set.content_dir / image
+
+    return image_path
+
+
 class PdfExporter:
     name = "pdf"
     description = "Print-ready PDF: a booklet, a two-column cheat sheet, or duplex flash cards."
@@ -122,10 +144,7 @@ class PdfExporter:
         path = out_dir / question_set.file_name(layout, paper_name, extension="pdf")
         paper = PAPER_SIZES[paper_name]
 
-        def image_path(src: str) -> Path:
-            from urllib.parse import unquote
-
-            return question_set.content_dir / unquote(src)
+        image_path = _image_loader(question_set)
 
         if layout == "booklet":
             from qexport.exporters.pdf_booklet import build_booklet

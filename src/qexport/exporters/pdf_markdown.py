@@ -2,16 +2,23 @@
 
 Every piece of user text is escaped before it becomes reportlab markup, so
 `List<int>` prints as written and can never inject a tag.
+
+A paragraph is laid out again on every page it reaches, whole, so a huge one
+would cost time quadratic in its length: one longer than PIECE characters of
+markup is set as several paragraphs that follow on without a gap.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from functools import lru_cache
 from html import escape
 from pathlib import Path
 
 from markdown_it.tree import SyntaxTreeNode
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Image, Spacer
 
 from qexport.codeblocks import language_of
@@ -22,6 +29,7 @@ from qexport.model import Question
 from qexport.render import shared_parser
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
+PIECE = 4_000  # characters of markup; the longest paragraph of the bundled bank has 1,450
 
 
 def _text(value: str) -> str:
@@ -63,30 +71,42 @@ class FlowableRenderer:
     def _block(self, node: SyntaxTreeNode, depth: int) -> list[Flowable]:
         styles = self.styles
         if node.type == "paragraph":
-            images = self._images(node)
-            if images and all(
-                child.type == "image" or (child.type == "text" and not child.content.strip())
-                for inline in node.children
-                for child in inline.children
-            ):
-                return images  # a picture on its own: its alt text is for screen readers
-            return [Para(self._inline_children(node), styles.body), *images]
+            return self._paragraph(node, styles.body)
         if node.type in ("fence", "code_block"):
             language = language_of(node.info) if node.type == "fence" else ""
             return [CodeBlock(highlighted_lines(node.content, language, styles), styles)]
         if node.type in ("bullet_list", "ordered_list"):
             return self._list(node, depth + 1)
         if node.type == "heading":
-            return [Para(self._inline_children(node), styles.subsection)]
-        if node.type == "blockquote":
             return [
-                Para(self._inline_children(child), styles.quote())
-                for child in node.children
-                if child.type == "paragraph"
+                *paragraphs(self._inline_children(node), styles.subsection),
+                *self._images(node),
             ]
+        if node.type == "blockquote":
+            return self._quote(node, depth)
         if node.type == "hr":
             return [Spacer(1, styles.size)]
-        return [Para(_text(node.content), styles.body)] if node.content else []
+        return paragraphs(_text(node.content), styles.body) if node.content else []
+
+    def _paragraph(self, node: SyntaxTreeNode, style: ParagraphStyle) -> list[Flowable]:
+        images = self._images(node)
+        if images and all(
+            child.type == "image" or (child.type == "text" and not child.content.strip())
+            for inline in node.children
+            for child in inline.children
+        ):
+            return images  # a picture on its own: its alt text is for screen readers
+        return [*paragraphs(self._inline_children(node), style), *images]
+
+    def _quote(self, node: SyntaxTreeNode, depth: int) -> list[Flowable]:
+        """Every block of a quote, indented; its paragraphs in the quote's type."""
+        inner: list[Flowable] = []
+        for child in node.children:
+            if child.type == "paragraph":
+                inner.extend(self._paragraph(child, self.styles.quote_text))
+            else:
+                inner.extend(self._block(child, depth))
+        return [Indented(flowable, self.styles.quote_indent) for flowable in inner]
 
     def _list(self, node: SyntaxTreeNode, depth: int) -> list[Flowable]:
         ordered = node.type == "ordered_list"
@@ -99,7 +119,7 @@ class FlowableRenderer:
                 if child.type == "paragraph":
                     style = self.styles.list_item(depth)
                     text = self._inline_children(child)
-                    flowables.append(Para(text, style, bulletText=bullet if first else None))
+                    flowables.extend(paragraphs(text, style, bullet if first else None))
                     flowables.extend(self._images(child))
                     first = False
                 else:
@@ -153,6 +173,95 @@ class FlowableRenderer:
         if kind == "hardbreak":
             return "<br/>"
         return _text(node.content)
+
+
+_MARKUP = re.compile(r"(<[^>]*>|&[^;<&\s]*;)")  # a tag or an entity; text between
+_TAG_NAME = re.compile(r"<(\w+)")
+
+
+def paragraphs(markup: str, style: ParagraphStyle, bullet: str | None = None) -> list[Flowable]:
+    """`markup` as one paragraph, or as several following on if it is longer than PIECE."""
+    pieces = split_markup(markup, PIECE)
+    if len(pieces) == 1:
+        return [Para(markup, style, bulletText=bullet)]
+    first = ParagraphStyle(f"{style.name}-first", parent=style, spaceAfter=0)
+    middle = ParagraphStyle(f"{style.name}-middle", parent=first, spaceBefore=0)
+    last = ParagraphStyle(f"{style.name}-last", parent=style, spaceBefore=0)
+    styles = [first, *[middle] * (len(pieces) - 2), last]
+    return [
+        Para(piece, piece_style, bulletText=bullet if index == 0 else None)
+        for index, (piece, piece_style) in enumerate(zip(pieces, styles, strict=True))
+    ]
+
+
+def split_markup(markup: str, size: int) -> list[str]:
+    """`markup` cut into pieces of about `size` characters, each with its tags balanced.
+
+    Cuts fall in text, at a space where there is one, and never inside a tag
+    or an entity; tags open at a cut are closed before it and opened again
+    after it. One pass: linear in the length.
+    """
+    if len(markup) <= size:
+        return [markup]
+    pieces: list[str] = []
+    current: list[str] = []
+    opened: list[tuple[str, str]] = []  # (name, opening tag) still open
+    length = 0
+
+    def cut() -> int:
+        pieces.append("".join(current) + "".join(f"</{name}>" for name, _ in reversed(opened)))
+        current[:] = [tag for _, tag in opened]
+        return sum(len(tag) for tag in current)
+
+    for index, part in enumerate(_MARKUP.split(markup)):
+        if index % 2 and part.startswith("<"):
+            if part.startswith("</"):
+                opened.pop()
+            elif not part.endswith("/>"):
+                match = _TAG_NAME.match(part)
+                opened.append((match.group(1) if match else "", part))
+            current.append(part)
+            length += len(part)
+            continue
+        start = 0  # text or an entity: cut before it once the piece is full
+        while len(part) - start > size - length:
+            end = start + max(size - length, 0)
+            space = part.rfind(" ", start, end)
+            end = space + 1 if space > start else end
+            current.append(part[start:end])
+            start = end
+            length = cut()
+        current.append(part[start:])
+        length += len(part) - start
+    pieces.append("".join(current))
+    return pieces
+
+
+class Indented(Flowable):
+    """Another flowable, set `indent` points in from the left (inside a quote)."""
+
+    def __init__(self, inner: Flowable, indent: float) -> None:
+        super().__init__()
+        self.inner = inner
+        self.indent = indent
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        width, height = self.inner.wrap(avail_width - self.indent, avail_height)
+        self.width, self.height = width + self.indent, height
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        parts = self.inner.split(avail_width - self.indent, avail_height)
+        return [Indented(part, self.indent) for part in parts]
+
+    def getSpaceBefore(self) -> float:
+        return float(self.inner.getSpaceBefore())
+
+    def getSpaceAfter(self) -> float:
+        return float(self.inner.getSpaceAfter())
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        self.inner.drawOn(canvas, x + self.indent, y)  # the inner width is what it asked for
 
 
 class _FitImage(Flowable):

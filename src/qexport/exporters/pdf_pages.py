@@ -194,9 +194,17 @@ class Para(Paragraph):
 
     Layout asks a paragraph for its size more than once (to keep a question
     with its answer, then to place it); breaking lines is the costly part.
+    reportlab's parser makes a fragment of every entity (`&amp;`), and each
+    costs as much as a word: runs of one style are joined back into one.
     """
 
     _wrapped_for: float | None = None
+
+    def _setup(self, text: Any, style: Any, bullet: Any, frags: Any, cleaner: Any) -> None:
+        parsed = frags is None
+        super()._setup(text, style, bullet, frags, cleaner)  # type: ignore[misc]
+        if parsed:
+            self.frags = joined_frags(self.frags)
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         # split() may drop blPara (its line breaks), so check it is still there.
@@ -204,3 +212,33 @@ class Para(Paragraph):
             super().wrap(avail_width, avail_height)
             self._wrapped_for = avail_width
         return self.width, self.height
+
+
+# Fragments that stand for something other than styled text: never joined.
+_SPECIAL_FRAGS = ("cbDefn", "lineBreak", "_selfClosingTag")
+
+
+def joined_frags(frags: Sequence[Any]) -> list[Any]:
+    """`frags` with neighbours of the same style joined into one (linear)."""
+    result: list[Any] = []
+    run: list[Any] = []
+    for frag in frags:
+        if not (run and _same_style(run[0], frag)):
+            _flush(run, result)
+            run = []
+        run.append(frag)
+    _flush(run, result)
+    return result
+
+
+def _same_style(first: Any, second: Any) -> bool:
+    if any(hasattr(f, name) for f in (first, second) for name in _SPECIAL_FRAGS):
+        return False
+    style = {k: v for k, v in vars(first).items() if k != "text"}
+    return style == {k: v for k, v in vars(second).items() if k != "text"}
+
+
+def _flush(run: list[Any], result: list[Any]) -> None:
+    if len(run) > 1:
+        run[0].text = "".join(frag.text for frag in run)
+    result.extend(run[:1])

@@ -140,13 +140,18 @@ class Styles:
             spaceAfter=self.size * 0.2,
         )
 
-    def quote(self) -> ParagraphStyle:
+    @cached_property
+    def quote_text(self) -> ParagraphStyle:
+        """A quote's paragraphs; the quote indents them, and every other block in it."""
         return self.paragraph(
             "qx-quote",
-            leftIndent=self.size * 1.2,
             fontName=self.body_font.italic,
             textColor=self.color("muted"),
         )
+
+    @property
+    def quote_indent(self) -> float:
+        return self.size * 1.2
 
 
 @lru_cache(maxsize=8)
