@@ -280,9 +280,9 @@ def test_damaged_lock_file_is_a_clean_error(
     assert not (tmp_path / "dist" / DECK).exists()
 
 
-PNG = bytes.fromhex(
+PNG = bytes.fromhex(  # a valid 1x1 RGBA PNG (every chunk's CRC checks out)
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c63f8cfc0f01f0005000201a5f4e5c20000000049454e44ae426082"
+    "1f15c4890000000d49444154789c63f8cfc0f01f00050001ff89993d1d0000000049454e44ae426082"
 )
 
 
@@ -328,3 +328,121 @@ def test_anki_is_a_registered_exporter_that_imports_genanki_lazily() -> None:
         [sys.executable, "-c", probe], capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "False"
+
+
+PREVIOUS_RELEASE = FIXTURES / "anki" / "previous-release.apkg"  # built by qexport 0.x, see below
+
+
+def test_upgrade_from_the_previous_release_deck(
+    collection: Collection, bank: Path, build: Callable[..., Path]
+) -> None:
+    """Decks now number notes differently; learners who have the old deck see no change.
+
+    previous-release.apkg and its lock file were built from tests/fixtures/good/content
+    with SOURCE_DATE_EPOCH=1700000000 by the code before note ids had a floor.
+    """
+    assert import_deck(collection, PREVIOUS_RELEASE) == Counts(3, 0, 0, 0)
+    shutil.copy(FIXTURES / "anki" / "previous-release.lock.json", bank / changes.LOCK_FILE)
+    counts = import_deck(collection, build(bank, T0 + 3600))
+    assert (counts.new, counts.conflicting, counts.updated + counts.duplicate) == (0, 0, 3)
+    question_set = load(bank).question_set
+    assert set(_notes(collection)) == {
+        anki_ids.note_guid(question_set, q) for q in question_set.questions
+    }
+    assert (collection.note_count(), collection.card_count()) == (3, 3)
+
+
+def _check_database(collection: Collection) -> None:
+    """Every card shows, and Anki's Check Database finds nothing to fix."""
+    assert min(collection.find_notes("")) > 0
+    assert min(collection.find_cards("")) > 0
+    for card_id in collection.find_cards(""):
+        assert collection.get_card(card_id).question()
+    message, ok = collection.fix_integrity()
+    assert ok
+    assert len(message.splitlines()) == 1, message  # only "Database rebuilt and optimized."
+
+
+def test_source_date_epoch_zero_gives_a_deck_anki_accepts(
+    collection: Collection, bank: Path, build: Callable[..., Path]
+) -> None:
+    assert import_deck(collection, build(bank, 0)).new == 3
+    _check_database(collection)
+
+
+def test_lock_times_of_zero_give_a_deck_anki_accepts(
+    collection: Collection, bank: Path, build: Callable[..., Path]
+) -> None:
+    build(bank, T0)
+    lock = bank / changes.LOCK_FILE
+    changes.write(lock, {k: changes.Entry(0, e.hash) for k, e in changes.read(lock).items()})
+    apkg = build(bank, T0)
+    with zipfile.ZipFile(apkg) as archive:
+        database = bank.parent / "zero.anki2"
+        database.write_bytes(archive.read("collection.anki2"))
+    db = sqlite3.connect(database)
+    assert {mod for (mod,) in db.execute("select mod from notes")} == {0}
+    db.close()
+    assert import_deck(collection, apkg).new == 3
+    _check_database(collection)
+
+
+@pytest.mark.parametrize("where", ["collection", "zip"])
+def test_a_full_disk_is_a_clean_error(
+    where: str,
+    run: Callable[..., Run],
+    bank: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import errno
+
+    import genanki
+
+    def full_database(*args: object, **kwargs: object) -> None:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    def full_disk(*args: object, **kwargs: object) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if where == "collection":
+        monkeypatch.setattr(genanki.Package, "write_to_db", full_database)
+    else:
+        monkeypatch.setattr(zipfile.ZipFile, "writestr", full_disk)
+    out = tmp_path / "dist"
+    result = run("anki", "--out", str(out), content=bank)
+    assert result.exit_code == 1, result.stderr
+    assert "cannot write" in result.stderr
+    assert ("disk is full" if where == "collection" else "No space left") in result.stderr
+    assert "internal error" not in result.stderr
+    assert not list(out.glob("*.apkg"))
+
+
+def test_notes_with_anki_markup_are_delivered_again_once_defused(
+    collection: Collection, content: Path, build: Callable[..., Path]
+) -> None:
+    # Releases before the markup was defused gave learners a live [sound:] tag: the lock
+    # file of such a release holds hashes without the marker, and only that note moves.
+    _edit_answer(content, "list-vs-tuple", "Hear it: [sound:list.mp3]")
+    import_deck(collection, build(content, T0))
+    question_set = load(content).question_set
+    theme = load_theme("default")
+    cards = anki_deck.cards_for(question_set)
+    lock_path = content / changes.LOCK_FILE
+    entries = changes.read(lock_path)
+    for card in cards:
+        q = card.question
+        level, topic = question_set.level(q.level).label, question_set.topic(q.topic).label
+        parts = [anki_deck.RENDER_VERSION, q.id, q.question, q.answer, level, topic]
+        old_hash = changes.content_hash([*parts, *card.tags, *q.images])
+        key = anki_deck.NOTE_KEY + q.id
+        entries[key] = changes.Entry(entries[key].changed, old_hash)
+    changes.write(lock_path, entries)
+    css = anki_notetype.css(theme)
+    assert anki_deck.content_hashes(question_set, cards, theme, css) != {
+        k: e.hash for k, e in entries.items()
+    }
+    counts = import_deck(collection, build(content, T0 + 100))
+    assert (counts.new, counts.updated, counts.conflicting) == (0, 1, 0)
+    (card,) = [c for c in collection.find_cards("Id:list-vs-tuple")]
+    assert collection.get_card(card).answer_av_tags() == []

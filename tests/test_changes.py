@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -9,6 +11,8 @@ import pytest
 from qexport import changes
 from qexport.changes import Entry
 from qexport.errors import ContentError, QexportError
+
+from conftest import Run
 
 
 def test_stamp_keeps_unchanged_times_and_moves_changed_ones_forward() -> None:
@@ -75,3 +79,69 @@ def test_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_hash_separates_parts() -> None:
     assert changes.content_hash(["ab", "c"]) != changes.content_hash(["a", "bc"])
+
+
+def _entry_text(changed: str) -> str:
+    return (
+        '{\n  "entries": {\n    "note:a": {\n      "changed": 1700000000,\n      "hash": "h"\n'
+        f'    }},\n    "note:b": {{\n      "changed": {changed},\n      "hash": "h"\n    }}\n'
+        '  },\n  "format": 1\n}\n'
+    )
+
+
+HOSTILE_LOCKS = {
+    "infinite time": _entry_text("1e400"),
+    "a year past 9999": _entry_text("253402300800"),
+    "too big for SQLite": _entry_text(str(2**63)),
+    "a thousands-digit time": _entry_text("9" * 5000),
+    "a fraction": _entry_text("1700000000.5"),
+    "negative": _entry_text("-1"),
+    "text": _entry_text('"1700000000"'),
+    "true": _entry_text("true"),
+    "far in the future": _entry_text("4354819200"),  # 2108: zip dates end in 2107
+    "nested brackets": "[" * 100_000 + "]" * 100_000,
+    "nested objects": '{"a":' * 100_000 + "1" + "}" * 100_000,
+}
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_LOCKS))
+def test_hostile_lock_file_is_a_located_clean_error(
+    kind: str, bank: Path, run: Callable[..., Run], tmp_path: Path
+) -> None:
+    lock = bank / changes.LOCK_FILE
+    lock.write_text(HOSTILE_LOCKS[kind], encoding="utf-8")
+    result = run("anki", "--out", str(tmp_path / "dist"), content=bank)
+    assert result.exit_code == 1, result.stderr
+    assert "the lock file is damaged" in result.stderr
+    assert "internal error" not in result.stderr
+    if "entries" in HOSTILE_LOCKS[kind]:
+        assert f"{lock}:7: the lock file is damaged: entry 'note:b'" in result.stderr
+    assert not (tmp_path / "dist").exists() or not any((tmp_path / "dist").iterdir())
+    assert lock.read_text(encoding="utf-8") == HOSTILE_LOCKS[kind]
+
+
+@pytest.mark.parametrize(
+    "epoch",
+    ["99999999999", "9" * 5000, "\u00b2", "\uff11\uff17", " 1700000000", "-1", "1e9", ""],
+)
+def test_bad_source_date_epoch_is_a_clean_error(
+    epoch: str,
+    bank: Path,
+    run: Callable[..., Run],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    result = run("anki", "--out", str(tmp_path / "dist"), content=bank)
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.startswith("qexport: SOURCE_DATE_EPOCH")
+    assert "internal error" not in result.stderr
+    assert not (bank / changes.LOCK_FILE).exists()
+
+
+def test_source_date_epoch_may_be_zero_or_now(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "0")
+    assert changes.now() == 0
+    soon = int(time.time()) + 60
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(soon))
+    assert changes.now() == soon

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import shutil
 from collections.abc import Callable
@@ -17,8 +18,9 @@ from anki.collection import (
 )
 
 from qexport import anki_ids, changes
+from qexport.errors import QexportError
 from qexport.exporters.anki_deck import cards_for
-from qexport.exporters.csv import neutralize
+from qexport.exporters.csv import anki_csv, neutralize
 from qexport.loader import load
 from qexport.tags import tags_for
 
@@ -165,3 +167,32 @@ def test_plain_csv_neutralizes_formulas_from_content(
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
     assert rows[-1][5] == "'=1+1 is what?"
     assert rows[-1][6] == "'- a list item"
+
+
+def test_metadata_that_looks_like_headers_stays_data(
+    collection: Collection, bank: Path, export: Callable[..., Path]
+) -> None:
+    title = 'C#: "#deck:Junk" #tags column:1'
+    toml = bank / "set.toml"
+    text = toml.read_text(encoding="utf-8")
+    toml.write_text(text.replace('"Tiny Test Set"', f"'{title}'"), encoding="utf-8")
+    path = export(bank, "csv")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert [line for line in lines if line.startswith("#")] == lines[:6]
+    assert lines[2] == f"#notetype:{title} (qexport)"
+    new, _, _, conflicting = import_csv(collection, path)
+    assert (new, conflicting) == (3, 0)
+    assert collection.note_count() == 3
+    decks = {d.name for d in collection.decks.all_names_and_ids()} - {"Default"}
+    assert decks == {title, f"{title}::1 Basic", f"{title}::2 Advanced"}
+
+
+@pytest.mark.parametrize("title", ["Tiny\n#deck:Junk", "Tiny\r#html:false", "Tiny\u2028x"])
+def test_anki_csv_never_writes_a_line_break_into_a_header(bank: Path, title: str) -> None:
+    """The loader refuses such titles; the CSV refuses them too, whatever builds the set."""
+    question_set = load(bank).question_set
+    broken = dataclasses.replace(
+        question_set, meta=dataclasses.replace(question_set.meta, title=title)
+    )
+    with pytest.raises(QexportError, match="Anki CSV header"):
+        anki_csv(broken)

@@ -45,13 +45,49 @@ def content_hash(parts: Iterable[str]) -> str:
     return digest.hexdigest()
 
 
+# How far ahead of this machine's clock a change time may be. Anki applies a
+# note only if it is newer than the learner's copy, so a time years ahead
+# would freeze that note in every collection until then.
+MAX_AHEAD = 86_400
+DAMAGED_ADVICE = (
+    "restore it from version control, or rebuild it from the deck learners last got: "
+    "qexport lock --from LAST-RELEASE.apkg (deleting it instead makes every note update "
+    "once, overwriting learners' own edits)"
+)
+
+
+def latest_allowed() -> int:
+    """The latest change time qexport accepts: the clock, plus a day of slack."""
+    return int(time.time()) + MAX_AHEAD
+
+
+def time_problem(value: object) -> str | None:
+    """Why `value` cannot be a change time (seconds since 1970), or None if it can."""
+    if type(value) is not int:
+        return f"a change time must be a whole number of seconds, not {value!r:.40}"
+    if value < 0:
+        return f"a change time cannot be negative ({value})"
+    if value > latest_allowed():
+        return (
+            f"the change time {value} is in the future (after {latest_allowed()}); learners "
+            "would never get a later change to that note; check the clock"
+        )
+    return None
+
+
 def now() -> int:
     """The current time, or SOURCE_DATE_EPOCH when a reproducible build sets it."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is None:
         return int(time.time())
-    if not epoch.isdigit():
-        raise QexportError(f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch!r}")
+    # isdecimal alone accepts digits of every script; 12 digits outlast the year 9999.
+    if not (epoch.isascii() and epoch.isdecimal() and len(epoch) <= 12):
+        raise QexportError(
+            f"SOURCE_DATE_EPOCH must be a whole number of seconds, not {epoch[:40]!r}"
+        )
+    problem = time_problem(int(epoch))
+    if problem is not None:
+        raise QexportError(f"SOURCE_DATE_EPOCH: {problem}")
     return int(epoch)
 
 
@@ -79,19 +115,41 @@ def read(path: Path) -> dict[str, Entry]:
     if not path.exists():
         return {}
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != FORMAT:
-            raise ValueError(f"unknown format {data.get('format')!r}")
-        return {
-            str(key): Entry(int(value["changed"]), str(value["hash"]))
-            for key, value in data["entries"].items()
-        }
-    except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as exc:
-        raise ContentError(
-            f"the lock file is damaged ({exc}); restore it from version control, or delete it "
-            "to start over (learners then get every note as updated once)",
-            path,
-        ) from None
+        text = path.read_text(encoding="utf-8")
+        data = json.loads(text, parse_int=_parse_int)
+        if not isinstance(data, dict) or data.get("format") != FORMAT:
+            found = data.get("format") if isinstance(data, dict) else data
+            raise ValueError(f"unknown format {found!r:.40}")
+        if not isinstance(data.get("entries"), dict):
+            raise ValueError("no entries")
+    except OSError as exc:
+        raise ContentError(f"cannot read the lock file: {exc.strerror or exc}", path) from None
+    except json.JSONDecodeError as exc:
+        message = f"the lock file is damaged ({exc.msg}); {DAMAGED_ADVICE}"
+        raise ContentError(message, path, exc.lineno) from None
+    # RecursionError: brackets nested too deep for the parser.
+    except (ValueError, RecursionError, UnicodeDecodeError) as exc:
+        raise ContentError(f"the lock file is damaged ({exc}); {DAMAGED_ADVICE}", path) from None
+    return {key: _entry(key, value, path, text) for key, value in data["entries"].items()}
+
+
+def _parse_int(digits: str) -> int | str:
+    # A number of thousands of digits would make int() raise: keep it as text, then refuse it.
+    return int(digits) if len(digits) <= 20 else digits
+
+
+def _entry(key: str, value: object, path: Path, text: str) -> Entry:
+    """One entry, checked, or a ContentError at the line that holds it."""
+    if isinstance(value, dict) and isinstance(value.get("hash"), str):
+        problem = time_problem(value.get("changed"))
+        if problem is None:
+            return Entry(value["changed"], value["hash"])
+    else:
+        problem = "needs a 'changed' time and a 'hash'"
+    line = text.count("\n", 0, max(text.find(json.dumps(key)), 0)) + 1
+    raise ContentError(
+        f"the lock file is damaged: entry {key!r:.80}: {problem}; {DAMAGED_ADVICE}", path, line
+    )
 
 
 def stamp(

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 import sys
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,9 @@ TAG_PREFIX = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 TABLES = ("set", "levels", "topics")
 REQUIRED_SET_KEYS = ("id", "title", "version", "tag_prefix")
 OPTIONAL_SET_KEYS = {"description": "", "author": "", "language": "en"}
+LONG_NUMBER = re.compile(r"[0-9_]{4000,}")
+MAX_NESTING = 50
+MAX_SLUG_BYTES = 100
 
 # error(message, table, key): report a problem at the line where `key` is set.
 Report = Callable[[str, "str | None", "str | None"], None]
@@ -69,6 +73,39 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
     except tomllib.TOMLDecodeError as exc:
         message, line = _split_toml_error(exc)
         raise ContentError(f"malformed TOML: {message}", path, line) from None
+    except ValueError:  # tomllib lets int() refuse a number of thousands of digits
+        raise ContentError("a number is too long", path, _long_number_line(text)) from None
+    except RecursionError:
+        line = _deep_nesting_line(text)
+        raise ContentError("values are nested too deep", path, line) from None
+
+
+def _long_number_line(text: str) -> int:
+    found = LONG_NUMBER.search(text)
+    return text.count("\n", 0, found.start()) + 1 if found else 1
+
+
+def _deep_nesting_line(text: str) -> int:
+    """The line where brackets first open MAX_NESTING deep (strings are not skipped)."""
+    depth = 0
+    for index, char in enumerate(text):
+        depth += (char in "[{") - (char in "]}")
+        if depth > MAX_NESTING:
+            return text.count("\n", 0, index) + 1
+    return 1
+
+
+def _shown(name: str) -> str:
+    """A name from the file, safe to print on one line."""
+    return name if name.isprintable() else repr(name)[1:-1]
+
+
+def text_problem(value: str) -> str | None:
+    """Why `value` cannot be a set.toml string, or None."""
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            return f"contains the control character U+{ord(char):04X}"
+    return None
 
 
 def _split_toml_error(exc: tomllib.TOMLDecodeError) -> tuple[str, int | None]:
@@ -130,7 +167,7 @@ def load_metadata(content_dir: Path, errors: list[ContentError]) -> Metadata | N
 
     for key in data:
         if key not in TABLES:
-            error(f"unknown table [{key}]{did_you_mean(key, TABLES)}", None, key)
+            error(f"unknown table [{_shown(key)}]{did_you_mean(key, TABLES)}", None, key)
     tables: dict[str, dict[str, Any]] = {}
     for name in TABLES:
         value = data.get(name)
@@ -144,6 +181,15 @@ def load_metadata(content_dir: Path, errors: list[ContentError]) -> Metadata | N
     before = len(errors)
     fields = _set_fields(tables["set"], error)
     meta = SetMeta(**fields) if len(errors) == before else None
+    if meta is not None and len(meta.slug.encode()) > MAX_SLUG_BYTES:
+        # Every artifact's file name starts with the title; most disks stop at 255 bytes.
+        size = len(meta.slug.encode())
+        error(
+            f"the title is too long to name files ({size} bytes; at most {MAX_SLUG_BYTES})",
+            "set",
+            "title",
+        )
+        meta = None
     before = len(errors)
     level_labels = _labels(tables["levels"], "levels", error)
     levels = tuple(Level(i, label, n) for n, (i, label) in enumerate(level_labels, 1))
@@ -158,11 +204,19 @@ def _set_fields(table: dict[str, Any], error: Report) -> dict[str, str]:
     fields: dict[str, str] = dict(OPTIONAL_SET_KEYS)
     for key, value in table.items():
         if key not in known:
-            error(f"unknown key '{key}' in [set]{did_you_mean(key, known)}", "set", key)
+            error(f"unknown key '{_shown(key)}' in [set]{did_you_mean(key, known)}", "set", key)
         elif not isinstance(value, str) or not value.strip():
             error(f"'{key}' in [set] must be a non-empty string", "set", key)
+        elif (problem := text_problem(value)) is not None:
+            error(f"'{key}' in [set] {problem}", "set", key)
         else:
             fields[key] = value.strip()
+    title = fields.get("title", "")
+    # Anki splits deck names at '::': the title must stay one level of the deck tree.
+    if "::" in title or title.endswith(":"):
+        error(
+            "the title cannot contain '::' or end with ':' (Anki would nest decks)", "set", "title"
+        )
     for key in REQUIRED_SET_KEYS:
         if key not in table:
             error(f"[set] has no '{key}'", "set", None)
@@ -180,9 +234,14 @@ def _labels(table: dict[str, Any], name: str, error: Report) -> list[tuple[str, 
     labels: list[tuple[str, str]] = []
     for key, value in table.items():
         if not SLUG.fullmatch(key):
-            error(f"[{name}] id '{key}' must be a lowercase slug like 'data-types'", name, key)
+            shown = _shown(key)
+            error(f"[{name}] id '{shown}' must be a lowercase slug like 'data-types'", name, key)
         elif not isinstance(value, str) or not value.strip():
             error(f"[{name}] '{key}' needs a label: {key} = \"Label\"", name, key)
+        elif (problem := text_problem(value)) is not None:
+            error(f"[{name}] '{key}' {problem}", name, key)
+        elif name == "levels" and "::" in value:
+            error(f"[levels] '{key}' cannot contain '::' (Anki would nest decks)", name, key)
         else:
             labels.append((key, value.strip()))
     if not table:

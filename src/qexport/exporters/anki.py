@@ -23,7 +23,17 @@ from qexport.exporters import theme_option
 from qexport.registry import Artifact
 
 if TYPE_CHECKING:
+    from qexport.changes import Entry
     from qexport.model import QuestionSet
+
+NO_LOCK = (
+    "{lock}: there was no lock file, and no previous deck to rebuild it from, so every note "
+    "gets a new change time. That is right for a bank never released before. If this bank "
+    "was released before, learners who import this deck get every note as updated, and "
+    "their own edits to those notes are overwritten: before releasing, restore the lock file "
+    "from version control, or run `qexport lock --from LAST-RELEASE.apkg` with the deck "
+    "learners last got."
+)
 
 
 class AnkiExporter:
@@ -44,6 +54,7 @@ class AnkiExporter:
     ) -> list[Artifact]:
         # Everything heavy is imported here, so that `qexport --help` stays fast.
         from qexport import changes
+        from qexport.exporters import anki_lock
         from qexport.exporters import anki_notetype as notetype
         from qexport.exporters.anki_deck import (
             NOTE_KEY,
@@ -60,20 +71,26 @@ class AnkiExporter:
         cards = cards_for(question_set)
 
         lock_path = question_set.content_dir / changes.LOCK_FILE
-        previous = changes.read(lock_path)
+        path = out_dir / question_set.file_name(extension="apkg")
         hashes = content_hashes(question_set, cards, theme, css)
+        lock_existed = lock_path.exists()
+        if lock_existed:
+            previous, notes = changes.read(lock_path), list[str]()
+        else:
+            wanted = anki_lock.expected(question_set, cards, theme.name, css)
+            previous_dir = options.get("previous_dir")  # the release this build replaces
+            deck = Path(previous_dir) / path.name if previous_dir else None
+            previous, notes = _without_lock(lock_path, deck, question_set, wanted, hashes)
         # Only a full export knows which questions are gone; themes are never forgotten.
         prune = NOTE_KEY if question_set.selection.is_everything else None
         stamped = changes.stamp(previous, hashes, changes.now(), prune=prune)
 
-        path = out_dir / question_set.file_name(extension="apkg")
         notetype_changed = stamped.changed[NOTETYPE_KEY + theme.name]
         write_apkg(path, question_set, cards, css, stamped, notetype_changed)
         if options.get("preview") is not None:
             language = question_set.meta.language
             write_preview(Path(options["preview"]), cards, css, theme, language)
-        notes: tuple[str, ...] = ()
-        if stamped.dirty:
+        if stamped.dirty or not lock_existed:
             if not options.get("record_changes", True):
                 raise QexportError(
                     f"{lock_path} does not match the content; run qexport all (or qexport anki) "
@@ -81,9 +98,28 @@ class AnkiExporter:
                 )
             changes.write(lock_path, stamped.entries)
             moved = sum(previous.get(k) != e for k, e in stamped.entries.items())
-            notes = (
-                f"{lock_path}: recorded {moved} change{'s' if moved != 1 else ''}; "
-                "commit it with the content",
-            )
+            count = f"{moved} change{'s' if moved != 1 else ''}"
+            done = f"recorded {count}" if lock_existed else f"wrote it with {count}"
+            notes.append(f"{lock_path}: {done}; commit it with the content")
         recorded = {"theme": theme.name, "selection": question_set.selection.slug() or "all"}
-        return [Artifact(path, self.name, recorded, notes)]
+        return [Artifact(path, self.name, recorded, tuple(notes))]
+
+
+def _without_lock(
+    lock_path: Path,
+    deck: Path | None,
+    question_set: QuestionSet,
+    wanted: Mapping[str, tuple[str, tuple[str, ...]]],
+    hashes: Mapping[str, str],
+) -> tuple[dict[str, Entry], list[str]]:
+    """Lock entries rebuilt from the deck this build replaces, and a note saying so."""
+    from qexport.exporters import anki_lock
+
+    if deck is None or not deck.is_file():
+        return {}, [NO_LOCK.format(lock=lock_path)]
+    rebuilt = anki_lock.from_deck(deck, question_set, wanted, hashes)
+    note = (
+        f"{lock_path}: there was no lock file; rebuilt it from {deck}, the release this "
+        f"deck replaces: {rebuilt.summary()}"
+    )
+    return rebuilt.entries, [note]

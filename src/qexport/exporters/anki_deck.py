@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from qexport import anki_ids, changes
+from qexport.errors import QexportError
 from qexport.exporters import anki_notetype as notetype
 from qexport.model import Question, QuestionSet
 from qexport.tags import tags_for
@@ -47,7 +48,7 @@ class Card:
 
 
 def cards_for(question_set: QuestionSet) -> list[Card]:
-    from qexport.render import HtmlRenderer  # Pygments: only when cards are made
+    from qexport.render import HtmlRenderer, defuse_anki_markup  # Pygments: on use only
 
     renderer = HtmlRenderer(image_src=lambda src: posixpath.basename(unquote(src)))
     cards = []
@@ -56,8 +57,8 @@ def cards_for(question_set: QuestionSet) -> list[Card]:
             "Question": renderer.render_inline(question.question),
             "Answer": renderer.render(question.answer),
             "Id": escape(question.id),
-            "Level": escape(question_set.level(question.level).label),
-            "Topic": escape(question_set.topic(question.topic).label),
+            "Level": defuse_anki_markup(escape(question_set.level(question.level).label)),
+            "Topic": defuse_anki_markup(escape(question_set.topic(question.topic).label)),
         }
         deck = anki_ids.deck_name(question_set, question.level)
         cards.append(Card(question, values, tags_for(question, question_set.meta), deck))
@@ -66,11 +67,15 @@ def cards_for(question_set: QuestionSet) -> list[Card]:
 
 def _note_hash(question_set: QuestionSet, card: Card) -> str:
     # The source, not the HTML: a newer Pygments must not mark every note as changed.
+    from qexport.render import may_hold_anki_markup
+
     q = card.question
     level, topic = question_set.level(q.level).label, question_set.topic(q.topic).label
-    return changes.content_hash(
-        [RENDER_VERSION, q.id, q.question, q.answer, level, topic, *card.tags, *q.images]
-    )
+    parts = [RENDER_VERSION, q.id, q.question, q.answer, level, topic, *card.tags, *q.images]
+    if any(may_hold_anki_markup(part) for part in (q.question, q.answer, level, topic)):
+        # Anki markup is shown as text since render 1 + this marker: re-deliver just these notes.
+        parts.append("anki-markup-defused")
+    return changes.content_hash(parts)
 
 
 def _notetype_hash(question_set: QuestionSet, css: str) -> str:
@@ -147,12 +152,33 @@ def write_apkg(
 
 
 def _write_package(path: Path, package: genanki.Package, media: Sequence[Path], at: int) -> None:
-    """genanki's Package.write_to_file, made reproducible: fixed ids, order and zip times."""
+    """genanki's Package.write_to_file, made reproducible, or a QexportError if it cannot."""
+    try:
+        _write_package_files(path, package, media, at)
+    except (OSError, sqlite3.Error) as exc:  # a full disk, a file that vanished, ...
+        reason = getattr(exc, "strerror", None) or exc
+        raise QexportError(f"cannot write {path.name}: {reason}") from None
+
+
+def first_id(at: int) -> int:
+    """The first note id of a deck whose latest change is at `at`; card ids follow.
+
+    Anki reads ids as creation times in milliseconds, and an id of 0 breaks a
+    collection (the card cannot be shown; Check Database fails), so ids never
+    start before ZIP_EPOCH, however early SOURCE_DATE_EPOCH or the lock file says.
+    """
+    return max(at, ZIP_EPOCH) * 1000
+
+
+def _write_package_files(
+    path: Path, package: genanki.Package, media: Sequence[Path], at: int
+) -> None:
+    """Fixed ids (consecutive from first_id), order and zip times."""
     with tempfile.TemporaryDirectory(dir=path.parent) as scratch:
         database = Path(scratch) / "collection.anki2"
         connection = sqlite3.connect(database)
         try:
-            ids = itertools.count(at * 1000)
+            ids = itertools.count(first_id(at))
             package.write_to_db(connection.cursor(), at, ids)
             connection.commit()
         finally:

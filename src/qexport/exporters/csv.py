@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from qexport.errors import QexportError
 from qexport.registry import Artifact
 from qexport.tags import tags_for
 
@@ -34,6 +35,16 @@ def neutralize(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
+def header_value(value: str) -> str:
+    """`value`, which must stay on its header line: a line break would start new headers."""
+    from qexport.metadata import text_problem
+
+    problem = text_problem(value)
+    if problem is not None:
+        raise QexportError(f"cannot write {value[:40]!r} into the Anki CSV header: it {problem}")
+    return value
+
+
 def anki_csv(question_set: QuestionSet) -> str:
     import csv  # here, not at the top: `qexport --help` imports this module
     import io
@@ -48,7 +59,7 @@ def anki_csv(question_set: QuestionSet) -> str:
     out.write(
         "#separator:Comma\n"
         "#html:true\n"
-        f"#notetype:{anki_ids.notetype_name(question_set)}\n"
+        f"#notetype:{header_value(anki_ids.notetype_name(question_set))}\n"
         f"#deck column:{deck_column}\n"
         f"#tags column:{tags_column}\n"
         f"#guid column:{guid_column}\n"

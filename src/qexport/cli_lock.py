@@ -1,0 +1,59 @@
+"""`qexport lock --from DECK`: rebuild the lock file from the deck learners last got."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from qexport import DEFAULT_THEME
+from qexport.cli import Session
+from qexport.errors import QexportError
+
+
+@click.command("lock")
+@click.option(
+    "--from",
+    "deck",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    metavar="DECK.apkg",
+    help="The deck of the last release, as learners got it.",
+)
+@click.option(
+    "--theme",
+    default=DEFAULT_THEME,
+    show_default=True,
+    metavar="NAME",
+    help="The theme that deck was built with.",
+)
+@click.pass_obj
+def lock_command(session: Session, deck: Path, theme: str) -> None:
+    """Rebuild a lost or damaged lock file from the last release's deck.
+
+    Notes that are the same in that deck keep its change times, so learners'
+    own edits survive the next import; changed and new notes get a new time.
+    """
+    from qexport import changes
+    from qexport.exporters import anki_lock
+    from qexport.exporters.anki_deck import NOTE_KEY, cards_for, content_hashes
+    from qexport.exporters.anki_notetype import css as notetype_css
+    from qexport.themes import load_theme
+
+    question_set = session.question_set()
+    loaded = load_theme(theme)
+    css = notetype_css(loaded)
+    cards = cards_for(question_set)
+    hashes = content_hashes(question_set, cards, loaded, css)
+    wanted = anki_lock.expected(question_set, cards, loaded.name, css)
+    rebuilt = anki_lock.from_deck(deck, question_set, wanted, hashes)
+    if not rebuilt.entries:
+        raise QexportError(
+            f"{deck} holds no note of this set (set id {question_set.meta.id}): "
+            "is it the deck of another bank?"
+        )
+    stamped = changes.stamp(rebuilt.entries, hashes, changes.now(), prune=NOTE_KEY)
+    lock_path = question_set.content_dir / changes.LOCK_FILE
+    changes.write(lock_path, stamped.entries)
+    click.echo(f"{lock_path}: rebuilt from {deck}: {rebuilt.summary()}")
+    click.echo("Commit it with the content.")

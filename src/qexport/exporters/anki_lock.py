@@ -1,0 +1,224 @@
+"""Rebuilding the lock file from a deck that learners already have.
+
+The lock file's change times are what keeps learners' own edits: Anki
+applies an incoming note only if it is newer than their copy. Without the
+lock, every note would get a new time and overwrite those edits. A previous
+release's deck recorded the same times, so a note whose fields and tags in
+that deck equal what qexport renders now keeps the deck's time; the note
+type likewise (its name, CSS and templates). Anything else gets a new time
+later than the deck's, so learners receive it.
+
+The deck is untrusted input (a zip holding an SQLite file): every way it can
+be wrong is a clean QexportError.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import tempfile
+import zipfile
+import zlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from qexport import anki_ids, changes
+from qexport.errors import QexportError
+from qexport.exporters import anki_notetype as notetype
+from qexport.exporters.anki_deck import NOTE_KEY, NOTETYPE_KEY, Card
+from qexport.model import QuestionSet
+
+COLLECTION = "collection.anki2"
+MAX_COLLECTION = 1 << 30  # bytes; far above any deck within qexport's limits
+NOTETYPE = "notetype"  # the note type's identity among the deck's guids
+DIFFERS = ""  # the hash of an entry whose content moved: it never matches
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What a deck holds for one note (or the note type), and when it changed."""
+
+    changed: int
+    content: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Rebuilt:
+    """Lock entries rebuilt from a deck, and how many notes each way went."""
+
+    entries: dict[str, changes.Entry]
+    kept: int
+    changed: int
+    new: int
+    notetype_kept: bool
+
+    def summary(self) -> str:
+        kept = "kept" if self.notetype_kept else "updated"
+        return (
+            f"{self.kept} unchanged note{'s' if self.kept != 1 else ''} keep their times, "
+            f"{self.changed} changed and {self.new} new get a new one; the note type is {kept}"
+        )
+
+
+def note_content(fields: Sequence[str], tags: Iterable[str]) -> tuple[str, ...]:
+    return (*fields, " ".join(sorted(tags)))
+
+
+def notetype_content(
+    name: str, css: str, templates: Sequence[Mapping[str, Any]]
+) -> tuple[str, ...]:
+    parts = [name, css]
+    for template in templates:
+        parts += [str(template.get(k)) for k in ("name", "qfmt", "afmt")]
+    return tuple(parts)
+
+
+def expected(
+    question_set: QuestionSet, cards: Sequence[Card], theme_name: str, css: str
+) -> dict[str, tuple[str, tuple[str, ...]]]:
+    """For each lock key: its identity in a deck, and the content qexport writes now."""
+    wanted = {
+        NOTE_KEY + card.question.id: (
+            anki_ids.note_guid(question_set, card.question),
+            note_content([card.fields[name] for name in notetype.FIELDS], card.tags),
+        )
+        for card in cards
+    }
+    name = anki_ids.notetype_name(question_set)
+    wanted[NOTETYPE_KEY + theme_name] = (
+        NOTETYPE,
+        notetype_content(name, css, notetype.templates()),
+    )
+    return wanted
+
+
+def rebuild(
+    recorded: Mapping[str, Recorded],
+    wanted: Mapping[str, tuple[str, tuple[str, ...]]],
+    hashes: Mapping[str, str],
+) -> Rebuilt:
+    """Lock entries: the deck's time where the content is the same, a stale entry where not.
+
+    A stale entry keeps the deck's time with a hash that never matches, so
+    changes.stamp gives it a time later than the deck's, even if the clock lags.
+    """
+    entries: dict[str, changes.Entry] = {}
+    kept = moved = new = 0
+    for key, (identity, content) in wanted.items():
+        old = recorded.get(identity)
+        if old is None:
+            new += key.startswith(NOTE_KEY)
+            continue
+        same = old.content == content
+        entries[key] = changes.Entry(old.changed, hashes[key] if same else DIFFERS)
+        if key.startswith(NOTE_KEY):
+            kept, moved = kept + same, moved + (not same)
+    notetype_kept = any(
+        k.startswith(NOTETYPE_KEY) and e.hash != DIFFERS for k, e in entries.items()
+    )
+    return Rebuilt(entries, kept, moved, new, notetype_kept)
+
+
+def _refuse(path: Path, reason: str) -> QexportError:
+    return QexportError(f"cannot rebuild the lock file from {path}: {reason}")
+
+
+def read_deck(path: Path, model_id: int) -> dict[str, Recorded]:
+    """What the deck at `path` recorded: notes by guid, and our note type as NOTETYPE."""
+    with tempfile.TemporaryDirectory() as scratch:
+        database = Path(scratch) / COLLECTION
+        _extract(path, database)
+        try:
+            return _read_collection(path, database, model_id)
+        except sqlite3.Error as exc:
+            raise _refuse(path, f"its collection cannot be read ({exc})") from None
+
+
+def _extract(path: Path, database: Path) -> None:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            # Anki's own exports keep the real collection in .anki21 beside a stub .anki2.
+            names = set(archive.namelist())
+            name = next((n for n in (COLLECTION + "1", COLLECTION) if n in names), None)
+            if name is None:
+                raise _refuse(path, f"it holds no {COLLECTION}: not an Anki deck")
+            info = archive.getinfo(name)
+            if info.file_size > MAX_COLLECTION:
+                raise _refuse(path, f"its {COLLECTION} is over {MAX_COLLECTION} bytes")
+            # A member never yields more than its stated size, so this is bounded.
+            with archive.open(info) as source, database.open("wb") as target:
+                shutil.copyfileobj(source, target)
+    except QexportError:
+        raise
+    except OSError as exc:
+        raise _refuse(path, exc.strerror or str(exc)) from None
+    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, RuntimeError) as exc:
+        # RuntimeError: an encrypted member; NotImplementedError: an unknown compression.
+        raise _refuse(path, f"not a readable .apkg ({exc})") from None
+
+
+def _read_collection(path: Path, database: Path, model_id: int) -> dict[str, Recorded]:
+    connection = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)
+    try:
+        connection.execute("PRAGMA query_only = ON")
+        connection.execute("PRAGMA trusted_schema = OFF")
+        kinds = dict(connection.execute("SELECT name, type FROM sqlite_master"))
+        if kinds.get("notes") != "table" or kinds.get("col") != "table":
+            raise _refuse(path, "its collection has no notes or col table")
+        recorded = {}
+        for guid, mod, fields, tags in connection.execute(
+            "SELECT guid, mod, flds, tags FROM notes"
+        ):
+            if not (isinstance(guid, str) and isinstance(fields, str) and isinstance(tags, str)):
+                raise _refuse(path, "a note's guid, fields or tags are not text")
+            recorded[guid] = Recorded(
+                _time(path, mod), note_content(fields.split("\x1f"), tags.split())
+            )
+        row = connection.execute("SELECT models FROM col").fetchone()
+        model = _model(path, row[0] if row else None, model_id)
+        if model is not None:
+            recorded[NOTETYPE] = model
+        return recorded
+    finally:
+        connection.close()
+
+
+def _time(path: Path, value: object) -> int:
+    problem = changes.time_problem(value)
+    if problem is not None:
+        raise _refuse(path, problem)
+    assert isinstance(value, int)
+    return value
+
+
+def _model(path: Path, models_json: object, model_id: int) -> Recorded | None:
+    """The deck's copy of this set's note type, if it has one."""
+    try:
+        models = json.loads(models_json) if isinstance(models_json, str) else None
+    except (ValueError, RecursionError) as exc:
+        raise _refuse(path, f"its note types are damaged ({exc})") from None
+    if not isinstance(models, dict):
+        raise _refuse(path, "its note types are damaged")
+    model = models.get(str(model_id))
+    if model is None:
+        return None
+    try:
+        templates = [dict(t) for t in model["tmpls"]]
+        content = notetype_content(str(model["name"]), str(model["css"]), templates)
+        return Recorded(_time(path, model["mod"]), content)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _refuse(path, f"its note type is damaged ({exc})") from None
+
+
+def from_deck(
+    path: Path,
+    question_set: QuestionSet,
+    wanted: Mapping[str, tuple[str, tuple[str, ...]]],
+    hashes: Mapping[str, str],
+) -> Rebuilt:
+    """Lock entries rebuilt from the deck at `path`, for the content qexport has now."""
+    recorded = read_deck(path, anki_ids.stable_id(question_set.meta.id, "notetype"))
+    return rebuild(recorded, wanted, hashes)

@@ -1,0 +1,235 @@
+"""A lost lock file is rebuilt from the last release's deck, so learners' edits survive.
+
+Proven with the real Anki engine: import release 1, the learner edits a note,
+the lock file is lost, the next build rebuilds it from release 1's deck, and
+the re-import updates only what really changed.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sqlite3
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from anki.collection import Collection
+from test_anki import DECK, T0, Counts, _edit_answer, _notes, import_deck
+
+from qexport import anki_ids, changes
+from qexport.errors import QexportError
+from qexport.loader import load
+from qexport.output import publish
+from qexport.registry import load_exporter
+
+from conftest import CONTENT, Run
+
+MNEMONIC = "<p>My own mnemonic.</p>"
+LATER = int(time.time()) + 60
+
+
+@pytest.fixture
+def content(tmp_path: Path) -> Path:
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    (target / changes.LOCK_FILE).unlink()
+    return target
+
+
+def export(content: Path, out: Path, **options: object) -> tuple[Path, tuple[str, ...]]:
+    """The anki exporter as `qexport anki --out` and `qexport all` run it."""
+    question_set = load(content).question_set
+    exporter = load_exporter("anki")
+    (artifact,) = publish(out, lambda staging: exporter.export(question_set, options, staging))
+    return artifact.path, artifact.notes
+
+
+def _learner_edits(collection: Collection, content: Path, question_id: str) -> str:
+    question_set = load(content).question_set
+    (question,) = [q for q in question_set.questions if q.id == question_id]
+    guid = anki_ids.note_guid(question_set, question)
+    note = _notes(collection)[guid]
+    note["Answer"] += MNEMONIC  # type: ignore[index]
+    collection.update_note(note)  # type: ignore[arg-type]
+    return guid
+
+
+def _release_one(
+    collection: Collection, content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> tuple[Path, str]:
+    """Release 1 imported, a learner's edit, and the lock file lost; returns the release."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    release = tmp_path / "release-1"
+    deck, _ = export(content, release)
+    assert import_deck(collection, deck).new == 100
+    guid = _learner_edits(collection, content, "slots")
+    (content / changes.LOCK_FILE).unlink()
+    # Release 2 is built after the learner's edit, as in life.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(LATER))
+    return release, guid
+
+
+def test_lost_lock_is_rebuilt_from_the_deck_it_replaces(
+    collection: Collection, content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release, guid = _release_one(collection, content, tmp_path, monkeypatch)
+    _edit_answer(content, "gil-basics", "Corrected in release 2.")
+
+    deck, notes = export(content, tmp_path / "release-2", previous_dir=str(release))
+    assert any(f"rebuilt it from {release / DECK}" in note for note in notes)
+    assert any("99 unchanged notes keep their times, 1 changed" in note for note in notes)
+    assert import_deck(collection, deck) == Counts(0, 1, 99, 0)
+    assert MNEMONIC in _notes(collection)[guid]["Answer"]  # type: ignore[index]
+    rebuilt = changes.read(content / changes.LOCK_FILE)
+    assert {e.changed for e in rebuilt.values()} == {T0, LATER}
+
+
+def test_lock_command_rebuilds_the_lock_from_a_deck(
+    collection: Collection,
+    content: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    run: Callable[..., Run],
+) -> None:
+    release, guid = _release_one(collection, content, tmp_path, monkeypatch)
+    result = run("lock", "--from", str(release / DECK), content=content)
+    assert result.exit_code == 0, result.stderr
+    assert "100 unchanged notes keep their times, 0 changed and 0 new" in result.stdout
+
+    deck, notes = export(content, tmp_path / "release-2")
+    assert notes == ()  # the lock file already matches the content
+    assert import_deck(collection, deck) == Counts(0, 0, 100, 0)
+    assert MNEMONIC in _notes(collection)[guid]["Answer"]  # type: ignore[index]
+
+
+def test_without_lock_or_deck_the_note_says_what_learners_lose(
+    collection: Collection, content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _, guid = _release_one(collection, content, tmp_path, monkeypatch)
+    deck, notes = export(content, tmp_path / "release-2", previous_dir=str(tmp_path / "none"))
+    (warning, recorded) = notes
+    for words in ("never released before", "their own edits", "qexport lock --from"):
+        assert words in warning
+    assert "wrote it with 101 changes" in recorded
+    # What the note warns of: every note updated, the learner's edit overwritten.
+    assert import_deck(collection, deck) == Counts(0, 100, 0, 0)
+    assert MNEMONIC not in _notes(collection)[guid]["Answer"]  # type: ignore[index]
+
+
+def test_damaged_lock_message_no_longer_says_delete_it(
+    content: Path, run: Callable[..., Run], tmp_path: Path
+) -> None:
+    (content / changes.LOCK_FILE).write_text("{", encoding="utf-8")
+    result = run("anki", "--out", str(tmp_path / "dist"), content=content)
+    assert result.exit_code == 1
+    assert "qexport lock --from" in result.stderr
+    assert "delete it to start over" not in result.stderr
+
+
+def test_a_deck_of_another_set_is_refused(
+    content: Path, run: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    other = Path(__file__).parent / "fixtures" / "anki" / "previous-release.apkg"
+    result = run("lock", "--from", str(other), content=content)
+    assert result.exit_code == 1
+    assert "holds no note of this set" in result.stderr
+    assert not (content / changes.LOCK_FILE).exists()
+
+
+# --- the deck is hostile input -------------------------------------------------------------
+
+
+def _deck_with(tmp_path: Path, build: Callable[[sqlite3.Connection], None]) -> Path:
+    database = tmp_path / "collection.anki2"
+    database.unlink(missing_ok=True)
+    connection = sqlite3.connect(database)
+    build(connection)
+    connection.commit()
+    connection.close()
+    deck = tmp_path / "hostile.apkg"
+    with zipfile.ZipFile(deck, "w") as archive:
+        archive.write(database, "collection.anki2")
+    return deck
+
+
+def _tables(connection: sqlite3.Connection, mod: object = T0, models: str = "{}") -> None:
+    connection.execute("CREATE TABLE notes (guid, mod, flds, tags)")
+    connection.execute("CREATE TABLE col (models)")
+    connection.execute("INSERT INTO notes VALUES ('g', ?, 'a\x1fb', '')", (mod,))
+    connection.execute("INSERT INTO col VALUES (?)", (models,))
+
+
+HOSTILE: dict[str, Callable[[Path], Path]] = {
+    "not a zip": lambda d: _file(d / "x.apkg", b"PK\x03\x04 junk"),
+    "missing": lambda d: d / "gone.apkg",
+    "no collection": lambda d: _zip(d, {"media": b"{}"}),
+    "not sqlite": lambda d: _zip(d, {"collection.anki2": b"SQLite format 3\x00" + b"\xff" * 200}),
+    "no notes table": lambda d: _deck_with(d, lambda c: c.execute("CREATE TABLE col (m)")),
+    "notes is a view": lambda d: _deck_with(
+        d,
+        lambda c: c.executescript(
+            "CREATE TABLE col (models); CREATE VIEW notes AS "
+            "WITH RECURSIVE r(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM r) "
+            "SELECT n AS guid, n AS mod, '' AS flds, '' AS tags FROM r"
+        ),
+    ),
+    "mod is SQLite's largest integer": lambda d: _deck_with(
+        d, lambda c: _tables(c, mod=2**63 - 1)
+    ),
+    "mod is infinite": lambda d: _deck_with(d, lambda c: _tables(c, mod=float("inf"))),
+    "mod is negative": lambda d: _deck_with(d, lambda c: _tables(c, mod=-1)),
+    "mod in the year 2107": lambda d: _deck_with(d, lambda c: _tables(c, mod=4_354_819_200)),
+    "mod is text": lambda d: _deck_with(d, lambda c: _tables(c, mod="soon")),
+    "models nested deep": lambda d: _deck_with(
+        d, lambda c: _tables(c, models="[" * 100_000 + "]" * 100_000)
+    ),
+    "models with a huge number": lambda d: _deck_with(d, lambda c: _tables(c, models="1" * 5000)),
+    "note type damaged": lambda d: _deck_with(
+        d, lambda c: _tables(c, models=json.dumps({_model_id(): {"tmpls": 5}}))
+    ),
+}
+
+
+def _model_id() -> str:
+    return str(anki_ids.stable_id(load(CONTENT).question_set.meta.id, "notetype"))
+
+
+def _file(path: Path, data: bytes) -> Path:
+    path.write_bytes(data)
+    return path
+
+
+def _zip(directory: Path, members: dict[str, bytes]) -> Path:
+    deck = directory / "z.apkg"
+    with zipfile.ZipFile(deck, "w") as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return deck
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE))
+def test_hostile_deck_is_a_clean_error(
+    kind: str, content: Path, run: Callable[..., Run], tmp_path: Path
+) -> None:
+    deck = HOSTILE[kind](tmp_path)
+    result = run("lock", "--from", str(deck), content=content)
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.startswith(f"qexport: cannot rebuild the lock file from {deck}: ")
+    assert "internal error" not in result.stderr
+    assert not (content / changes.LOCK_FILE).exists()
+
+
+def test_a_hostile_previous_deck_stops_the_build_cleanly(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    previous = tmp_path / "previous"
+    previous.mkdir()
+    HOSTILE["not sqlite"](tmp_path).rename(previous / DECK)
+    with pytest.raises(QexportError, match="cannot rebuild the lock file"):
+        export(content, tmp_path / "dist", previous_dir=str(previous))
+    assert not (content / changes.LOCK_FILE).exists()

@@ -1,0 +1,110 @@
+"""set.toml: every string is checked, and nothing in it can reshape Anki's decks or CSV.
+
+A title or label reaches Anki as a deck name (where '::' nests decks and
+control characters are dropped) and as a CSV header line (where a line break
+starts a new header). Each mistake is an error at its line, never a crash.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from conftest import Run
+
+
+def _set_toml(bank: Path, old: str, new: str) -> Path:
+    path = bank / "set.toml"
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    return path
+
+
+def _line_of(path: Path, needle: str) -> int:
+    lines = path.read_text(encoding="utf-8").split("\n")
+    return next(n for n, line in enumerate(lines, 1) if needle in line)
+
+
+BAD_STRINGS = {
+    "newline in the title": ('title = "Tiny Test Set"', 'title = "Tiny\\n#deck:Junk"', "U+000A"),
+    "tab in the title": ('title = "Tiny Test Set"', 'title = "Tiny\\tSet"', "U+0009"),
+    "line separator in the author": (
+        'author = "qexport tests"',
+        'author = "qexport\u2028tests"',
+        "U+2028",
+    ),
+    "escape in the description": (
+        'description = "A small',
+        'description = "\\u001b[31mA small',
+        "U+001B",
+    ),
+    "control character in a level label": ('basic = "Basic"', 'basic = "Ba\\u0007sic"', "U+0007"),
+    "newline in a topic label": (
+        'data-types = "Data types"',
+        'data-types = """Data\ntypes"""',
+        "U+000A",
+    ),
+    "'::' in the title": ('title = "Tiny Test Set"', 'title = "Tiny::Test"', "'::'"),
+    "title ending with ':'": ('title = "Tiny Test Set"', 'title = "Tiny:"', "end with ':'"),
+    "'::' in a level label": ('basic = "Basic"', 'basic = "Basic::Easy"', "'::'"),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_STRINGS))
+def test_bad_metadata_string_is_an_error_at_its_line(
+    kind: str, bank: Path, run: Callable[..., Run]
+) -> None:
+    old, new, words = BAD_STRINGS[kind]
+    path = _set_toml(bank, old, new)
+    result = run("validate", content=bank)
+    assert result.exit_code == 1
+    line = _line_of(path, new.split(" = ")[0] + " = ")
+    (message,) = [m for m in result.stderr.splitlines() if m.startswith(f"{path}:")]
+    assert message.startswith(f"{path}:{line}: ")
+    assert words in message
+    assert "internal error" not in result.stderr
+
+
+def test_labels_with_colons_and_hashes_are_fine(bank: Path, run: Callable[..., Run]) -> None:
+    _set_toml(bank, 'title = "Tiny Test Set"', 'title = "C#: #deck:x, a: b"')
+    _set_toml(bank, 'basic = "Basic"', 'basic = ":Basic: one"')
+    assert run("validate", content=bank).exit_code == 0
+
+
+def test_a_number_of_thousands_of_digits_is_an_error_at_its_line(
+    bank: Path, run: Callable[..., Run]
+) -> None:
+    path = _set_toml(bank, 'version = "0.1.0"', "version = " + "1" * 5000)
+    result = run("validate", content=bank)
+    assert result.exit_code == 1
+    assert f"{path}:{_line_of(path, 'version = ')}: a number is too long" in result.stderr
+    assert "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("brackets", ["[]", "{}"])
+def test_values_nested_deep_are_an_error(
+    brackets: str, bank: Path, run: Callable[..., Run]
+) -> None:
+    opening, closing = brackets
+    inner = "1" if opening == "[" else ""
+    nested = (opening if opening == "[" else "{a=") * 100_000 + inner + closing * 100_000
+    path = _set_toml(bank, 'version = "0.1.0"', 'version = "0.1.0"\nextra = ' + nested)
+    result = run("validate", content=bank)
+    assert result.exit_code == 1
+    assert re.search(rf"{re.escape(str(path))}:\d+: values are nested too deep", result.stderr)
+    assert "internal error" not in result.stderr
+
+
+@pytest.mark.parametrize("title", ["x" * 300, "\u65e5\u672c" * 60])
+def test_a_title_too_long_for_file_names_is_an_error_at_its_line(
+    title: str, bank: Path, run: Callable[..., Run], tmp_path: Path
+) -> None:
+    path = _set_toml(bank, 'title = "Tiny Test Set"', f'title = "{title}"')
+    result = run("csv", "--out", str(tmp_path / "dist"), content=bank)
+    assert result.exit_code == 1
+    line = _line_of(path, "title = ")
+    assert f"{path}:{line}: the title is too long to name files" in result.stderr
