@@ -51,6 +51,36 @@ def bank(tmp_path: Path) -> Path:
 
 
 @pytest.fixture
+def content(tmp_path: Path) -> Path:
+    """A copy of the bundled bank without its lock file, as a bank never released."""
+    from qexport.changes import LOCK_FILE
+
+    target = tmp_path / "content"
+    shutil.copytree(CONTENT, target)
+    (target / LOCK_FILE).unlink()
+    return target
+
+
+@pytest.fixture
+def built_jobs(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
+    """Start recording the exporters `qexport all` really runs (reused ones are not run)."""
+    from qexport import release
+
+    def start() -> list[str]:
+        built: list[str] = []
+        real_run_job = release.run_job
+
+        def record(question_set: Any, job: Any, *args: Any) -> Any:
+            built.append(job.exporter)
+            return real_run_job(question_set, job, *args)
+
+        monkeypatch.setattr(release, "run_job", record)
+        return built
+
+    return start
+
+
+@pytest.fixture
 def collection(tmp_path: Path) -> Iterator[Any]:
     """A fresh, empty Anki collection (the real engine, headless)."""
     from anki.collection import Collection

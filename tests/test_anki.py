@@ -48,15 +48,6 @@ def import_deck(col: Collection, apkg: Path) -> Counts:
 
 
 @pytest.fixture
-def content(tmp_path: Path) -> Path:
-    """A copy of the bundled bank whose lock file the tests may rewrite."""
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT, target)
-    (target / changes.LOCK_FILE).unlink(missing_ok=True)
-    return target
-
-
-@pytest.fixture
 def build(
     run: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Callable[..., Path]:

@@ -8,7 +8,6 @@ the re-import updates only what really changed.
 from __future__ import annotations
 
 import json
-import shutil
 import sqlite3
 import time
 import zipfile
@@ -29,14 +28,6 @@ from conftest import CONTENT, Run
 
 MNEMONIC = "<p>My own mnemonic.</p>"
 LATER = int(time.time()) + 60
-
-
-@pytest.fixture
-def content(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT, target)
-    (target / changes.LOCK_FILE).unlink()
-    return target
 
 
 def export(content: Path, out: Path, **options: object) -> tuple[Path, tuple[str, ...]]:

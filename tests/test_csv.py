@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -17,24 +16,16 @@ from anki.collection import (
     ImportCsvRequest,
 )
 
-from qexport import anki_ids, changes
+from qexport import anki_ids
 from qexport.errors import QexportError
 from qexport.exporters.anki_deck import cards_for
 from qexport.exporters.csv import anki_csv, neutralize
 from qexport.loader import load
 from qexport.tags import tags_for
 
-from conftest import CONTENT, Run
+from conftest import Run
 
 T0 = "1700000000"
-
-
-@pytest.fixture
-def content(tmp_path: Path) -> Path:
-    target = tmp_path / "content"
-    shutil.copytree(CONTENT, target)
-    (target / changes.LOCK_FILE).unlink()
-    return target
 
 
 @pytest.fixture

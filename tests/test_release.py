@@ -69,17 +69,11 @@ def test_all_writes_every_artifact_a_manifest_and_sums(
 
 
 def test_second_run_reuses_everything_and_changes_no_byte(
-    release_run: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    release_run: Callable[..., Run], tmp_path: Path, built_jobs: Callable[[], list[str]]
 ) -> None:
     assert release_run().exit_code == 0
     before = _snapshot(tmp_path / "dist")
-    calls: list[str] = []
-    real_run_job = release.run_job
-    monkeypatch.setattr(
-        release,
-        "run_job",
-        lambda qs, job, *a: calls.append(job.exporter) or real_run_job(qs, job, *a),
-    )
+    calls = built_jobs()
     assert release_run().exit_code == 0
     assert calls == []
     assert _snapshot(tmp_path / "dist") == before

@@ -312,6 +312,7 @@ def test_a_dependency_upgrade_rebuilds_every_artifact(
     released: Path,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
+    built_jobs: Callable[[], list[str]],
 ) -> None:
     upgraded = tmp_path / "upgraded"  # Pygments 99 as importlib.metadata sees it
     (upgraded / "pygments-99.0.dist-info").mkdir(parents=True)
@@ -319,13 +320,7 @@ def test_a_dependency_upgrade_rebuilds_every_artifact(
         "Metadata-Version: 2.1\nName: Pygments\nVersion: 99.0\n", encoding="utf-8"
     )
     monkeypatch.syspath_prepend(str(upgraded))
-    built: list[str] = []
-    real_run_job = release.run_job
-    monkeypatch.setattr(
-        release,
-        "run_job",
-        lambda qs, job, *a: built.append(job.exporter) or real_run_job(qs, job, *a),
-    )
+    built = built_jobs()
     assert release_run().exit_code == 0
     assert sorted(built) == ["anki", "csv", "csv", "pdf", "pdf", "pdf"]
 
@@ -484,20 +479,17 @@ def test_a_worker_killed_by_the_oom_killer_is_a_clean_error(bank: Path, tmp_path
 
 
 def test_a_plugin_writing_into_a_subfolder_is_reused(
-    release_run: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    release_run: Callable[..., Run],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    built_jobs: Callable[[], list[str]],
 ) -> None:
     monkeypatch.syspath_prepend(str(SITE))
     first = release_run("--only", "nested")
     assert first.exit_code == 0, first.stderr
     before = _tree(tmp_path / "dist")
     assert "extra/ids/tiny-test-set-ids.txt" in before
-    built: list[str] = []
-    real_run_job = release.run_job
-    monkeypatch.setattr(
-        release,
-        "run_job",
-        lambda qs, job, *a: built.append(job.exporter) or real_run_job(qs, job, *a),
-    )
+    built = built_jobs()
     second = release_run("--only", "nested")
     assert second.exit_code == 0, second.stderr
     assert built == []
