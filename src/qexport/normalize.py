@@ -43,8 +43,24 @@ def normalize(text: str) -> str:
     return "\n".join(lines)
 
 
-def read_text(path: Path) -> str:
-    """The normalized text of the file at `path`."""
+def check_inside(path: Path, folder: Path) -> None:
+    """A ContentError unless `path`, links followed, is a file inside `folder`.
+
+    A content file that is a link to a file elsewhere (another project, a
+    secret) must not be read into decks that are then shared.
+    """
+    try:
+        inside = path.resolve().is_relative_to(folder.resolve())
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a link loop, before Python 3.13
+        raise ContentError(f"cannot read the file: {exc}", path) from None
+    if not inside:
+        raise ContentError("the file is a link that leads out of the content folder", path)
+
+
+def read_text(path: Path, within: Path | None = None) -> str:
+    """The normalized text of the file at `path`, which must lie `within` that folder if given."""
+    if within is not None:
+        check_inside(path, within)
     try:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
