@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import uuid
 from pathlib import Path
 
 LEVELS = (
@@ -74,8 +75,9 @@ def make_bank(questions: int, seed: int, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     topics = "\n".join(f'{t} = "{t.replace("-", " ").capitalize()}"' for t in TOPICS)
     levels = "\n".join(f'{level} = "{label}"' for level, label, _ in LEVELS)
+    set_id = uuid.uuid5(uuid.NAMESPACE_URL, f"qexport-bench-{seed}-{questions}")
     (out / "set.toml").write_text(
-        f'[set]\nid = "bench-{seed}-{questions}"\ntitle = "Synthetic Bank {questions}"\n'
+        f'[set]\nid = "{set_id}"\ntitle = "Synthetic Bank {questions}"\n'
         f'description = "A synthetic bank for benchmarks."\nauthor = "qexport benchmarks"\n'
         f'version = "1.0.0"\ntag_prefix = "bench"\n\n[levels]\n{levels}\n\n[topics]\n{topics}\n',
         encoding="utf-8",
