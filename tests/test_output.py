@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +14,8 @@ import pytest
 from qexport.errors import QexportError
 from qexport.output import STAGING_PREFIX, publish
 from qexport.registry import Artifact
+
+from conftest import Run
 
 
 def _writer(*names: str, fail: bool = False) -> Callable[[Path], list[Artifact]]:
@@ -68,3 +73,62 @@ def test_out_path_that_is_a_file_is_a_clean_error(tmp_path: Path) -> None:
     (tmp_path / "dist").write_text("not a folder", encoding="utf-8")
     with pytest.raises(QexportError, match="cannot write to"):
         publish(tmp_path / "dist", _writer("a.txt"))
+
+
+def _clean(result: Run, *expected: str) -> None:
+    assert result.exit_code == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "internal error" not in result.stderr
+    for text in expected:
+        assert text in result.stderr
+
+
+@pytest.mark.parametrize("command", ["anki", "csv", "all"])
+def test_an_out_name_too_long_for_the_side_files_is_a_clean_error(
+    run: Callable[..., Run], bank: Path, tmp_path: Path, command: str
+) -> None:
+    out = tmp_path / ("d" * 247)  # a valid name; `.<name>.previous` is not
+    result = run(command, "--out", str(out), content=bank)
+    _clean(result, "too long for the files qexport keeps beside it")
+    assert not out.exists()
+
+
+@pytest.fixture
+def mount_point(tmp_path: Path) -> Iterator[Path]:
+    point = tmp_path / "mounted"
+    point.mkdir()
+    made = subprocess.run(["mount", "-t", "tmpfs", "tmpfs", str(point)], capture_output=True)
+    if made.returncode != 0:
+        pytest.skip("mounting a tmpfs needs root")
+    try:
+        yield point
+    finally:
+        subprocess.run(["umount", str(point)], check=True)
+
+
+@pytest.mark.parametrize("command", ["all", "anki"])
+def test_a_mount_point_as_out_is_refused_before_any_work(
+    run: Callable[..., Run], bank: Path, mount_point: Path, command: str
+) -> None:
+    result = run(command, "--out", str(mount_point), content=bank)
+    _clean(result, "is a mount point", "use a folder inside it")
+    assert list(mount_point.iterdir()) == []
+    inside = run(command, "--out", str(mount_point / "dist"), content=bank)
+    assert inside.exit_code == 0, inside.stderr
+
+
+def test_a_link_to_another_file_system_is_written_through(
+    run: Callable[..., Run], bank: Path, tmp_path: Path
+) -> None:
+    shm = Path("/dev/shm")
+    if not shm.is_dir() or shm.stat().st_dev == tmp_path.stat().st_dev:
+        pytest.skip("needs /dev/shm on another file system")
+    target = Path(tempfile.mkdtemp(dir=shm))
+    try:
+        (tmp_path / "link").symlink_to(target)
+        result = run("csv", "--out", str(tmp_path / "link"), content=bank)
+        assert result.exit_code == 0, result.stderr
+        assert [p.suffix for p in target.iterdir()] == [".csv"]
+        assert not list(tmp_path.glob(".qexport-export-*"))
+    finally:
+        shutil.rmtree(target)

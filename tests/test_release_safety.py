@@ -11,11 +11,14 @@ import errno
 import json
 import os
 import shutil
+import signal
+import stat
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -494,3 +497,315 @@ def test_a_plugin_writing_into_a_subfolder_is_reused(
     assert second.exit_code == 0, second.stderr
     assert built == []
     assert _tree(tmp_path / "dist") == before
+
+
+# After the review: folders, swaps and the lock file around a release -------------
+
+
+def _edit(bank: Path, text: str = "An edit, so the deck is rebuilt.") -> None:
+    with (bank / "basic.md").open("a", encoding="utf-8") as f:
+        f.write(f"\n{text}\n")
+
+
+def test_an_empty_out_is_not_a_release_the_saved_one_is_put_back(
+    run: Callable[..., Run], release_run: Callable[..., Run], released: Path, tmp_path: Path
+) -> None:
+    before = _tree(released)
+    os.rename(released, tmp_path / ".dist.previous")  # killed between the swap's renames
+    released.mkdir()  # and the user made an empty dist meanwhile
+    result = run("pdf", "--paper", "letter", "--out", str(released), content=tmp_path / "content")
+    assert result.exit_code == 0, result.stderr
+    assert not (tmp_path / ".dist.previous").exists()
+    after = _tree(released)
+    assert {name: after[name] for name in before} == before  # the release is back, whole
+    assert "tiny-test-set-booklet-letter.pdf" in after
+
+
+@pytest.mark.parametrize("out_exists", [True, False])
+def test_files_saved_in_out_during_the_build_are_kept(
+    release_run: Callable[..., Run],
+    released: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    out_exists: bool,
+) -> None:
+    if not out_exists:
+        shutil.rmtree(released)
+    before = _tree(released) if out_exists else None
+    real_build = release.build
+
+    def build_then_save(*args: object, **kwargs: object) -> object:
+        results = real_build(*args, **kwargs)  # type: ignore[arg-type]
+        released.mkdir(exist_ok=True)  # the user saves a note there meanwhile
+        (released / "my-notes.txt").write_text("my own notes", encoding="utf-8")
+        return results
+
+    monkeypatch.setattr(release, "build", build_then_save)
+    result = release_run()
+    _clean_failure(result, "changed while the release was being built", "my-notes.txt")
+    assert (released / "my-notes.txt").read_text(encoding="utf-8") == "my own notes"
+    if before is not None:
+        assert {k: v for k, v in _tree(released).items() if k != "my-notes.txt"} == before
+    assert not list(tmp_path.glob(".qexport-staging-*"))
+
+
+@pytest.mark.parametrize("lock", ["put back", "rewritten"])
+def test_a_lock_file_changed_during_the_build_is_never_published(
+    release_run: Callable[..., Run],
+    released: Path,
+    bank: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    lock: str,
+) -> None:
+    from qexport.changes import LOCK_FILE
+
+    old_lock = (bank / LOCK_FILE).read_bytes()
+    _edit(bank)
+    before = _tree(released)
+    real_run_job = release.run_job
+
+    def meanwhile(question_set: object, job: release.Job, *args: object) -> object:
+        built = real_run_job(question_set, job, *args)  # type: ignore[arg-type]
+        if job.exporter == "anki":  # after it wrote the lock: a checkout puts one back
+            text = old_lock if lock == "put back" else old_lock.replace(b"{", b"{ ", 1)
+            (bank / LOCK_FILE).write_bytes(text)
+        return built
+
+    monkeypatch.setattr(release, "run_job", meanwhile)
+    result = release_run()
+    _clean_failure(result, "changed while the release was being built", LOCK_FILE)
+    assert _tree(released) == before
+    monkeypatch.setattr(release, "run_job", real_run_job)
+    assert release_run().exit_code == 0
+    assert release_run("--check").exit_code == 0
+
+
+def test_the_content_hash_covers_only_the_content(
+    release_run: Callable[..., Run], released: Path, bank: Path
+) -> None:
+    (bank / ".basic.md.swp").write_bytes(b"vim swap")
+    (bank / ".DS_Store").write_bytes(b"finder")
+    (bank / "README.md").write_text("# How to edit this bank\n", encoding="utf-8")
+    (bank / ".git").mkdir()
+    (bank / ".git" / "HEAD").write_text("ref: refs/heads/main\n", encoding="utf-8")
+    (bank / "notes.txt").write_text("todo\n", encoding="utf-8")
+    (bank / ".qexport.lock.json.x1y2").write_text("{", encoding="utf-8")  # a temporary copy
+    assert release_run("--check").exit_code == 0
+    before = _tree(released)
+    assert release_run().exit_code == 0
+    assert _tree(released) == before
+
+
+def test_an_image_counts_as_content_only_when_a_question_uses_it(
+    release_run: Callable[..., Run], bank: Path, tmp_path: Path
+) -> None:
+    from PIL import Image
+
+    for name in ("used.png", "unused.png"):
+        Image.new("RGB", (4, 4), "red").save(bank / name)
+    _edit(bank, "![a red square](used.png)")
+    assert release_run().exit_code == 0
+    Image.new("RGB", (4, 4), "blue").save(bank / "unused.png")
+    assert release_run("--check").exit_code == 0
+    Image.new("RGB", (4, 4), "blue").save(bank / "used.png")
+    assert release_run("--check").exit_code == 1
+
+
+def _rewrite_manifest(folder: Path, change: Callable[[dict[str, Any]], None]) -> None:
+    """Edit a release's manifest by hand, SHA256SUMS kept consistent (as a careful user would)."""
+    data = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    change(data)
+    (folder / MANIFEST).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    lines = [f"{a['sha256']}  {a['path']}\n" for a in data["artifacts"]]
+    lines.append(f"{sha256_file(folder / MANIFEST)}  {MANIFEST}\n")
+    (folder / SUMS).write_text("".join(lines), encoding="utf-8")
+
+
+@pytest.mark.parametrize("how", ["deleted", "rewritten by a single export"])
+def test_only_and_skip_never_publish_a_release_short_of_an_artifact(
+    run: Callable[..., Run],
+    release_run: Callable[..., Run],
+    released: Path,
+    bank: Path,
+    tmp_path: Path,
+    how: str,
+) -> None:
+    if how == "deleted":
+        (released / "tiny-test-set-anki.csv").unlink()
+        args, lost = ("--skip", "csv"), "tiny-test-set-anki.csv"
+    else:
+        _edit(bank)
+        assert run("anki", "--out", str(released), content=bank).exit_code == 0
+        args, lost = ("--only", "pdf"), "tiny-test-set.apkg"
+    before = _tree(tmp_path)
+    result = release_run(*args)
+    _clean_failure(result, f"lacks {lost}", "without --only/--skip")
+    assert _tree(tmp_path) == before
+    assert release_run().exit_code == 0
+    assert (released / lost).is_file()
+
+
+def test_a_carried_over_artifact_keeps_its_entry_even_if_its_theme_is_gone(
+    release_run: Callable[..., Run], released: Path
+) -> None:
+    def theme_gone(data: dict[str, Any]) -> None:
+        for artifact in data["artifacts"]:
+            if artifact["exporter"] == "pdf":
+                artifact["options"]["theme"] = "gone"
+
+    _rewrite_manifest(released, theme_gone)
+    result = release_run("--only", "csv")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads((released / MANIFEST).read_text(encoding="utf-8"))
+    themes = {a["options"].get("theme") for a in data["artifacts"] if a["exporter"] == "pdf"}
+    assert themes == {"gone"}
+
+
+def test_check_passes_after_a_release_that_followed_a_skip(
+    release_run: Callable[..., Run], released: Path, bank: Path
+) -> None:
+    _edit(bank)
+    assert release_run("--skip", "anki").exit_code == 0  # the deck and lock file stay behind
+    assert release_run().exit_code == 0  # the deck and lock file catch up; the rest is reused
+    result = release_run("--check")
+    assert result.exit_code == 0, result.stderr
+
+
+def test_check_with_only_or_skip_compares_the_selected_artifacts(
+    release_run: Callable[..., Run], released: Path, bank: Path
+) -> None:
+    result = release_run("--check", "--only", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert "compared only the artifacts of csv" in result.stderr
+    _edit(bank, "A change the PDFs show.")
+    assert release_run("--only", "csv").exit_code == 0  # the PDFs and the deck stay behind
+    assert release_run("--check", "--only", "csv").exit_code == 0
+    stale = release_run("--check", "--only", "pdf")
+    assert stale.exit_code == 1
+    assert "  differs: tiny-test-set-booklet-a4.pdf" in stale.stderr
+    assert CSV not in stale.stderr
+
+
+def test_check_flags_a_link_that_all_would_refuse(
+    release_run: Callable[..., Run], released: Path, tmp_path: Path
+) -> None:
+    shutil.copy(released / CSV, tmp_path / "copy.csv")
+    (released / CSV).unlink()
+    (released / CSV).symlink_to(tmp_path / "copy.csv")  # the same bytes, through a link
+    result = release_run("--check")
+    assert result.exit_code == 1
+    assert f"not written by qexport: {CSV}" in result.stderr
+    _clean_failure(release_run(), "is not a qexport release")
+
+
+def test_all_names_the_single_exports_it_removes(
+    run: Callable[..., Run], release_run: Callable[..., Run], released: Path, bank: Path
+) -> None:
+    result = run("pdf", "--paper", "letter", "--out", str(released), content=bank)
+    assert result.exit_code == 0, result.stderr
+    letter = "tiny-test-set-booklet-letter.pdf"
+    assert (released / letter).is_file()
+    result = release_run()
+    assert result.exit_code == 0, result.stderr
+    assert not (released / letter).exists()
+    assert f"removed from {released}, as not part of the release: {letter}" in result.stderr
+
+
+def test_os_clutter_in_a_release_is_replaced_and_named(
+    release_run: Callable[..., Run], released: Path
+) -> None:
+    clutter = [".DS_Store", "._tiny-test-set.apkg", "Thumbs.db", "desktop.ini"]
+    for name in clutter:
+        (released / name).write_bytes(b"\0\1")
+    result = release_run()
+    assert result.exit_code == 0, result.stderr
+    assert not [name for name in clutter if (released / name).exists()]
+    assert "removed from" in result.stderr
+    assert all(name in result.stderr for name in clutter)
+
+
+def test_a_release_keeps_the_folders_mode_and_a_new_one_follows_the_umask(
+    release_run: Callable[..., Run], released: Path, bank: Path
+) -> None:
+    released.chmod(0o700)  # a private release stays private
+    _edit(bank)
+    assert release_run().exit_code == 0
+    assert stat.S_IMODE(released.stat().st_mode) == 0o700
+    shutil.rmtree(released)
+    umask = os.umask(0o027)
+    try:
+        assert release_run().exit_code == 0
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(released.stat().st_mode) == 0o750
+
+
+def test_ctrl_c_during_the_swap_waits_for_it_and_tells_the_truth(
+    release_run: Callable[..., Run],
+    released: Path,
+    bank: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_rename = os.rename
+
+    def rename(source: Any, target: Any) -> None:
+        real_rename(source, target)
+        if str(target).endswith(".dist.previous"):  # between the swap's two renames
+            os.kill(os.getpid(), signal.SIGINT)
+
+    _edit(bank)
+    monkeypatch.setattr(os, "rename", rename)
+    result = release_run()
+    monkeypatch.setattr(os, "rename", real_rename)
+    _clean_failure(result, f"interrupted; {released} holds the new release")
+    subprocess.run(["sha256sum", "--check", "--quiet", SUMS], cwd=released, check=True)
+    assert release_run("--check").exit_code == 0
+    assert release_run().exit_code == 0
+    assert not (tmp_path / ".dist.previous").exists()
+
+
+EDITABLE_PLUGIN = """
+from pathlib import Path
+
+from qexport.registry import Artifact
+
+WORD = {word!r}
+
+
+class WordExporter:
+    name = "word"
+    description = "One word, from the plugin's source."
+    options = ()
+
+    def export(self, question_set, options, out_dir):
+        path = Path(out_dir) / "word.txt"
+        path.write_text(WORD, encoding="utf-8")
+        return [Artifact(path, self.name)]
+"""
+
+
+def test_an_edit_to_an_editable_plugins_source_rebuilds_its_artifacts(
+    bank: Path, tmp_path: Path
+) -> None:
+    site = tmp_path / "site"
+    info = site / "wordplug-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: wordplug\nVersion: 1.0\nRequires-Dist: qexport\n",
+        encoding="utf-8",
+    )
+    (info / "entry_points.txt").write_text(
+        "[qexport.exporters]\nword = wordplug:WordExporter\n", encoding="utf-8"
+    )
+    (info / "direct_url.json").write_text(
+        json.dumps({"dir_info": {"editable": True}, "url": site.as_uri()}), encoding="utf-8"
+    )
+    out = tmp_path / "dist"
+    args = ("--content", str(bank), "all", "--only", "word", "--out", str(out))
+    for word in ("first", "second"):  # the developer edits the plugin; its version stays
+        (site / "wordplug.py").write_text(EDITABLE_PLUGIN.format(word=word), encoding="utf-8")
+        path = os.pathsep.join(filter(None, [str(site), os.environ.get("PYTHONPATH")]))
+        code, err = _finish(_qexport(*args, PYTHONPATH=path))
+        assert code == 0, err
+        assert (out / "word.txt").read_text(encoding="utf-8") == word

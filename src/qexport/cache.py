@@ -7,6 +7,9 @@ cache only means qexport works the answer out again.
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -50,7 +53,7 @@ def read_json(name: str) -> Any:
     text = read_text(name)
     try:
         return None if text is None else json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a damaged file, deeply nested
         return None
 
 
@@ -70,8 +73,43 @@ def update_map(name: str, updates: dict[str, Any], limit: int) -> None:
     """Merge `updates` into the JSON object cached as `name`, keeping its `limit` newest keys."""
     if not updates:
         return
-    known = read_map(name)
-    for key, value in updates.items():
-        known.pop(key, None)
-        known[key] = value  # last in the file: the most recent
-    write_json(name, dict(list(known.items())[-limit:]))
+    with locked(name):
+        known = read_map(name)
+        for key, value in updates.items():
+            known.pop(key, None)
+            known[key] = value  # last in the file: the most recent
+        write_json(name, dict(list(known.items())[-limit:]))
+
+
+@contextmanager
+def locked(name: str) -> Iterator[None]:
+    """Hold the lock on the cache file `name` while reading, changing and writing it.
+
+    Runs at once would otherwise each write back what they read, losing the
+    others' records. A cache that cannot be locked is updated unlocked: at
+    worst a record is lost, which only costs work.
+    """
+    if name in _held:  # flock is per open file: a second open here would wait forever
+        yield
+        return
+    handle = None
+    try:
+        folder = cache_dir()
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = (folder / f".{name}.lock").open("a")
+        if sys.platform != "win32":
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    except OSError:
+        pass
+    _held.add(name)
+    try:
+        yield
+    finally:
+        _held.discard(name)
+        if handle is not None:
+            handle.close()
+
+
+_held: set[str] = set()  # cache files this process holds the lock on

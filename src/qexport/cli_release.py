@@ -9,12 +9,12 @@ import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
 
-from qexport import manifest, release
-from qexport.changes import LOCK_FILE
+from qexport import content_files, manifest, release
 from qexport.cli import DEFAULT_OUT, QexportGroup, Session, exporter_command
 from qexport.errors import QexportError
 from qexport.model import QuestionSet
@@ -83,19 +83,25 @@ def all_command(
 
     content_dir = session.content_dir
     out = release.resolve_out(out, content_dir)
-    before = manifest.content_digests(content_dir)  # before loading: an edit from now on shows
+    candidates = content_files.candidates(content_dir)  # before loading: an edit now shows
     question_set = session.question_set()
-    with _clean_errors(out):
-        jobs_planned = release.plan(manifest.combine(before), only, skip)
+    before = content_files.of_set(candidates, question_set)
+    state = _State(picked=bool(only or skip))
+    with _clean_errors(out, state):
+        jobs_planned = release.plan(content_files.combine(before), only, skip)
         if loud:
             click.echo(f"qexport all: {len(jobs_planned)} jobs, {workers} at a time", err=True)
         if check:
             with release.observing(out, wait):
-                _check(question_set, jobs_planned, out, workers, report, before)
+                _check(question_set, jobs_planned, out, workers, report, before, state, quiet)
             return
         with release.locked(out, wait):
-            picked = bool(only or skip)
-            results = _release(question_set, jobs_planned, out, workers, report, before, picked)
+            results = _release(question_set, jobs_planned, out, workers, report, before, state)
+    if state.removed and not quiet:  # not only on a terminal: files went away
+        click.echo(
+            f"removed from {out}, as not part of the release: {', '.join(state.removed)}",
+            err=True,
+        )
     if loud:
         files = sum(len(b.files) for b in results)
         reused = sum(len(b.files) for b in results if b.reused)
@@ -107,17 +113,32 @@ def all_command(
         )
 
 
+@dataclass
+class _State:
+    """How far a release got: what an interruption or an error can truthfully say."""
+
+    published: bool = False
+    picked: bool = False
+    removed: list[str] = field(default_factory=list)  # single exports' files, OS clutter
+
+    def swapped(self) -> None:
+        self.published = True
+
+    def where(self, out: Path) -> str:
+        return f"{out} holds the new release" if self.published else f"{out} is unchanged"
+
+
 @contextmanager
-def _clean_errors(out: Path) -> Iterator[None]:
-    """Whatever stops a release midway is reported plainly; `out` is as it was."""
+def _clean_errors(out: Path, state: _State) -> Iterator[None]:
+    """Whatever stops a release midway is reported plainly, with what `out` now holds."""
     try:
         yield
     except KeyboardInterrupt:
-        raise QexportError(f"interrupted; {out} is unchanged") from None
-    except OSError as exc:  # a full disk, a read-only folder...
+        raise QexportError(f"interrupted; {state.where(out)}") from None
+    except OSError as exc:  # a full disk, a read-only folder, a name too long...
         where = f" ({exc.filename})" if exc.filename else ""
         raise QexportError(
-            f"cannot write the release: {exc.strerror or exc}{where}; {out} is unchanged"
+            f"cannot write the release: {exc.strerror or exc}{where}; {state.where(out)}"
         ) from None
 
 
@@ -128,40 +149,44 @@ def _release(
     workers: int,
     report: release.Report,
     before: dict[str, str],
-    picked: bool,
+    state: _State,
 ) -> list[release.Built]:
     """Build into a staging folder and swap it in, holding the lock on `out`."""
     release.recover(out)
-    previous = release.replaceable(out)
+    found = release.replaceable(out)
+    previous = found.release if found else None
     previous_dir = str(out) if previous is not None else None
     staging = release.new_staging(out)
     try:
         results = release.build(
             question_set, jobs, staging, previous, workers, False, report, previous_dir
         )
-        if picked:  # --only or --skip: the other artifacts stay as released
-            results += _carry_over(previous, results, staging)
-        after = _unchanged(question_set.content_dir, before, out)
-        release.describe_manifest(question_set, results, staging, manifest.combine(after))
-        release.publish(staging, out)
+        results += _carry_over(previous, results, staging, out, state.picked)
+        wrote = release.content_written(results)
+        after = _unchanged(question_set, before, out, wrote)
+        release.describe_manifest(question_set, results, staging, content_files.combine(after))
+        found = release.verify_again(out)  # under the lock: what appeared meanwhile is kept
+        release.publish(staging, out, swapped=state.swapped)
         forget_written(out)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+    kept = {name for built in results for name in built.files}
+    state.removed = sorted({*found.written, *found.clutter} - kept) if found else []
     return results
 
 
-def _unchanged(content_dir: Path, before: dict[str, str], out: Path) -> dict[str, str]:
-    """The content's digests now; refused if anything but the lock file changed since `before`.
+def _unchanged(
+    question_set: QuestionSet, before: dict[str, str], out: Path, wrote: dict[str, str]
+) -> dict[str, str]:
+    """The content's digests now; refused if anything changed but to what this run wrote.
 
     The anki exporter records changes in the lock file during the build; any
-    other change is an edit saved while building, which the artifacts may miss.
+    other change, or a lock file changed again since, is an edit saved while
+    building, which the artifacts may miss.
     """
-    after = manifest.content_digests(content_dir)
-    changed = sorted(
-        name
-        for name in before.keys() | after.keys()
-        if name != LOCK_FILE and before.get(name) != after.get(name)
-    )
+    content_dir = question_set.content_dir
+    after = content_files.now(content_dir, question_set)
+    changed = content_files.changed(before, after, wrote)
     if changed:
         listing = ", ".join(changed[:5]) + (", ..." if len(changed) > 5 else "")
         raise QexportError(
@@ -172,11 +197,27 @@ def _unchanged(content_dir: Path, before: dict[str, str], out: Path) -> dict[str
 
 
 def _carry_over(
-    previous: manifest.Manifest | None, results: list[release.Built], staging: Path
+    previous: manifest.Manifest | None,
+    results: list[release.Built],
+    staging: Path,
+    out: Path,
+    picked: bool,
 ) -> list[release.Built]:
-    """With --only/--skip, the other exporters' artifacts stay as they were released."""
-    if previous is None:
+    """With --only/--skip, the other exporters' artifacts stay as they were released.
+
+    Each keeps its manifest entry as released: its theme or exporter may be gone.
+    A release missing one of them is refused, never published short.
+    """
+    if previous is None or not picked:
         return []
+    selected = {built.job.exporter for built in results}
+    lost = [str(a["path"]) for a in previous.lost if a["exporter"] not in selected]
+    if lost:
+        raise QexportError(
+            f"{out} lacks {', '.join(lost)} as released (deleted or changed since), and "
+            "--only/--skip would publish the release without them: run qexport all without "
+            f"--only/--skip to rebuild them. Nothing was published; {out} is unchanged"
+        )
     written = {name for built in results for name in built.files}
     kept = []
     for artifact in previous.artifacts:  # verified: every field has its type, every file intact
@@ -188,7 +229,8 @@ def _carry_over(
         job = release.Job(
             str(artifact["exporter"]), dict(artifact["options"]), str(artifact["inputs"])
         )
-        kept.append(release.Built(job, (name,), 0.0, reused=True))
+        recorded = previous.recorded(name)
+        kept.append(release.Built(job, (name,), 0.0, reused=True, recorded=recorded))
     return kept
 
 
@@ -199,8 +241,13 @@ def _check(
     workers: int,
     report: release.Report,
     before: dict[str, str],
+    state: _State,
+    quiet: bool,
 ) -> None:
-    """Rebuild in a private temporary folder and compare: nothing beside `out` changes."""
+    """Rebuild in a private temporary folder and compare: nothing beside `out` changes.
+
+    With --only/--skip, only the selected exporters' artifacts are compared.
+    """
     verified = manifest.verify(out, written_files(out)) if out.is_dir() else None
     trusted = verified is not None and verified.release is not None and not verified.foreign
     previous_dir = str(out) if trusted else None
@@ -209,25 +256,34 @@ def _check(
         results = release.build(
             question_set, jobs, scratch, None, workers, True, report, previous_dir
         )
-        after = _unchanged(question_set.content_dir, before, out)
-        release.describe_manifest(question_set, results, scratch, manifest.combine(after))
+        after = _unchanged(question_set, before, out, release.content_written(results))
+        release.describe_manifest(question_set, results, scratch, content_files.combine(after))
         shutil.rmtree(scratch / ".jobs", ignore_errors=True)
-        found = differences(scratch, out)
+        names = [name for built in results for name in built.files] if state.picked else None
+        found = differences(scratch, out, names)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+    # What qexport all would refuse to replace is never up to date.
+    found += [f"not written by qexport: {name}" for name in (verified.foreign if verified else ())]
+    if state.picked and not quiet:
+        exporters = sorted({job.exporter for job in jobs})
+        click.echo(f"compared only the artifacts of {', '.join(exporters)}", err=True)
     if found:
         listing = "\n".join(f"  {line}" for line in found)
         raise QexportError(f"{out} is out of date; run qexport all:\n{listing}")
 
 
-def differences(built: Path, out_dir: Path) -> list[str]:
-    """What differs between a fresh build and `out_dir`, file by file."""
+def differences(built: Path, out_dir: Path, only: list[str] | None = None) -> list[str]:
+    """What differs between a fresh build and `out_dir`, file by file (or only `only`)."""
     fresh = {p.relative_to(built).as_posix() for p in built.rglob("*") if p.is_file()}
     current = (
         {p.relative_to(out_dir).as_posix() for p in out_dir.rglob("*") if p.is_file()}
         if out_dir.is_dir()
         else set()
     )
+    if only is not None:
+        fresh &= set(only)
+        current &= set(only)
     found = [f"missing: {name}" for name in sorted(fresh - current)]
     found += [f"not in a fresh build: {name}" for name in sorted(current - fresh)]
     found += [

@@ -16,13 +16,12 @@ import hashlib
 import json
 import os
 import re
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from qexport.errors import QexportError
 from qexport.model import QuestionSet
 
 if TYPE_CHECKING:
@@ -41,6 +40,18 @@ _ARTIFACT_FIELDS = {
     "inputs": str,
 }
 _SHA256 = re.compile(r"[0-9a-f]{64}")
+ENTRY_FIELDS = (  # in the order `entry` writes them
+    "path",
+    "size",
+    "sha256",
+    "exporter",
+    "exporter_version",
+    "options",
+    "theme_sha256",
+    "inputs",
+)
+# Files operating systems drop into any folder they show: never the user's work.
+CLUTTER = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
 
 
 def sha256_file(path: Path) -> str:
@@ -49,38 +60,6 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def content_digests(content_dir: Path) -> dict[str, str]:
-    """The sha256 of every file of the content folder, by relative path."""
-    try:
-        paths = sorted(p for p in content_dir.rglob("*") if p.is_file())
-    except OSError as exc:
-        raise QexportError(f"{exc.filename or content_dir}: cannot read: {exc.strerror}") from None
-    digests = {}
-    for path in paths:
-        try:
-            digests[path.relative_to(content_dir).as_posix()] = sha256_file(path)
-        except OSError as exc:
-            raise QexportError(f"{path}: cannot read: {exc.strerror or exc}") from None
-    return digests
-
-
-def combine(digests: Mapping[str, str], leave_out: Collection[str] = ()) -> str:
-    """One hash over the content's file digests, names included."""
-    digest = hashlib.sha256()
-    for name in sorted(digests):
-        if name in leave_out:
-            continue
-        encoded = os.fsencode(name)  # names that are not UTF-8 come back as they were read
-        digest.update(len(encoded).to_bytes(8, "big") + encoded)
-        digest.update(bytes.fromhex(digests[name]))
-    return digest.hexdigest()
-
-
-def content_hash(content_dir: Path) -> str:
-    """One hash over every file of the content folder, names included."""
-    return combine(content_digests(content_dir))
 
 
 def jsonable(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -156,29 +135,74 @@ def _dependency_versions(exporter: str, _path: tuple[str, ...]) -> tuple[tuple[s
         key = _normal(name) + (f"[{','.join(sorted(extras))}]" if extras else "")
         if key in found:
             continue
-        found[key] = str(found_dist.version)
+        found[key] = str(found_dist.version) + _source_suffix(found_dist)
         todo += _requirements(found_dist.requires or [], extras)
     return tuple(sorted(found.items()))
 
 
-_REQUIREMENT = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(?:\[([^\]]*)\])?")
-_EXTRA = re.compile(r"""extra\s*==\s*["']([^"']+)["']""")
+def _source_suffix(dist: Any) -> str:
+    """For a distribution installed editable, a hash of its source: its code changes freely.
+
+    Its version stays the same while its files are edited (the README's
+    Developing setup), so the version alone would reuse stale artifacts.
+    """
+    try:
+        described = json.loads(dist.read_text("direct_url.json") or "{}")
+    except (ValueError, RecursionError):
+        return ""
+    info = described.get("dir_info") if isinstance(described, dict) else None
+    if not (isinstance(info, dict) and info.get("editable") is True):
+        return ""
+    digest = hashlib.sha256()
+    for root in _source_roots(dist):
+        for path in sorted(root.rglob("*") if root.is_dir() else [root]):
+            if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+                digest.update(os.fsencode(path.relative_to(root.parent)) + b"\0")
+                digest.update(bytes.fromhex(sha256_file(path)))
+    return f"+source.{digest.hexdigest()[:16]}"
+
+
+def _source_roots(dist: Any) -> list[Path]:
+    """The top-level packages (or modules) that a distribution's entry points load."""
+    import importlib.util
+
+    roots = set()
+    for point in dist.entry_points:
+        top = point.value.split(":")[0].split(".")[0].strip()
+        try:
+            spec = importlib.util.find_spec(top)
+        except (ImportError, ValueError):
+            continue
+        if spec is None or not spec.origin or not spec.has_location:
+            continue
+        origin = Path(spec.origin)
+        roots.add(origin.parent if spec.submodule_search_locations is not None else origin)
+    return sorted(roots)
 
 
 def _requirements(
     lines: Sequence[str], extras: frozenset[str]
 ) -> list[tuple[str, frozenset[str]]]:
-    """The requirements that apply: those without an extra, and those of the extras asked for."""
+    """The requirements that apply here: markers evaluated, with the extras asked for.
+
+    A requirement whose marker is false here (`tomli; python_version < '3.11'`
+    on 3.11, or an extra nobody asked for) is not a dependency here, even if
+    something else installed it.
+    """
+    from packaging.requirements import InvalidRequirement, Requirement
+
     wanted = []
     for line in lines:
-        requirement, _, marker = line.partition(";")
-        extra = _EXTRA.search(marker)
-        if extra and _normal(extra.group(1)) not in {_normal(e) for e in extras}:
+        try:
+            requirement = Requirement(line)
+        except InvalidRequirement:
+            continue  # a damaged METADATA line: not a requirement qexport can follow
+        marker = requirement.marker
+        if marker is not None and not any(
+            marker.evaluate({"extra": extra}) for extra in sorted(extras) or [""]
+        ):
             continue
-        match = _REQUIREMENT.match(requirement)
-        if match:
-            asked = frozenset(e.strip() for e in (match.group(2) or "").split(",") if e.strip())
-            wanted.append((match.group(1), asked))
+        wanted.append((requirement.name, frozenset(requirement.extras)))
     return wanted
 
 
@@ -240,6 +264,17 @@ class Manifest:
 
     folder: Path
     artifacts: tuple[Mapping[str, Any], ...]
+    lost: tuple[Mapping[str, Any], ...] = ()  # listed, but gone or changed since
+
+    def recorded(self, name: str) -> dict[str, Any]:
+        """The manifest's entry for `name`, only its known fields (carried into a release)."""
+        artifact = next(a for a in self.artifacts if a["path"] == name)
+        return {
+            field: artifact[field]
+            for field in ENTRY_FIELDS
+            if field in artifact
+            and (field in _ARTIFACT_FIELDS or isinstance(artifact[field], str))
+        }
 
     def files_for(self, key: str) -> tuple[str, ...] | None:
         """The files an identical job produced last time (their hashes were verified)."""
@@ -296,6 +331,8 @@ class Verified:
     release: Manifest | None  # only the artifacts whose files are there and intact
     foreign: tuple[str, ...]  # files qexport did not write (or that changed since)
     missing: tuple[str, ...]  # artifacts the manifest lists that are gone or changed
+    written: tuple[str, ...] = ()  # files single exporters wrote, not the release's own
+    clutter: tuple[str, ...] = ()  # files the operating system left (see CLUTTER)
 
     @property
     def complete(self) -> bool:
@@ -313,6 +350,8 @@ def verify(folder: Path, written: Mapping[str, str], limit: int = 5) -> Verified
     listed = {str(a["path"]): a for a in artifacts or ()}
     foreign: list[str] = []
     intact: set[str] = set()
+    extra: list[str] = []
+    clutter: list[str] = []
     if artifacts is None and (folder / MANIFEST).exists():
         foreign.append(MANIFEST)
     for name in _walk(folder, foreign, limit):
@@ -325,19 +364,28 @@ def verify(folder: Path, written: Mapping[str, str], limit: int = 5) -> Verified
                 foreign.append(name)
             continue
         if name not in listed and name not in written:
-            foreign.append(name)
+            (clutter if is_clutter(name) else foreign).append(name)
             continue
         digest = sha256_file(path)
         if name in listed and digest == listed[name]["sha256"]:
             intact.add(name)
-        elif written.get(name) != digest:
+        elif written.get(name) == digest:
+            extra.append(name)
+        else:
             foreign.append(name)
     if artifacts is not None and not (folder / SUMS).is_file():
         foreign.append(SUMS)  # not a release as qexport writes one
     kept = tuple(a for a in artifacts or () if a["path"] in intact)
+    lost = tuple(a for a in artifacts or () if a["path"] not in intact)
     missing = tuple(sorted(set(listed) - intact))
-    release = Manifest(folder, kept) if artifacts is not None else None
-    return Verified(release, tuple(foreign[:limit]), missing)
+    release = Manifest(folder, kept, lost) if artifacts is not None else None
+    return Verified(release, tuple(foreign[:limit]), missing, tuple(extra), tuple(clutter))
+
+
+def is_clutter(name: str) -> bool:
+    """Whether `name` is a file an operating system leaves in folders (.DS_Store, ._x...)."""
+    base = PurePosixPath(name).name
+    return base.lower() in CLUTTER or base.startswith("._")
 
 
 def _walk(folder: Path, foreign: list[str], limit: int) -> list[str]:

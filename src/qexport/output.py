@@ -46,7 +46,8 @@ def publish(out_dir: Path, build: Callable[[Path], Sequence[Artifact]]) -> list[
     """Run `build(staging_dir)`, then move what it wrote into `out_dir`."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir.parent))
+        # Beside the real folder: through a link, on its file system, where renames work.
+        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir.resolve().parent))
     except OSError as exc:
         raise QexportError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
     try:
@@ -72,18 +73,20 @@ def record_written(out_dir: Path, artifacts: Sequence[Artifact]) -> None:
     prove qexport wrote: a release's own, and these. A lost record only
     means `qexport all` refuses the folder with a clear message.
     """
-    from qexport.cache import read_map, update_map
+    from qexport.cache import locked, read_map, update_map
     from qexport.manifest import sha256_file
 
     folder = str(out_dir.resolve())
-    files = _files(read_map(WRITTEN_CACHE).get(folder))
+    digests = {}
     for artifact in artifacts:
         try:
             name = artifact.path.resolve().relative_to(folder).as_posix()
-            files[name] = sha256_file(artifact.path)
+            digests[name] = sha256_file(artifact.path)
         except (OSError, ValueError):
             continue
-    update_map(WRITTEN_CACHE, {folder: files}, WRITTEN_LIMIT)
+    with locked(WRITTEN_CACHE):  # read, merge and write as one: runs at once keep all
+        files = {**_files(read_map(WRITTEN_CACHE).get(folder)), **digests}
+        update_map(WRITTEN_CACHE, {folder: files}, WRITTEN_LIMIT)
 
 
 def written_files(out_dir: Path) -> dict[str, str]:
@@ -95,11 +98,12 @@ def written_files(out_dir: Path) -> dict[str, str]:
 
 def forget_written(out_dir: Path) -> None:
     """`out_dir` was replaced whole: what single exporters wrote there is gone."""
-    from qexport.cache import read_map, write_json
+    from qexport.cache import locked, read_map, write_json
 
-    known = read_map(WRITTEN_CACHE)
-    if known.pop(str(out_dir.resolve()), None) is not None:
-        write_json(WRITTEN_CACHE, known)
+    with locked(WRITTEN_CACHE):
+        known = read_map(WRITTEN_CACHE)
+        if known.pop(str(out_dir.resolve()), None) is not None:
+            write_json(WRITTEN_CACHE, known)
 
 
 def _files(record: object) -> dict[str, str]:
@@ -118,6 +122,17 @@ def resolve_out(out_dir: Path, content_dir: Path) -> Path:
         raise QexportError(f"--out {out_dir}: cannot resolve the path: {exc}") from None
     if out.parent == out:
         raise QexportError(f"--out {out_dir}: the root folder cannot be an output folder")
+    longest = _name_max(out.parent) - len(".previous") - 1  # its longest side file's name
+    if len(os.fsencode(out.name)) > longest:
+        raise QexportError(
+            f"--out {out_dir}: the folder's name is too long for the files qexport keeps "
+            f"beside it (.{{name}}.previous, .{{name}}.lock); use at most {longest} bytes"
+        )
+    if os.path.ismount(out):
+        raise QexportError(
+            f"--out {out_dir} is a mount point: qexport replaces its output folder by "
+            "renaming, which a mount point cannot be; use a folder inside it"
+        )
     if out == content or out.is_relative_to(content):
         raise QexportError(
             f"--out {out_dir} is inside the content folder {content_dir}; choose a folder "
@@ -129,6 +144,16 @@ def resolve_out(out_dir: Path, content_dir: Path) -> Path:
             "beside it, such as dist/"
         )
     return out
+
+
+def _name_max(folder: Path) -> int:
+    """The longest file name `folder`'s file system takes (of its nearest existing parent)."""
+    for parent in (folder, *folder.parents):
+        try:
+            return os.pathconf(parent, "PC_NAME_MAX")
+        except (OSError, ValueError, AttributeError):  # missing; or not known here
+            continue
+    return 255
 
 
 @contextmanager

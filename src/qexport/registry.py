@@ -39,6 +39,9 @@ class Artifact:
     exporter: str
     options: Mapping[str, Any] = field(default_factory=dict)
     notes: tuple[str, ...] = ()  # things the user should know, e.g. a file to commit
+    # Files written into the content folder (the lock file): sha256 by name there, so
+    # `qexport all` can tell them from an edit saved while it was building.
+    content_written: Mapping[str, str] = field(default_factory=dict)
 
 
 @runtime_checkable

@@ -12,30 +12,53 @@ Nothing qexport did not write is ever deleted: see `replaceable`.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from qexport import manifest
+from qexport.cache import locked as locked_cache
 from qexport.cache import read_json, read_map, update_map, write_json
 from qexport.errors import QexportError
 from qexport.model import QuestionSet
-from qexport.output import locked, observing, resolve_out, written_files
+from qexport.output import locked, observing, resolve_out
 from qexport.registry import exporter_names, exporter_version, load_exporter, release_options
+from qexport.release_folder import (
+    STAGING_PREFIX,
+    beside_releases,
+    interrupted,
+    new_staging,
+    own_staging,
+    publish,
+    recover,
+    replaceable,
+    staging_prefix,
+    verify_again,
+)
 
-__all__ = ["locked", "observing", "resolve_out"]  # output's, re-exported for the release's callers
-STAGING_PREFIX = ".qexport-staging-"
+__all__ = [  # the folder's and output's, re-exported for the release's callers
+    "STAGING_PREFIX",
+    "beside_releases",
+    "interrupted",
+    "locked",
+    "new_staging",
+    "observing",
+    "own_staging",
+    "publish",
+    "recover",
+    "replaceable",
+    "resolve_out",
+    "staging_prefix",
+    "verify_again",
+]
 SECONDS_CACHE = "job-seconds.json"  # how long each job took last time, to start the longest first
 BUILDS_CACHE = "builds.json"  # the sha256 of what real builds produced, by inputs key
 BUILDS_LIMIT = 500  # keys remembered; the oldest are forgotten first
@@ -57,6 +80,10 @@ class Built:
     seconds: float
     reused: bool
     notes: tuple[str, ...] = ()
+    # Content files the exporter wrote (the lock file): sha256 by name in the content folder.
+    content_written: Mapping[str, str] = field(default_factory=dict)
+    # A carried-over artifact's manifest entry, kept as released (--only/--skip).
+    recorded: Mapping[str, Any] | None = None
 
 
 Report = Callable[[Built, Path], None]
@@ -107,109 +134,9 @@ def run_job(
                 f"exporter '{job.exporter}' wrote {artifact.path}, outside its output folder"
             ) from None
     notes = tuple(note for artifact in artifacts for note in artifact.notes)
-    return Built(job, tuple(files), time.perf_counter() - started, reused=False, notes=notes)
-
-
-def recover(out_dir: Path) -> None:
-    """Undo what a killed run on `out_dir` left: a swap half done, its staging folders.
-
-    Check first, delete last: the saved previous release is deleted only when
-    `out_dir` is a complete release, and restored only when it is one itself.
-    """
-    backup = _backup(out_dir)
-    if backup.is_symlink() or backup.exists():
-        if not _is_complete(backup, out_dir):
-            raise QexportError(
-                f"{backup} is not a complete qexport release; qexport keeps its previous "
-                f"release there while replacing {out_dir}. Move it away, then run again"
-            )
-        if not (out_dir.is_symlink() or out_dir.exists()):
-            os.rename(backup, out_dir)  # the swap was cut short between its two renames
-        elif _is_complete(out_dir, out_dir):
-            _discard(backup, out_dir)
-        else:
-            raise QexportError(
-                f"{out_dir} is not a complete qexport release, and the previous release is "
-                f"saved in {backup}: a release was cut short. Move {out_dir} away to get the "
-                "previous release back, or move the saved one away to keep both; then run again"
-            )
-    for stale in own_staging(out_dir):
-        shutil.rmtree(stale, ignore_errors=True)
-
-
-@contextmanager
-def beside_releases(out_dir: Path) -> Iterator[None]:
-    """For a single exporter writing into `out_dir`: never while `qexport all` replaces it.
-
-    A release folder (or one whose swap was cut short, then first restored) is
-    written under its lock, so a running release cannot replace it meanwhile
-    and lose the new files. Other folders need no lock, and get no lock file.
-    """
-    if not (interrupted(out_dir) or (out_dir / manifest.MANIFEST).exists()):
-        yield
-        return
-    with locked(out_dir, wait=True):
-        if interrupted(out_dir):
-            recover(out_dir)
-        yield
-
-
-def interrupted(out_dir: Path) -> bool:
-    """Whether a release swap into `out_dir` was cut short (its previous release is saved)."""
-    backup = _backup(out_dir)
-    return backup.is_symlink() or backup.exists()
-
-
-def _is_complete(folder: Path, out_dir: Path) -> bool:
-    if folder.is_symlink() or not folder.is_dir():
-        return False
-    return manifest.verify(folder, written_files(out_dir)).complete
-
-
-def _backup(out_dir: Path) -> Path:
-    return out_dir.parent / f".{out_dir.name}.previous"
-
-
-def staging_prefix(out_dir: Path) -> str:
-    """The name every staging folder of `out_dir` starts with, and no other folder's.
-
-    A hash of the name, as `--out a` must not take `a-b`'s or `ab`'s staging.
-    """
-    digest = hashlib.sha256(os.fsencode(out_dir.name)).hexdigest()[:16]
-    return f"{STAGING_PREFIX}{digest}-"
-
-
-def own_staging(out_dir: Path) -> list[Path]:
-    """Staging folders of runs into `out_dir`: all dead while this run holds its lock."""
-    prefix = staging_prefix(out_dir)
-    return [
-        path
-        for path in out_dir.parent.glob(f"{prefix}*")  # the prefix holds no glob characters
-        if path.name.startswith(prefix) and path.is_dir() and not path.is_symlink()
-    ]
-
-
-def replaceable(out_dir: Path) -> manifest.Manifest | None:
-    """The previous release in `out_dir`; refused unless qexport wrote every file in it."""
-    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
-        raise QexportError(f"{out_dir} is a file, not a folder")
-    if not out_dir.exists():
-        return None
-    found = manifest.verify(out_dir, written_files(out_dir))
-    if found.foreign:
-        listing = ", ".join(found.foreign)
-        damaged = (
-            f" (its {manifest.MANIFEST} is not a qexport manifest, or is damaged)"
-            if manifest.MANIFEST in found.foreign
-            else ""
-        )
-        raise QexportError(
-            f"{out_dir} is not a qexport release{damaged}: it holds files qexport did not "
-            f"write, or that changed since ({listing}). qexport all replaces its --out folder "
-            "whole, so choose another one, or move those files away (delete the folder "
-            "yourself if it is an old release)"
-        )
-    return found.release
+    wrote = {name: d for artifact in artifacts for name, d in artifact.content_written.items()}
+    seconds = time.perf_counter() - started
+    return Built(job, tuple(files), seconds, reused=False, notes=notes, content_written=wrote)
 
 
 def build(
@@ -313,11 +240,12 @@ def _known_seconds() -> dict[str, object]:
 
 def remember_seconds(results: Sequence[Built]) -> None:
     """Keep how long each built job took, for the next release's order."""
-    known = _known_seconds()
-    for built in results:
-        if not built.reused:
-            known[_seconds_key(built.job)] = round(built.seconds, 3)
-    write_json(SECONDS_CACHE, known)
+    with locked_cache(SECONDS_CACHE):  # runs at once: each keeps the others' times
+        known = _known_seconds()
+        for built in results:
+            if not built.reused:
+                known[_seconds_key(built.job)] = round(built.seconds, 3)
+        write_json(SECONDS_CACHE, known)
 
 
 def _die_with_parent() -> None:
@@ -353,38 +281,9 @@ def _collect(built: Built, folder: Path, staging: Path, report: Report) -> Built
     return built
 
 
-def publish(staging: Path, out_dir: Path) -> None:
-    """Swap the finished release in: two renames, recovered by `recover` if cut short."""
-    shutil.rmtree(staging / ".jobs", ignore_errors=True)
-    backup = _backup(out_dir)
-    saved = out_dir.exists()
-    if saved:
-        os.rename(out_dir, backup)
-    try:
-        os.rename(staging, out_dir)
-    except BaseException:
-        if saved:
-            os.rename(backup, out_dir)  # the old release back in place, as it was
-        raise
-    if saved:  # last: the new release is in place; if this fails, the next run tidies up
-        with suppress(OSError):
-            _discard(backup, out_dir)
-
-
-def _discard(old: Path, out_dir: Path) -> None:
-    """Delete a replaced release: renamed first, so a kill midway leaves only staging debris.
-
-    A half-deleted `.<out>.previous` could never be verified, and so never tidied.
-    """
-    doomed = Path(tempfile.mkdtemp(prefix=staging_prefix(out_dir), dir=out_dir.parent))
-    os.rename(old, doomed)  # onto the empty folder: atomic
-    shutil.rmtree(doomed, ignore_errors=True)
-
-
-def new_staging(out_dir: Path) -> Path:
-    staging = Path(tempfile.mkdtemp(prefix=staging_prefix(out_dir), dir=out_dir.parent))
-    staging.chmod(0o755)  # mkdtemp makes it private; a release is there to be shared
-    return staging
+def content_written(results: Sequence[Built]) -> dict[str, str]:
+    """What this run's exporters wrote into the content folder: sha256 by name."""
+    return {name: d for built in results for name, d in built.content_written.items()}
 
 
 def describe_manifest(
@@ -393,22 +292,23 @@ def describe_manifest(
     """Write manifest.json and SHA256SUMS for the release in `staging`.
 
     `content` is hashed after the build, so it includes what exporters recorded
-    (the lock file). What real builds produced is remembered for later reuse.
+    (the lock file); it may differ from the plan's only by what this run wrote.
+    Every artifact built or reused is keyed by it, so a fresh build describes
+    the same release; a carried-over one keeps its entry as released. What
+    real builds produced is remembered for later reuse.
     """
     from qexport import __version__
 
     entries = []
     produced: dict[str, dict[str, str]] = {}
     for built in results:
+        if built.recorded is not None:
+            entries.append(dict(built.recorded))
+            continue
         version = exporter_version(built.job.exporter)
-        key = (  # a reused or carried-over artifact keeps the key it was built for
-            built.job.key
-            if built.reused
-            else manifest.inputs_key(content, built.job.exporter, version, built.job.options)
-        )
+        key = manifest.inputs_key(content, built.job.exporter, version, built.job.options)
         for name in built.files:
             entries.append(manifest.entry(staging, name, built.job, key, version))
-            if not built.reused:
-                produced.setdefault(key, {})[name] = entries[-1]["sha256"]
+            produced.setdefault(key, {})[name] = entries[-1]["sha256"]
     manifest.write(staging, str(__version__), content, question_set, entries)
     remember_builds(produced)
