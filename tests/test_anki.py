@@ -437,3 +437,58 @@ def test_notes_with_anki_markup_are_delivered_again_once_defused(
     assert (counts.new, counts.updated, counts.conflicting) == (0, 1, 0)
     (card,) = [c for c in collection.find_cards("Id:list-vs-tuple")]
     assert collection.get_card(card).answer_av_tags() == []
+
+
+def _our_css(collection: Collection) -> str:
+    (model,) = [m for m in collection.models.all() if "(qexport)" in m["name"]]
+    return str(model["css"])
+
+
+def test_switching_the_theme_and_back_gives_learners_the_last_one(
+    collection: Collection, bank: Path, build: Callable[..., Path]
+) -> None:
+    """Anki has one note type for the set: its time moves whenever its theme does."""
+    decks = [build(bank, T0), build(bank, T0 + 1000, "--theme", "print"), build(bank, T0 + 2000)]
+    for deck in decks:
+        import_deck(collection, deck)
+    assert _our_css(collection) == anki_notetype.css(load_theme("default"))
+    lock = changes.read(bank / changes.LOCK_FILE)
+    assert lock[anki_deck.NOTETYPE_KEY].changed == T0 + 2000
+    assert {e.changed for k, e in lock.items() if k.startswith(anki_deck.NOTE_KEY)} == {T0}
+
+
+def _one_time_per_theme(lock: Path, times: dict[str, int]) -> None:
+    """Rewrite `lock` as qexport wrote it before: a note type time per theme."""
+    question_set = load(lock.parent).question_set
+    entries = {k: e for k, e in changes.read(lock).items() if not k.startswith("notetype")}
+    for name, changed in times.items():
+        css = anki_notetype.css(load_theme(name))
+        hashes = anki_deck.content_hashes(question_set, [], load_theme(name), css)
+        (digest,) = hashes.values()  # no cards: the note type's hash alone
+        entries[f"notetype:{name}"] = changes.Entry(changed, digest)
+    changes.write(lock, entries)
+
+
+def test_an_older_lock_of_this_theme_keeps_every_time(
+    bank: Path, build: Callable[..., Path]
+) -> None:
+    first = build(bank, T0)
+    lock = bank / changes.LOCK_FILE
+    current = lock.read_text(encoding="utf-8")
+    _one_time_per_theme(lock, {"default": T0})
+    again = build(bank, T0 + 1000)
+    assert again.read_bytes() == first.read_bytes()
+    assert lock.read_text(encoding="utf-8") == current  # written in the current layout
+
+
+def test_an_older_lock_with_another_theme_shipped_last_updates_the_note_type(
+    collection: Collection, bank: Path, build: Callable[..., Path]
+) -> None:
+    import_deck(collection, build(bank, T0))
+    import_deck(collection, build(bank, T0 + 1000, "--theme", "print"))
+    lock = bank / changes.LOCK_FILE
+    _one_time_per_theme(lock, {"default": T0, "print": T0 + 1000})
+    import_deck(collection, build(bank, T0 + 2000))
+    assert _our_css(collection) == anki_notetype.css(load_theme("default"))
+    assert set(changes.read(lock)) >= {anki_deck.NOTETYPE_KEY}
+    assert not [key for key in changes.read(lock) if key.startswith("notetype:")]

@@ -110,6 +110,25 @@ def test_without_lock_or_deck_the_note_says_what_learners_lose(
     assert MNEMONIC not in _notes(collection)[guid]["Answer"]  # type: ignore[index]
 
 
+def test_a_filtered_build_never_writes_a_partial_lock(
+    collection: Collection,
+    content: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    run: Callable[..., Run],
+) -> None:
+    release, guid = _release_one(collection, content, tmp_path, monkeypatch)
+    result = run("anki", "--level", "basic", "--out", str(tmp_path / "basic"), content=content)
+    assert result.exit_code == 0, result.stderr
+    assert "not written: this build holds only some notes" in result.stdout + result.stderr
+    assert not (content / changes.LOCK_FILE).exists()
+
+    # So the next full build still rebuilds the lock from the deck learners have.
+    deck, _ = export(content, tmp_path / "release-2", previous_dir=str(release))
+    assert import_deck(collection, deck) == Counts(0, 0, 100, 0)
+    assert MNEMONIC in _notes(collection)[guid]["Answer"]  # type: ignore[index]
+
+
 def test_damaged_lock_message_no_longer_says_delete_it(
     content: Path, run: Callable[..., Run], tmp_path: Path
 ) -> None:
@@ -182,7 +201,67 @@ HOSTILE: dict[str, Callable[[Path], Path]] = {
     "note type damaged": lambda d: _deck_with(
         d, lambda c: _tables(c, models=json.dumps({_model_id(): {"tmpls": 5}}))
     ),
+    "damaged LZMA member": lambda d: _damaged_lzma(d),
+    # A few bytes of SQL that would make a gigabyte string for each note when read.
+    "generated fields": lambda d: _deck_with(
+        d,
+        lambda c: c.executescript(
+            "CREATE TABLE col (models); INSERT INTO col VALUES ('{}'); "
+            "CREATE TABLE notes (guid, mod, tags, flds GENERATED ALWAYS AS "
+            "(printf('%.*c', 1000000, 'x')) VIRTUAL); INSERT INTO notes VALUES ('g', 1, '')"
+        ),
+    ),
+    "notes is a virtual table": lambda d: _deck_with(
+        d,
+        lambda c: c.executescript(
+            "CREATE TABLE col (models); INSERT INTO col VALUES ('{}'); "
+            "CREATE VIRTUAL TABLE notes USING fts5(guid, mod, flds, tags); "
+            "INSERT INTO notes VALUES ('g', 1, 'a', '')"
+        ),
+    ),
+    "a note over 16 MiB": lambda d: _deck_with(
+        d,
+        lambda c: (
+            _tables(c),
+            c.execute("INSERT INTO notes VALUES ('h', 1, ?, '')", ("x" * (17 << 20),)),
+        ),
+    ),
+    "a trigger": lambda d: _deck_with(
+        d,
+        lambda c: (
+            _tables(c),
+            c.execute("CREATE TRIGGER t AFTER INSERT ON col BEGIN DELETE FROM notes; END"),
+        ),
+    ),
 }
+
+
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(
+    content: Path, run: Callable[..., Run], tmp_path: Path
+) -> None:
+    """A small .apkg may unpack only to a bounded multiple of its size."""
+    deck = _deck_with(tmp_path, _tables)
+    padded = (tmp_path / "collection.anki2").read_bytes().ljust(80 << 20, b"\0")
+    with zipfile.ZipFile(deck, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("collection.anki2", padded)
+    assert deck.stat().st_size < 200_000
+    result = run("lock", "--from", str(deck), content=content)
+    assert result.exit_code == 1, result.stderr
+    assert f"its collection.anki2 is over {64 << 20} bytes" in result.stderr
+    assert not (content / changes.LOCK_FILE).exists()
+
+
+def _damaged_lzma(directory: Path) -> Path:
+    """An .apkg whose collection is LZMA-compressed, with its compressed bytes garbled."""
+    deck = _deck_with(directory, _tables)
+    data = (directory / "collection.anki2").read_bytes()
+    with zipfile.ZipFile(deck, "w", compression=zipfile.ZIP_LZMA) as archive:
+        archive.writestr("collection.anki2", data)
+    raw = bytearray(deck.read_bytes())
+    start = 30 + len("collection.anki2") + 4 + 5  # local header, name, LZMA header, props
+    raw[start + 10 : start + 200] = bytes(range(190))
+    deck.write_bytes(bytes(raw))
+    return deck
 
 
 def _model_id() -> str:
@@ -214,13 +293,14 @@ def test_hostile_deck_is_a_clean_error(
     assert not (content / changes.LOCK_FILE).exists()
 
 
+@pytest.mark.parametrize("kind", ["not sqlite", "damaged LZMA member", "generated fields"])
 def test_a_hostile_previous_deck_stops_the_build_cleanly(
-    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    kind: str, content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
     previous = tmp_path / "previous"
     previous.mkdir()
-    HOSTILE["not sqlite"](tmp_path).rename(previous / DECK)
+    HOSTILE[kind](tmp_path).rename(previous / DECK)
     with pytest.raises(QexportError, match="cannot rebuild the lock file"):
         export(content, tmp_path / "dist", previous_dir=str(previous))
     assert not (content / changes.LOCK_FILE).exists()

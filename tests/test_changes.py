@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -145,3 +146,52 @@ def test_source_date_epoch_may_be_zero_or_now(monkeypatch: pytest.MonkeyPatch) -
     soon = int(time.time()) + 60
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(soon))
     assert changes.now() == soon
+
+
+@pytest.mark.parametrize("kind", sorted(HOSTILE_LOCKS))
+def test_validate_reads_the_lock_file(kind: str, bank: Path, run: Callable[..., Run]) -> None:
+    """A lock file that would stop `qexport anki` fails `qexport validate` too."""
+    lock = bank / changes.LOCK_FILE
+    lock.write_text(HOSTILE_LOCKS[kind], encoding="utf-8")
+    result = run("validate", content=bank)
+    assert result.exit_code == 1, result.stdout
+    assert result.stdout == ""
+    assert f"{lock}:" in result.stderr
+    assert "the lock file is damaged" in result.stderr
+    assert result.stderr.endswith("qexport: 1 error in the content\n")
+    if "entries" in HOSTILE_LOCKS[kind]:
+        assert f"{lock}:7: the lock file is damaged: entry 'note:b'" in result.stderr
+
+
+@pytest.mark.parametrize("ensure_ascii", [True, False], ids=["escaped", "as-is"])
+def test_a_bad_entry_with_a_non_ascii_key_is_reported_at_its_line(
+    ensure_ascii: bool, tmp_path: Path
+) -> None:
+    entries = {
+        "note:a": {"changed": 1, "hash": "h"},
+        "note:caf\u00e9": {"changed": -1, "hash": "h"},
+    }
+    text = json.dumps({"entries": entries, "format": 1}, indent=2, ensure_ascii=ensure_ascii)
+    path = tmp_path / changes.LOCK_FILE
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        changes.read(path)
+    assert caught.value.line == 7
+    assert "caf\u00e9" in caught.value.message
+
+
+def test_a_lock_file_with_a_byte_order_mark_is_read(
+    bank: Path, run: Callable[..., Run], tmp_path: Path
+) -> None:
+    """Some editors save UTF-8 with a byte order mark: the lock file is still the same."""
+    assert run("anki", "--out", str(tmp_path / "one"), content=bank).exit_code == 0
+    lock = bank / changes.LOCK_FILE
+    entries = changes.read(lock)
+    lock.write_bytes(b"\xef\xbb\xbf" + lock.read_bytes())
+    assert changes.read(lock) == entries
+    assert run("validate", content=bank).exit_code == 0
+    result = run("anki", "--out", str(tmp_path / "two"), content=bank)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "one" / "tiny-test-set.apkg").read_bytes() == (
+        tmp_path / "two" / "tiny-test-set.apkg"
+    ).read_bytes()

@@ -29,6 +29,7 @@ def _line_of(path: Path, needle: str) -> int:
     return next(n for n, line in enumerate(lines, 1) if needle in line)
 
 
+SET_ID = "0b5f3a52-7a51-4bd4-9d43-2f1c0c1e6a10"  # the good fixture bank's
 BAD_STRINGS = {
     "newline in the title": ('title = "Tiny Test Set"', 'title = "Tiny\\n#deck:Junk"', "U+000A"),
     "tab in the title": ('title = "Tiny Test Set"', 'title = "Tiny\\tSet"', "U+0009"),
@@ -48,9 +49,34 @@ BAD_STRINGS = {
         'data-types = """Data\ntypes"""',
         "U+000A",
     ),
+    "right-to-left override in the title": (
+        'title = "Tiny Test Set"',
+        'title = "Tiny \\u202eteS tseT"',
+        "U+202E (RIGHT-TO-LEFT OVERRIDE), which is not text",
+    ),
+    "left-to-right embedding in a level label": (
+        'basic = "Basic"',
+        'basic = "\u202aBasic"',
+        "U+202A (LEFT-TO-RIGHT EMBEDDING)",
+    ),
+    "noncharacter in a topic label": (
+        'data-types = "Data types"',
+        'data-types = "Data \\uffff types"',
+        "U+FFFF (a noncharacter)",
+    ),
     "'::' in the title": ('title = "Tiny Test Set"', 'title = "Tiny::Test"', "'::'"),
     "title ending with ':'": ('title = "Tiny Test Set"', 'title = "Tiny:"', "end with ':'"),
     "'::' in a level label": ('basic = "Basic"', 'basic = "Basic::Easy"', "'::'"),
+    "id not a UUID": (f'id = "{SET_ID}"', 'id = "not a uuid at all"', "must be a UUID such as"),
+    # The same UUID spelled another way would give every note a new guid: a twin.
+    "id in upper case": (f'id = "{SET_ID}"', f'id = "{SET_ID.upper()}"', f"as {SET_ID}"),
+    "id in braces": (f'id = "{SET_ID}"', f'id = "{{{SET_ID}}}"', f"as {SET_ID}"),
+    "id without hyphens": (
+        f'id = "{SET_ID}"',
+        f'id = "{SET_ID.replace("-", "")}"',
+        f"as {SET_ID}",
+    ),
+    "id as a URN": (f'id = "{SET_ID}"', f'id = "urn:uuid:{SET_ID}"', f"as {SET_ID}"),
 }
 
 

@@ -33,6 +33,7 @@ from qexport.output import replace_text
 
 LOCK_FILE = "qexport.lock.json"
 FORMAT = 1
+DIFFERS = ""  # the hash of an entry whose content is known to have moved: it never matches
 
 
 def content_hash(parts: Iterable[str]) -> str:
@@ -115,7 +116,8 @@ def read(path: Path) -> dict[str, Entry]:
     if not path.exists():
         return {}
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: an editor may have saved it with a byte order mark.
+        text = path.read_text(encoding="utf-8-sig")
         data = json.loads(text, parse_int=_parse_int)
         if not isinstance(data, dict) or data.get("format") != FORMAT:
             found = data.get("format") if isinstance(data, dict) else data
@@ -146,10 +148,19 @@ def _entry(key: str, value: object, path: Path, text: str) -> Entry:
             return Entry(value["changed"], value["hash"])
     else:
         problem = "needs a 'changed' time and a 'hash'"
-    line = text.count("\n", 0, max(text.find(json.dumps(key)), 0)) + 1
+    line = text.count("\n", 0, max(_key_offset(text, key), 0)) + 1
     raise ContentError(
         f"the lock file is damaged: entry {key!r:.80}: {problem}; {DAMAGED_ADVICE}", path, line
     )
+
+
+def _key_offset(text: str, key: str) -> int:
+    """Where `key` is written in `text`, as is or with \\u escapes as qexport writes it; or -1."""
+    for written in (json.dumps(key, ensure_ascii=False), json.dumps(key)):
+        found = text.find(written)
+        if found != -1:
+            return found
+    return -1
 
 
 def stamp(

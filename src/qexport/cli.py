@@ -207,8 +207,16 @@ def summary(question_set: QuestionSet) -> str:
 @cli.command()
 @click.pass_obj
 def validate(session: Session) -> None:
-    """Check the content; print every problem, or a one-line summary."""
-    click.echo(f"ok: {summary(session.question_set())}")
+    """Check the content and its lock file; print every problem, or a one-line summary."""
+    from qexport import changes
+    from qexport.errors import ContentError
+
+    question_set = session.question_set()
+    try:  # a damaged lock file stops every deck build: say so now, not at release time
+        changes.read(question_set.content_dir / changes.LOCK_FILE)
+    except ContentError as exc:
+        raise ContentErrors([exc]) from None
+    click.echo(f"ok: {summary(question_set)}")
 
 
 @cli.command()

@@ -45,7 +45,7 @@ def lock_command(session: Session, deck: Path, theme: str) -> None:
     css = notetype_css(loaded)
     cards = cards_for(question_set)
     hashes = content_hashes(question_set, cards, loaded, css)
-    wanted = anki_lock.expected(question_set, cards, loaded.name, css)
+    wanted = anki_lock.expected(question_set, cards, css)
     rebuilt = anki_lock.from_deck(deck, question_set, wanted, hashes)
     if not rebuilt.entries:
         raise QexportError(

@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 import sys
 import unicodedata
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ from typing import Any
 
 from qexport.errors import ContentError, did_you_mean
 from qexport.model import Level, SetMeta, Topic
-from qexport.normalize import read_text
+from qexport.normalize import check_characters, read_text
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -101,10 +102,40 @@ def _shown(name: str) -> str:
 
 
 def text_problem(value: str) -> str | None:
-    """Why `value` cannot be a set.toml string, or None."""
+    """Why `value` cannot be a set.toml string, or None.
+
+    Line breaks and controls would reshape Anki's decks; beyond those, a title or
+    label may hold nothing that content may not (such as bidi overrides).
+    """
     for char in value:
         if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
             return f"contains the control character U+{ord(char):04X}"
+    if not check_characters(value, Path(METADATA_FILE)):
+        return None  # the common case: one pass over the value
+    # Only format characters and noncharacters are left that content refuses.
+    for char in value:
+        if unicodedata.category(char) in ("Cf", "Cn") and check_characters(char, Path()):
+            name = unicodedata.name(char, "a noncharacter")
+            return f"contains U+{ord(char):04X} ({name}), which is not text; remove it"
+    return "contains a character that is not text"
+
+
+def id_problem(set_id: str) -> str | None:
+    """Why `set_id` cannot be a set's id, or None.
+
+    Every guid derives from the id exactly as written, so a second spelling of
+    the same UUID (upper case, braces) would give every note a twin: only the
+    one canonical form is accepted, never silently rewritten.
+    """
+    try:
+        canonical = str(uuid.UUID(set_id))
+    except ValueError:
+        return (
+            "must be a UUID such as 4ced9ee6-299b-4e27-a720-9dd2ca4652fb; make one with: "
+            'python -c "import uuid; print(uuid.uuid4())"'
+        )
+    if set_id != canonical:
+        return f"must be written in lower case with hyphens, as {canonical}"
     return None
 
 
@@ -211,6 +242,9 @@ def _set_fields(table: dict[str, Any], error: Report) -> dict[str, str]:
             error(f"'{key}' in [set] {problem}", "set", key)
         else:
             fields[key] = value.strip()
+    set_id = fields.get("id")
+    if set_id is not None and (problem := id_problem(set_id)) is not None:
+        error(f"'id' in [set] {problem}", "set", "id")
     title = fields.get("title", "")
     # Anki splits deck names at '::': the title must stay one level of the deck tree.
     if "::" in title or title.endswith(":"):

@@ -35,6 +35,12 @@ NO_LOCK = (
     "learners last got."
 )
 
+PARTIAL_LOCK = (
+    "{lock}: not written: this build holds only some notes, and a lock file of some notes "
+    "would give every other note a new change time in the next full build, overwriting "
+    "learners' own edits. Run `qexport anki` without --level, --topic or --tag to write it."
+)
+
 
 class AnkiExporter:
     name = "anki"
@@ -57,13 +63,13 @@ class AnkiExporter:
         from qexport.exporters import anki_lock
         from qexport.exporters import anki_notetype as notetype
         from qexport.exporters.anki_deck import (
-            NOTE_KEY,
             NOTETYPE_KEY,
             cards_for,
             content_hashes,
+            stamp_lock,
             write_apkg,
-            write_preview,
         )
+        from qexport.exporters.anki_preview import write_preview
         from qexport.themes import load_theme
 
         theme = load_theme(str(options.get("theme") or DEFAULT_THEME))
@@ -77,32 +83,37 @@ class AnkiExporter:
         if lock_existed:
             previous, notes = changes.read(lock_path), list[str]()
         else:
-            wanted = anki_lock.expected(question_set, cards, theme.name, css)
+            wanted = anki_lock.expected(question_set, cards, css)
             previous_dir = options.get("previous_dir")  # the release this build replaces
             deck = Path(previous_dir) / path.name if previous_dir else None
             previous, notes = _without_lock(lock_path, deck, question_set, wanted, hashes)
-        # Only a full export knows which questions are gone; themes are never forgotten.
-        prune = NOTE_KEY if question_set.selection.is_everything else None
-        stamped = changes.stamp(previous, hashes, changes.now(), prune=prune)
+        stamped = stamp_lock(previous, hashes, theme, question_set.selection.is_everything)
 
-        notetype_changed = stamped.changed[NOTETYPE_KEY + theme.name]
+        notetype_changed = stamped.changed[NOTETYPE_KEY]
         write_apkg(path, question_set, cards, css, stamped, notetype_changed)
         if options.get("preview") is not None:
             language = question_set.meta.language
-            write_preview(Path(options["preview"]), cards, css, theme, language)
-        if stamped.dirty or not lock_existed:
+            preview = Path(options["preview"])
+            write_preview(preview, question_set.content_dir, cards, css, theme, language)
+        from qexport.manifest import sha256_file
+
+        wrote: dict[str, str] = {}  # reported, so `qexport all` tells it from an edit
+        if not lock_existed and not question_set.selection.is_everything:
+            notes.append(PARTIAL_LOCK.format(lock=lock_path))
+        elif stamped.dirty or not lock_existed:
             if not options.get("record_changes", True):
                 raise QexportError(
                     f"{lock_path} does not match the content; run qexport all (or qexport anki) "
                     "and commit the updated lock file"
                 )
             changes.write(lock_path, stamped.entries)
+            wrote[changes.LOCK_FILE] = sha256_file(lock_path)
             moved = sum(previous.get(k) != e for k, e in stamped.entries.items())
             count = f"{moved} change{'s' if moved != 1 else ''}"
             done = f"recorded {count}" if lock_existed else f"wrote it with {count}"
             notes.append(f"{lock_path}: {done}; commit it with the content")
         recorded = {"theme": theme.name, "selection": question_set.selection.slug() or "all"}
-        return [Artifact(path, self.name, recorded, tuple(notes))]
+        return [Artifact(path, self.name, recorded, tuple(notes), content_written=wrote)]
 
 
 def _without_lock(

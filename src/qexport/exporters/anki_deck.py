@@ -12,7 +12,7 @@ import sqlite3
 import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
@@ -33,8 +33,11 @@ if TYPE_CHECKING:
 # should receive it: every note then counts as changed once.
 RENDER_VERSION = "1"
 ZIP_EPOCH = 315532800  # 1980-01-01, the earliest time a zip entry can hold
-NOTE_KEY = "note:"  # lock file keys: note:<question id>, notetype:<theme>
-NOTETYPE_KEY = "notetype:"
+NOTE_KEY = "note:"  # lock file keys: note:<question id>, and notetype
+# Anki has one note type per set, whatever the theme: one change time for it, which
+# moves whenever the note type shipped differs from the last one shipped.
+NOTETYPE_KEY = "notetype"
+THEME_NOTETYPE_KEY = "notetype:"  # lock files before that kept notetype:<theme> keys
 
 
 @dataclass(frozen=True)
@@ -89,8 +92,39 @@ def content_hashes(
 ) -> dict[str, str]:
     """The lock file's keys and hashes for this deck: one per note, one for the note type."""
     hashes = {NOTE_KEY + c.question.id: _note_hash(question_set, c) for c in cards}
-    hashes[NOTETYPE_KEY + theme.name] = _notetype_hash(question_set, css)
+    hashes[NOTETYPE_KEY] = _notetype_hash(question_set, css)
     return hashes
+
+
+def upgrade_lock(entries: Mapping[str, changes.Entry], theme: Theme) -> dict[str, changes.Entry]:
+    """`entries` with the note type's times per theme (older lock files) made one.
+
+    Learners have the note type shipped last, the one with the latest time. It
+    keeps its time if it is this theme's (its hash is the same as now); if it
+    may be another theme's, the note type gets a newer time, so learners get it.
+    """
+    by_theme = {k: e for k, e in entries.items() if k.startswith(THEME_NOTETYPE_KEY)}
+    upgraded = {k: e for k, e in entries.items() if k not in by_theme}
+    if not by_theme or NOTETYPE_KEY in upgraded:
+        return upgraded
+    latest = max(entry.changed for entry in by_theme.values())
+    mine = by_theme.get(THEME_NOTETYPE_KEY + theme.name)
+    shipped = {e.hash for e in by_theme.values() if e.changed == latest}
+    same = mine is not None and mine.changed == latest and shipped == {mine.hash}
+    upgraded[NOTETYPE_KEY] = changes.Entry(latest, mine.hash if same and mine else changes.DIFFERS)
+    return upgraded
+
+
+def stamp_lock(
+    previous: Mapping[str, changes.Entry], hashes: Mapping[str, str], theme: Theme, full: bool
+) -> changes.Stamped:
+    """This deck's change times, from the lock file's entries in any layout qexport wrote."""
+    upgraded = upgrade_lock(previous, theme)
+    # Only a full export knows which questions are gone.
+    stamped = changes.stamp(upgraded, hashes, changes.now(), prune=NOTE_KEY if full else None)
+    if upgraded != previous:  # an older lock file's layout: write the current one
+        stamped = replace(stamped, dirty=True)
+    return stamped
 
 
 def write_apkg(
@@ -195,54 +229,3 @@ def _write_package_files(
                 info.create_system = 3  # Unix, wherever the deck is built
                 info.external_attr = 0o644 << 16
                 archive.writestr(info, data)
-
-
-PAGE = """\
-<!doctype html>
-<html lang="{lang}">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{title}</title>
-<style>
-{css}
-body {{ margin: 0; padding: 1em 0; }}
-</style>
-</head>
-<body class="{body_class}">
-{body}
-</body>
-</html>
-"""
-
-
-def write_preview(
-    directory: Path, cards: Sequence[Card], css: str, theme: Theme, language: str
-) -> None:
-    """Every card's front and back, day and night, as Anki would show them."""
-    directory.mkdir(parents=True, exist_ok=True)
-    links = []
-    for card in cards:
-        q = card.question
-        front = notetype.render_card(notetype.FRONT, card.fields)
-        back = notetype.render_card(notetype.BACK, card.fields, front=front)
-        for side, body in (("front", front), ("back", back)):
-            for mode, body_class in (("day", "card card1"), ("night", "card card1 nightMode")):
-                name = f"{q.number:04d}-{q.id}-{side}-{mode}.html"
-                page = PAGE.format(
-                    lang=escape(language),
-                    title=escape(f"{q.number}. {q.id} ({side}, {mode})"),
-                    css=css,
-                    body_class=body_class,
-                    body=body,
-                )
-                (directory / name).write_text(page, encoding="utf-8")
-                links.append(f'<li><a href="{name}">{escape(name)}</a></li>')
-    index = PAGE.format(
-        lang=escape(language),
-        title=f"Card previews ({escape(theme.name)} theme)",
-        css=css,
-        body_class="card",
-        body="<ul>\n" + "\n".join(links) + "\n</ul>",
-    )
-    (directory / "index.html").write_text(index, encoding="utf-8")

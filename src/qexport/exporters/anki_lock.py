@@ -15,8 +15,10 @@ be wrong is a clean QexportError.
 from __future__ import annotations
 
 import json
+import lzma
 import shutil
 import sqlite3
+import sys
 import tempfile
 import zipfile
 import zlib
@@ -33,8 +35,13 @@ from qexport.model import QuestionSet
 
 COLLECTION = "collection.anki2"
 MAX_COLLECTION = 1 << 30  # bytes; far above any deck within qexport's limits
+# A collection may be this many times its .apkg's size (or MIN_COLLECTION_CAP): decks
+# compress about 10 times, so only a zip bomb goes past it.
+MAX_RATIO = 100
+MIN_COLLECTION_CAP = 64 << 20
+MAX_VALUE = 16 << 20  # characters in one note's fields or tags, or in the note types
+TABLES = ("notes", "col")  # the only tables read
 NOTETYPE = "notetype"  # the note type's identity among the deck's guids
-DIFFERS = ""  # the hash of an entry whose content moved: it never matches
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,7 @@ def notetype_content(
 
 
 def expected(
-    question_set: QuestionSet, cards: Sequence[Card], theme_name: str, css: str
+    question_set: QuestionSet, cards: Sequence[Card], css: str
 ) -> dict[str, tuple[str, tuple[str, ...]]]:
     """For each lock key: its identity in a deck, and the content qexport writes now."""
     wanted = {
@@ -88,7 +95,7 @@ def expected(
         for card in cards
     }
     name = anki_ids.notetype_name(question_set)
-    wanted[NOTETYPE_KEY + theme_name] = (
+    wanted[NOTETYPE_KEY] = (
         NOTETYPE,
         notetype_content(name, css, notetype.templates()),
     )
@@ -113,12 +120,11 @@ def rebuild(
             new += key.startswith(NOTE_KEY)
             continue
         same = old.content == content
-        entries[key] = changes.Entry(old.changed, hashes[key] if same else DIFFERS)
+        entries[key] = changes.Entry(old.changed, hashes[key] if same else changes.DIFFERS)
         if key.startswith(NOTE_KEY):
             kept, moved = kept + same, moved + (not same)
-    notetype_kept = any(
-        k.startswith(NOTETYPE_KEY) and e.hash != DIFFERS for k, e in entries.items()
-    )
+    kept_notetype = entries.get(NOTETYPE_KEY)
+    notetype_kept = kept_notetype is not None and kept_notetype.hash != changes.DIFFERS
     return Rebuilt(entries, kept, moved, new, notetype_kept)
 
 
@@ -146,8 +152,11 @@ def _extract(path: Path, database: Path) -> None:
             if name is None:
                 raise _refuse(path, f"it holds no {COLLECTION}: not an Anki deck")
             info = archive.getinfo(name)
-            if info.file_size > MAX_COLLECTION:
-                raise _refuse(path, f"its {COLLECTION} is over {MAX_COLLECTION} bytes")
+            cap = collection_cap(path.stat().st_size)
+            if info.file_size > cap:
+                raise _refuse(
+                    path, f"its {COLLECTION} is over {cap} bytes: not a deck qexport wrote"
+                )
             # A member never yields more than its stated size, so this is bounded.
             with archive.open(info) as source, database.open("wb") as target:
                 shutil.copyfileobj(source, target)
@@ -155,9 +164,23 @@ def _extract(path: Path, database: Path) -> None:
         raise
     except OSError as exc:
         raise _refuse(path, exc.strerror or str(exc)) from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, ValueError, RuntimeError) as exc:
+    except (
+        zipfile.BadZipFile,
+        zlib.error,
+        lzma.LZMAError,
+        EOFError,
+        ValueError,
+        RuntimeError,
+        NotImplementedError,
+    ) as exc:
         # RuntimeError: an encrypted member; NotImplementedError: an unknown compression.
+        # (A damaged bzip2 member raises OSError, caught above.)
         raise _refuse(path, f"not a readable .apkg ({exc})") from None
+
+
+def collection_cap(apkg_size: int) -> int:
+    """The largest collection an .apkg of `apkg_size` bytes may unpack to."""
+    return min(MAX_COLLECTION, max(MIN_COLLECTION_CAP, MAX_RATIO * apkg_size))
 
 
 def _read_collection(path: Path, database: Path, model_id: int) -> dict[str, Recorded]:
@@ -165,9 +188,9 @@ def _read_collection(path: Path, database: Path, model_id: int) -> dict[str, Rec
     try:
         connection.execute("PRAGMA query_only = ON")
         connection.execute("PRAGMA trusted_schema = OFF")
-        kinds = dict(connection.execute("SELECT name, type FROM sqlite_master"))
-        if kinds.get("notes") != "table" or kinds.get("col") != "table":
-            raise _refuse(path, "its collection has no notes or col table")
+        if sys.version_info >= (3, 11):  # no value, even a computed one, may grow past this
+            connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE)
+        _check_schema(path, connection)
         recorded = {}
         for guid, mod, fields, tags in connection.execute(
             "SELECT guid, mod, flds, tags FROM notes"
@@ -184,6 +207,36 @@ def _read_collection(path: Path, database: Path, model_id: int) -> dict[str, Rec
         return recorded
     finally:
         connection.close()
+
+
+def _check_schema(path: Path, connection: sqlite3.Connection) -> None:
+    """Refuse a collection whose reading would run code: only plain stored tables.
+
+    A view, a virtual table or a generated column computes its values when read
+    (a few bytes of SQL can make gigabytes); triggers have no place in a deck.
+    """
+    kinds = dict(connection.execute("SELECT name, type FROM sqlite_master"))
+    if kinds.get("notes") != "table" or kinds.get("col") != "table":
+        raise _refuse(path, "its collection has no notes or col table")
+    if any(kind in ("view", "trigger") for kind in kinds.values()):
+        raise _refuse(path, "its collection has views or triggers: not an Anki deck")
+    for table in TABLES:
+        (sql,) = connection.execute(
+            "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)
+        ).fetchone()
+        columns = connection.execute(f"PRAGMA table_xinfo({table})").fetchall()
+        # table_xinfo's last column, hidden, is 0 for a plain stored column.
+        if not str(sql).upper().startswith("CREATE TABLE") or any(c[-1] != 0 for c in columns):
+            raise _refuse(path, f"its {table} table computes its values: not an Anki deck")
+    too_long = connection.execute(
+        "SELECT (SELECT count(*) FROM notes WHERE length(guid) > :cap OR length(flds) > :cap "
+        "OR length(tags) > :cap) + (SELECT count(*) FROM col WHERE length(models) > :cap)",
+        {"cap": MAX_VALUE},
+    ).fetchone()[0]
+    if too_long:
+        raise _refuse(
+            path, f"it holds a value over {MAX_VALUE} characters: not a deck qexport wrote"
+        )
 
 
 def _time(path: Path, value: object) -> int:

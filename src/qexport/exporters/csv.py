@@ -1,6 +1,6 @@
 """`qexport csv`: a CSV that Anki imports directly, and a plain one for spreadsheets.
 
-Anki dialect: Anki's own file headers (2.1.55+) name the note type, the deck,
+Anki dialect: Anki's own file headers (2.1.55+) give the note type's id, the deck,
 tag and guid columns; guids and HTML are the deck's, so importing the CSV
 over the deck updates the same notes. Columns follow the note type's field
 order (Question, Answer, ...), so even where Anki falls back to its Basic
@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from qexport.errors import QexportError
 from qexport.registry import Artifact
 from qexport.tags import tags_for
 
@@ -35,16 +34,6 @@ def neutralize(cell: str) -> str:
     return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
 
 
-def header_value(value: str) -> str:
-    """`value`, which must stay on its header line: a line break would start new headers."""
-    from qexport.metadata import text_problem
-
-    problem = text_problem(value)
-    if problem is not None:
-        raise QexportError(f"cannot write {value[:40]!r} into the Anki CSV header: it {problem}")
-    return value
-
-
 def anki_csv(question_set: QuestionSet) -> str:
     import csv  # here, not at the top: `qexport --help` imports this module
     import io
@@ -56,10 +45,14 @@ def anki_csv(question_set: QuestionSet) -> str:
     out = io.StringIO()
     # Anki reads #separator first: a #columns line before it would be misread.
     deck_column, tags_column, guid_column = len(FIELDS) + 1, len(FIELDS) + 2, len(FIELDS) + 3
+    # The note type by id, not name: Anki rewrites some names (it drops '"'), and a
+    # name from set.toml never reaches a header line, where a line break would start
+    # new headers. Where the id is unknown, Anki falls back to Basic, as for a name.
+    notetype_id = anki_ids.stable_id(question_set.meta.id, "notetype")
     out.write(
         "#separator:Comma\n"
         "#html:true\n"
-        f"#notetype:{header_value(anki_ids.notetype_name(question_set))}\n"
+        f"#notetype:{notetype_id}\n"
         f"#deck column:{deck_column}\n"
         f"#tags column:{tags_column}\n"
         f"#guid column:{guid_column}\n"
