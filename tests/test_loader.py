@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 import unicodedata
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -12,7 +14,7 @@ from qexport.errors import ContentErrors
 from qexport.loader import load
 from qexport.model import Selection
 
-from conftest import GOOD
+from conftest import GOOD, Run
 
 
 def test_good_bank_loads_in_order() -> None:
@@ -169,7 +171,7 @@ def test_unreadable_file_is_reported(bank: Path) -> None:
         ("\x7f", "a control character"),
         ("\x85", "a control character"),
         ("\u202e", "RIGHT-TO-LEFT OVERRIDE"),
-        ("\u2066", "LEFT-TO-RIGHT ISOLATE"),
+        ("\u202a", "LEFT-TO-RIGHT EMBEDDING"),
         ("\uffff", "a noncharacter"),
     ],
 )
@@ -208,3 +210,204 @@ def test_an_answer_keeps_reference_definitions_after_its_last_block(bank: Path) 
         )
     (refs,) = [q for q in load(bank).question_set.questions if q.id == "refs"]
     assert refs.answer == "See [the docs][d].\n\n[d]: https://docs.python.org/3/"
+
+
+# Review R1: reference definitions hold for the whole file -------------------------
+
+REFERENCES_FILE = """\
+# Tiny set: advanced
+
+{#gil topic=concurrency}
+## What does [PEP 8][pep8] say about the GIL?
+
+See the [style guide][pep8] and this diagram:
+
+![A diagram][diag]
+
+{#last topic=concurrency}
+## Where are the docs?
+
+Also the [docs][py].
+
+[pep8]: https://peps.python.org/pep-0008/ "Style & more"
+[diag]: images/d.png
+[py]: https://docs.python.org/
+"""
+
+
+def _png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    buffer = BytesIO()
+    Image.new("RGB", (40, 30), "red").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _references_bank(bank: Path, diagram: str = "images/d.png") -> Path:
+    (bank / "images").mkdir()
+    (bank / "images" / "d.png").write_bytes(_png())
+    text = REFERENCES_FILE.replace("[diag]: images/d.png", f"[diag]: {diagram}")
+    (bank / "advanced.md").write_text(text, encoding="utf-8")
+    return bank
+
+
+def test_reference_definitions_elsewhere_in_the_file_reach_every_output(
+    bank: Path, run: Callable[..., Run], tmp_path: Path, collection: Any
+) -> None:
+    from pypdf import PdfReader
+    from test_anki import import_deck
+
+    from pdf_reading import pages
+
+    _references_bank(bank)
+    gil, last = [q for q in load(bank).question_set.questions if q.level == "advanced"]
+    assert gil.images == ("images/d.png",)
+    assert last.answer == REFERENCES_FILE.split("docs?\n\n")[1].rstrip("\n")  # as written
+
+    out = tmp_path / "out"
+    assert run("anki", "--out", str(out), content=bank).exit_code == 0
+    assert import_deck(collection, next(out.glob("*.apkg"))).new == 4
+    (note,) = [collection.get_note(n) for n in collection.find_notes("Id:gil")]
+    pep8 = '<a href="https://peps.python.org/pep-0008/" title="Style &amp; more">'
+    assert f"{pep8}PEP 8</a>" in note["Question"]
+    assert f"{pep8}style guide</a>" in note["Answer"]
+    assert '<img src="d.png" alt="A diagram" />' in note["Answer"]
+    assert "[pep8]" not in note["Answer"] + note["Question"]
+    assert (Path(collection.media.dir()) / "d.png").read_bytes() == _png()
+
+    for layout in ("booklet", "cheatsheet", "cards"):
+        result = run("pdf", "--layout", layout, "--out", str(out / layout), content=bank)
+        assert result.exit_code == 0, result.stderr
+        pdf = next((out / layout).glob("*.pdf"))
+        assert sum(len(page.images) for page in PdfReader(pdf).pages) == 1, layout
+        text = " ".join(page.text for page in pages(pdf))
+        assert "[style" not in text, layout
+        assert "][" not in text, layout
+    csv_out = tmp_path / "csv"
+    assert run("csv", "--out", str(csv_out), content=bank).exit_code == 0
+    assert "[pep8]" not in "".join(p.read_text(encoding="utf-8") for p in csv_out.glob("*.csv"))
+
+
+def test_an_image_defined_elsewhere_in_the_file_is_checked_where_it_is_shown(
+    bank: Path, run: Callable[..., Run]
+) -> None:
+    _references_bank(bank, diagram="images/missing.png")
+    result = run("validate", content=bank)
+    assert result.exit_code == 1
+    line = REFERENCES_FILE.split("\n").index("![A diagram][diag]") + 1
+    assert f"advanced.md:{line}: image 'images/missing.png' not found" in result.stderr
+
+
+def test_a_reference_defined_again_differently_is_refused_at_its_line(
+    bank: Path, run: Callable[..., Run]
+) -> None:
+    text = REFERENCES_FILE + "[PEP8]: https://example.com/\n[py]: https://docs.python.org/\n"
+    _references_bank(bank)
+    (bank / "advanced.md").write_text(text, encoding="utf-8")
+    result = run("validate", content=bank)
+    assert result.exit_code == 1
+    (message,) = result.stderr.splitlines()[:-1]
+    line = text.split("\n").index("[PEP8]: https://example.com/") + 1
+    first = text.split("\n").index('[pep8]: https://peps.python.org/pep-0008/ "Style & more"') + 1
+    assert message.startswith(f"{bank / 'advanced.md'}:{line}: ")
+    assert f"another target (first at line {first})" in message
+
+
+def test_copies_of_definitions_are_bounded_by_the_file_size(
+    bank: Path, run: Callable[..., Run]
+) -> None:
+    """A long definition used by many answers cannot multiply into gigabytes of cards."""
+    questions = "".join(
+        f"{{#q{n} topic=concurrency}}\n## Question {n}?\n\n[a][long]\n\n" for n in range(40)
+    )
+    long = "https://example.com/" + "x" * 2_000
+    (bank / "advanced.md").write_text(f"{questions}[long]: {long}\n", encoding="utf-8")
+    result = run("validate", content=bank)
+    assert result.exit_code == 1
+    (message,) = result.stderr.splitlines()[:-1]
+    assert "would be longer than the file itself" in message
+
+
+# Review R11: a level file that is a link out of the content folder ---------------
+
+
+def test_a_level_file_linked_from_outside_the_content_folder_is_not_read(
+    bank: Path, run: Callable[..., Run], tmp_path: Path
+) -> None:
+    secret = tmp_path / "outside" / "secret.md"
+    secret.parent.mkdir()
+    secret.write_text(
+        "{#secret topic=concurrency}\n## A secret?\n\nSECRET-TEXT\n", encoding="utf-8"
+    )
+    (bank / "advanced.md").unlink()
+    (bank / "advanced.md").symlink_to(secret)
+    result = run("validate", content=bank)
+    assert result.exit_code == 1
+    assert "SECRET-TEXT" not in result.stdout + result.stderr
+    (message,) = result.stderr.splitlines()[:-1]
+    assert message == (
+        f"{bank / 'advanced.md'}: the file is a link that leads out of the content folder"
+    )
+    out = tmp_path / "out"
+    assert run("csv", "--out", str(out), content=bank).exit_code == 1
+    assert not out.exists() or not any(out.iterdir())
+
+
+def test_a_level_file_linked_inside_the_content_folder_is_read(bank: Path) -> None:
+    (bank / "levels").mkdir()
+    (bank / "advanced.md").rename(bank / "levels" / "advanced.md")
+    (bank / "advanced.md").symlink_to(Path("levels") / "advanced.md")
+    assert [q.id for q in load(bank).question_set.questions][-1] == "gil"
+
+
+# Review R13: the bidi isolates embed right-to-left text without reordering the rest
+
+
+def test_bidi_isolates_are_text(bank: Path) -> None:
+    path = bank / "basic.md"
+    lines = path.read_text(encoding="utf-8").split("\n")
+    embedded = "\u2067\u05e9\u05dc\u05d5\u05dd\u2069 \u2066abc\u2069 \u2068x\u2069"
+    lines[7] = f"Lists say {embedded}; in a code span: `{embedded}`."
+    path.write_text("\n".join(lines), encoding="utf-8")
+    first = load(bank).question_set.questions[0]
+    assert embedded in first.answer
+
+
+# Review R15: a coding line Python cannot obey when it runs the block -------------
+
+
+@pytest.mark.parametrize(
+    ("head", "line", "accepted"),
+    [
+        ("# -*- coding: unknown-xyz -*-\n", 1, False),
+        ("#!/usr/bin/env python\n# vim: set fileencoding=nope :\n", 2, False),
+        ("# -*- coding: ascii -*-\n", 1, False),  # the block's text is not ASCII
+        ("# -*- coding: utf-8 -*-\n", 0, True),
+        ("x = 1  # coding: unknown-xyz, past line 2\n\n", 0, True),
+    ],
+)
+def test_a_python_block_whose_coding_line_fails_from_a_file_is_refused(
+    bank: Path, tmp_path: Path, head: str, line: int, accepted: bool
+) -> None:
+    import subprocess
+    import sys
+
+    code = f"{head}name = 'café'\nprint(name)\n"
+    script = tmp_path / "example.py"
+    script.write_text(code, encoding="utf-8")  # as the tests run each block, and a reader would
+    ran = subprocess.run([sys.executable, "-I", str(script)], capture_output=True, check=False)
+    assert (ran.returncode == 0) == accepted
+    path = bank / "advanced.md"
+    text = path.read_text(encoding="utf-8") + "\n{#coding topic=concurrency}\n## Which one?\n\n"
+    fence_line = text.count("\n") + 1
+    path.write_text(f"{text}```python\n{code}```\n", encoding="utf-8")
+    if accepted:
+        assert load(bank).question_set.questions[-1].id == "coding"
+        return
+    with pytest.raises(ContentErrors) as caught:
+        load(bank)
+    (error,) = caught.value.errors
+    assert error.message.startswith("python code does not compile: ")
+    assert (error.path, error.line) == (bank / "advanced.md", fence_line + line)

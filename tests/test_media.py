@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from io import BytesIO
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfReader
@@ -225,3 +226,92 @@ def test_an_unreadable_image_is_a_clean_error(bank: Path, validate: Callable[[],
     line = add_question(bank, "![x](pic.png)")
     (message,) = errors_of(validate())
     assert message == f"{bank / 'basic.md'}:{line}: cannot read image 'pic.png': Permission denied"
+
+
+# Review R2: names the real Anki engine stores under another name -----------------
+
+ANKI_CHANGES = [
+    "x*y.png",
+    "a[1].png",
+    "a^b.png",
+    "a|b.png",
+    'a"b.png',
+    "con.png",
+    "nul.txt.png",
+    "a\u00a0b.png",
+    "\U0001f972.png",  # newer than the Unicode tables Anki uses
+    "x" * 130 + ".png",
+]
+ANKI_KEEPS = ["café.png", "a b.png", "日本語.png", "a;b(1).png", "x" * 116 + ".png"]
+
+
+@pytest.mark.parametrize("name", ANKI_CHANGES + ANKI_KEEPS)
+def test_an_image_is_refused_exactly_when_anki_would_rename_it(
+    bank: Path, validate: Callable[[], Run], collection: Any, name: str
+) -> None:
+    stored = collection.media.write_data(name, png())  # what a learner's Anki keeps
+    (bank / "images").mkdir()
+    (bank / "images" / name).write_bytes(png())
+    line = add_question(bank, f"![x](<images/{name}>)")
+    result = validate()
+    if stored == name:
+        assert name in ANKI_KEEPS
+        assert result.exit_code == 0, result.stderr
+    else:
+        assert name in ANKI_CHANGES
+        (message,) = errors_of(result)
+        assert message.startswith(f"{bank / 'basic.md'}:{line}: image 'images/{name}': Anki ")
+        assert message.endswith("; rename it")
+
+
+def test_two_images_anki_stores_under_one_name_are_refused(
+    bank: Path, validate: Callable[[], Run], collection: Any
+) -> None:
+    first, second = png(4, 3), png(5, 3)
+    # The real engine: the first takes the second's name, and the second is renamed.
+    assert collection.media.write_data("x*y.png", first) == "xy.png"
+    assert collection.media.write_data("xy.png", second) != "xy.png"
+    (bank / "x*y.png").write_bytes(first)
+    (bank / "xy.png").write_bytes(second)
+    line = add_question(bank, "![one](<x*y.png>)\n\n![two](xy.png)")
+    (message,) = errors_of(validate())
+    assert message.startswith(f"{bank / 'basic.md'}:{line}: image 'x*y.png': Anki removes '*'")
+
+
+# Review R12: an image whose file name is stored decomposed (NFD, as on macOS) ----
+
+
+def test_an_image_named_decomposed_on_disk_is_found_and_reaches_every_output(
+    bank: Path,
+    run: Callable[..., Run],
+    validate: Callable[[], Run],
+    tmp_path: Path,
+    collection: Any,
+) -> None:
+    from test_anki import import_deck
+
+    folder, name = "imágenes", "café.png"
+    nfd = unicodedata.normalize("NFD", f"{folder}/{name}")
+    (bank / nfd).parent.mkdir()
+    (bank / nfd).write_bytes(png(6, 4))
+    add_question(bank, f"![A café]({folder}/{name})")
+    assert validate().exit_code == 0
+    (question,) = [q for q in load(bank).question_set.questions if q.id == "image-question"]
+    assert question.images == (nfd,)  # the file as it is named on disk
+
+    out = tmp_path / "out"
+    assert run("anki", "--out", str(out), content=bank).exit_code == 0
+    import_deck(collection, next(out.glob("*.apkg")))
+    (note,) = [collection.get_note(n) for n in collection.find_notes("Id:image-question")]
+    assert f'<img src="{name}"' in note["Answer"]
+    assert (Path(collection.media.dir()) / name).read_bytes() == png(6, 4)
+    for layout in ("booklet", "cards"):
+        result = run("pdf", "--layout", layout, "--out", str(out / layout), content=bank)
+        assert result.exit_code == 0, result.stderr
+        assert _image_count(next((out / layout).glob("*.pdf"))) == 1
+
+
+def test_a_missing_image_is_named_as_written(bank: Path, validate: Callable[[], Run]) -> None:
+    line = add_question(bank, "![x](images/café.png)")
+    (message,) = errors_of(validate())
+    assert message == f"{bank / 'basic.md'}:{line}: image 'images/café.png' not found"

@@ -9,6 +9,7 @@ The info string names the language, then optional flags::
 
 from __future__ import annotations
 
+import re
 import sys
 import warnings
 from collections.abc import Sequence
@@ -138,9 +139,33 @@ def check_python(
             errors.append(
                 ContentError(f"python code does not compile: {reason}", block.path, block.line)
             )
+        else:
+            _check_coding_line(block, errors)
     for warning in caught:
         offset = getattr(warning.message, "lineno", None) or warning.lineno or 1
         notes.append(ContentWarning(f"python: {warning.message}", block.path, block.line + offset))
+
+
+# PEP 263: a comment on line 1 or 2 may name the file's encoding.
+_CODING_LINE = re.compile(r"[ \t\f]*#.*?coding[:=]")
+
+
+def _check_coding_line(block: CodeBlock, errors: list[ContentError]) -> None:
+    """An error if the block's coding line names an encoding its UTF-8 text is not in.
+
+    compile() ignores that line in text; run from a file (UTF-8, as saved from
+    a card), Python obeys it, and an unknown name is a SyntaxError.
+    """
+    first_two = block.code.split("\n", 2)[:2]
+    coding = [n for n, text in enumerate(first_two, 1) if _CODING_LINE.match(text)]
+    if not coding:
+        return  # the common case
+    try:
+        compile(block.code.encode("utf-8"), "<code block>", "exec", dont_inherit=True)
+    except (SyntaxError, ValueError) as exc:
+        line = block.line + (getattr(exc, "lineno", None) or coding[0])
+        message = f"{getattr(exc, 'msg', None) or exc} (its coding line; saved, it is UTF-8)"
+        errors.append(ContentError(f"python code does not compile: {message}", block.path, line))
 
 
 def code_blocks(question: Question) -> list[CodeBlock]:

@@ -32,12 +32,36 @@ class FontFamily:
     codepoints: frozenset[int]
 
     def missing(self, text: str) -> list[str]:
-        """The characters of `text` this family has no glyph for, in order, once each."""
+        """The characters of `text` this family has no glyph for, in order, once each.
+
+        Invisible ones do not count: the PDFs leave them out (`printable`).
+        """
         seen: dict[str, None] = {}
         for char in text:
             if ord(char) not in self.codepoints and char not in "\n\r\t" and char not in seen:
                 seen[char] = None
-        return list(seen)
+        return [char for char in seen if _PRINTED[ord(char)] == char]
+
+
+class _Printed(dict[int, "str | None"]):
+    """For str.translate: nothing for a format character (Cf: joiners, zero-width
+    space, direction marks and isolates), a space for a line or paragraph separator,
+    any other character itself. Filled as characters are met."""
+
+    def __missing__(self, codepoint: int) -> str | None:
+        char = chr(codepoint)
+        category = unicodedata.category(char)
+        printed = None if category == "Cf" else " " if category in ("Zl", "Zp") else char
+        self[codepoint] = printed
+        return printed
+
+
+_PRINTED = _Printed()
+
+
+def printable(text: str) -> str:
+    """`text` without the invisible characters that no font draws (a PDF shows none)."""
+    return text if text.isascii() else text.translate(_PRINTED)
 
 
 def describe(char: str) -> str:

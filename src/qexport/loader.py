@@ -21,7 +21,7 @@ from dataclasses import dataclass, replace
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -33,6 +33,9 @@ from qexport.errors import ContentError, ContentErrors, ContentWarning, did_you_
 from qexport.metadata import METADATA_FILE, SLUG, Metadata, load_metadata
 from qexport.model import Question, QuestionSet, Topic
 from qexport.normalize import check_characters, kept_lines, read_text
+
+if TYPE_CHECKING:
+    from qexport.render import FileDefinitions
 
 QUESTION_ATTRS = ("id", "topic", "tags")
 TAG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
@@ -92,7 +95,7 @@ def load(content_dir: Path) -> Loaded:
             )
             break
     questions = [replace(q, number=n) for n, q in enumerate(questions, 1)]
-    media.check_unique_names(image_refs, errors)
+    media.check_names(image_refs, errors)
     media.check_files(image_refs, content_dir, errors)
 
     checks.duplicate_ids(questions, errors)
@@ -162,13 +165,19 @@ def _read_level(
     image_refs: list[media.ImageRef],
 ) -> list[Question]:
     try:
-        text = read_text(path)
+        text = read_text(path, within=path.parent)  # level files lie in the content folder
     except ContentError as error:
         errors.append(error)
         return []
     errors.extend(check_characters(text, path))
     lines = text.split("\n")
-    tokens = parser().parse(text)
+    env: dict[str, Any] = {}
+    tokens = parser().parse(text, env)
+    definitions = None
+    if env.get("references"):  # only then the renderers' parser (and Pygments) is needed
+        from qexport.render import FileDefinitions
+
+        definitions = FileDefinitions.of(env, len(text), path, errors)
     _too_deep(tokens, path, errors)
     for block in blocks_from_tokens(tokens, lines, path, 1, errors, notes):
         check_python(block, errors, notes)
@@ -190,7 +199,7 @@ def _read_level(
             break
         stop = _answer_stop(tokens, end, len(lines))
         question = _read_question(
-            tokens[start:end], lines, stop, path, level_id, topics, errors, image_refs
+            tokens[start:end], lines, stop, path, level_id, topics, errors, image_refs, definitions
         )
         if question is not None:
             questions.append(question)
@@ -258,6 +267,7 @@ def _read_question(
     topics: Sequence[Topic] | None,
     errors: list[ContentError],
     image_refs: list[media.ImageRef],
+    definitions: FileDefinitions | None,
 ) -> Question | None:
     heading, inline = tokens[0], tokens[1]
     assert heading.map is not None  # block tokens always carry their lines
@@ -307,6 +317,14 @@ def _read_question(
             ContentError("a '#' heading inside an answer", path, (h1.map or [line])[0] + 1)
         )
     answer, file_lines = _answer_markdown(body, lines[heading.map[1] : stop], heading.map[1])
+    if definitions is not None:
+        region = range(heading.map[1], stop)
+        answer, question_text = definitions.complete(answer, question_text, region, file_lines)
+        if definitions.over_budget():
+            error(
+                "the file's reference definitions, copied to the answers that use them, "
+                "would be longer than the file itself; write these links inline"
+            )
     if not body:
         error("no answer")
     elif len(answer) > MAX_ANSWER_CHARS:
@@ -314,9 +332,9 @@ def _read_question(
             f"the answer is {len(answer):,} characters; a flash card's answer may have at most "
             f"{MAX_ANSWER_CHARS:,}"
         )
-    if _has_image(question_text):
+    if media.shows_image(question_text):
         error("a question cannot show an image (it is printed as text); put it in the answer")
-    images = _images(answer, file_lines, path, errors, image_refs)
+    images = media.answer_images(answer, file_lines, path, errors, image_refs)
     if len(errors) > before:
         return None
     return Question(
@@ -332,38 +350,6 @@ def _read_question(
         answer_line=file_lines[0] if file_lines else 0,
         images=images,
     )
-
-
-def _has_image(question: str) -> bool:
-    from qexport.render import shared_parser
-
-    tokens = shared_parser().parseInline(question) if "![" in question else []
-    return any(child.type == "image" for t in tokens for child in t.children or [])
-
-
-def _images(
-    answer: str,
-    file_lines: Sequence[int],
-    path: Path,
-    errors: list[ContentError],
-    image_refs: list[media.ImageRef],
-) -> tuple[str, ...]:
-    """The images an answer shows, relative to the content folder.
-
-    Found in the answer parsed as the renderers parse it; `file_lines` maps
-    each answer line to its line in the file.
-    """
-    found: dict[str, None] = {}
-    for src, answer_line in media.image_sources(answer):
-        line = file_lines[answer_line]
-        try:
-            image = media.resolve(src, path, path.parent)
-        except ValueError as problem:
-            errors.append(ContentError(str(problem), path, line))
-            continue
-        found[image] = None
-        image_refs.append(media.ImageRef(image, path, line))
-    return tuple(found)
 
 
 def _answer_markdown(

@@ -3,16 +3,20 @@
 An image is a file inside the content folder, referenced by a path relative
 to the Markdown file: `![A diagram of the MRO](images/mro.png)`. Remote URLs
 are refused (a card must work offline and must not phone home), and so is
-any path that leads out of the content folder. Anki keeps media in one flat
-folder, so two images may not share a file name, even one that differs only
-in case or Unicode normalization. An image must be a PNG, JPEG or GIF file
-of at most MAX_IMAGE_PIXELS pixels, so the deck and the PDFs show it as
-checked here.
+any path that leads out of the content folder. The file is found whether its
+name is stored composed (NFC, as the Markdown is) or decomposed (NFD, as
+macOS stores names). Anki keeps media in one flat folder, so two images may
+not share a file name, even one that differs only in case or Unicode
+normalization, and a name must be one Anki keeps as it is (`anki_name_problem`).
+An image must be a PNG, JPEG or GIF file of at most MAX_IMAGE_PIXELS pixels,
+so the deck and the PDFs show it as checked here.
 """
 
 from __future__ import annotations
 
+import os
 import posixpath
+import re
 import unicodedata
 import warnings
 from collections.abc import Iterator, Sequence
@@ -60,30 +64,51 @@ def content_path(src: str, relative_dir: str = "") -> str:
 
     Only the text is checked here; `resolve` also checks the file.
     """
+    shown = shown_name(src)
     parts = urlsplit(src)
     if parts.scheme or parts.netloc or src.startswith("//"):
-        raise ValueError(f"image '{src}' is not a file in the content folder")
+        raise ValueError(f"image '{shown}' is not a file in the content folder")
     if parts.query or parts.fragment or "?" in src or "#" in src:
-        raise ValueError(f"image '{src}' has a '?' or '#' part; write the file's path alone")
+        raise ValueError(f"image '{shown}' has a '?' or '#' part; write the file's path alone")
     path = unquote(parts.path)
     joined = posixpath.normpath(posixpath.join(relative_dir, path))
     if joined.startswith("../") or joined == ".." or posixpath.isabs(joined):
-        raise ValueError(f"image '{src}' leads out of the content folder")
+        raise ValueError(f"image '{shown}' leads out of the content folder")
     if ".." in path.split("/") or "\\" in path or "\x00" in path:
         # Each output finds the file its own way: only a plain path means one file to all.
-        raise ValueError(f"image '{src}' must be a plain path, without '..' or '\\'")
+        raise ValueError(f"image '{shown}' must be a plain path, without '..' or '\\'")
     return joined
+
+
+def shown_name(src: str) -> str:
+    """`src` as the author wrote it: markdown-it percent-encodes what it parses."""
+    return unicodedata.normalize("NFC", unquote(src))
 
 
 def resolve(src: str, document: Path, content_dir: Path) -> str:
-    """`src` as a POSIX path relative to `content_dir`; ValueError if it may not be used."""
+    """`src` as a POSIX path relative to `content_dir`, as named on disk, or a ValueError."""
     joined = content_path(src, document.parent.relative_to(content_dir).as_posix())
-    target = content_dir / joined
-    if not target.is_file():
-        raise ValueError(f"image '{src}' not found")
-    if not target.resolve().is_relative_to(content_dir.resolve()):
-        raise ValueError(f"image '{src}' links out of the content folder")
-    return joined
+    found = _on_disk(content_dir, joined)
+    if found is None:
+        raise ValueError(f"image '{shown_name(src)}' not found")
+    if not (content_dir / found).resolve().is_relative_to(content_dir.resolve()):
+        raise ValueError(f"image '{shown_name(src)}' links out of the content folder")
+    return found
+
+
+def _on_disk(content_dir: Path, joined: str) -> str | None:
+    """The file `joined` names, each part as written (NFC) or decomposed (NFD, as macOS
+    stores names); None if there is no such file."""
+    parts: list[str] = []
+    for part in joined.split("/"):
+        for name in dict.fromkeys((part, unicodedata.normalize("NFD", part))):
+            if os.path.lexists(content_dir.joinpath(*parts, name)):
+                parts.append(name)
+                break
+        else:
+            return None
+    found = "/".join(parts)
+    return found if (content_dir / found).is_file() else None
 
 
 def check_file(src: str, target: Path) -> None:
@@ -127,6 +152,39 @@ class ImageRef(NamedTuple):
     line: int
 
 
+def shows_image(question: str) -> bool:
+    """Whether the inline Markdown `question` shows an image."""
+    from qexport.render import shared_parser
+
+    tokens = shared_parser().parseInline(question) if "![" in question else []
+    return any(child.type == "image" for t in tokens for child in t.children or [])
+
+
+def answer_images(
+    answer: str,
+    file_lines: Sequence[int],
+    path: Path,
+    errors: list[ContentError],
+    image_refs: list[ImageRef],
+) -> tuple[str, ...]:
+    """The images an answer shows, relative to the content folder.
+
+    Found in the answer parsed as the renderers parse it; `file_lines` maps
+    each answer line to its line in the file.
+    """
+    found: dict[str, None] = {}
+    for src, answer_line in image_sources(answer):
+        line = file_lines[answer_line]
+        try:
+            image = resolve(src, path, path.parent)
+        except ValueError as problem:
+            errors.append(ContentError(str(problem), path, line))
+            continue
+        found[image] = None
+        image_refs.append(ImageRef(image, path, line))
+    return tuple(found)
+
+
 def check_files(images: Sequence[ImageRef], content_dir: Path, errors: list[ContentError]) -> None:
     """Each image file checked once (`check_file`), reported where it is first shown."""
     checked: set[str] = set()
@@ -134,7 +192,7 @@ def check_files(images: Sequence[ImageRef], content_dir: Path, errors: list[Cont
         if image not in checked:
             checked.add(image)
             try:
-                check_file(image, content_dir / image)
+                check_file(unicodedata.normalize("NFC", image), content_dir / image)
             except ValueError as problem:
                 errors.append(ContentError(str(problem), path, line))
 
@@ -144,15 +202,54 @@ def media_name(image: str) -> str:
     return unicodedata.normalize("NFC", posixpath.basename(image)).casefold()
 
 
-def check_unique_names(images: Sequence[ImageRef], errors: list[ContentError]) -> None:
-    """Anki stores media by file name alone, and some systems ignore case: no two may share one."""
+# Anki stores a media file under another name when its name has one of these
+# (rslib/src/media/files.rs, normalize_filename): the card would then show
+# nothing, or another image of that name.
+_ANKI_REMOVES = re.compile(r'[\[\]<>:"/?*^\\|\x00-\x1f\x7f]')
+_WINDOWS_DEVICE = re.compile(r"(?i)(CON|PRN|AUX|NUL|COM[1-9]|LPT[1-9])(\.|$)")
+ANKI_MAX_NAME_BYTES = 120
+
+
+def anki_name_problem(name: str) -> str | None:
+    """Why Anki would store a media file called `name` (NFC) under another name, or None."""
+    removed = _ANKI_REMOVES.search(name)
+    if removed:
+        return f"Anki removes {removed.group()!r} from media file names"
+    if "\xa0" in name:
+        return "Anki turns its no-break space into a space"
+    # Anki drops characters its Unicode tables (version 10) do not know. Unicode
+    # 3.2's are a subset, frozen in every Python, so the answer never depends on it.
+    unknown = next((c for c in name if unicodedata.ucd_3_2_0.category(c) == "Cn"), None)
+    if unknown is not None:
+        return f"Anki may drop {unknown!r} (U+{ord(unknown):04X}), a character newer than it knows"
+    if _WINDOWS_DEVICE.match(name) or name.endswith((" ", ".")):
+        return "Anki renames it (a Windows device name, or a name ending in a space or '.')"
+    size = len(name.encode("utf-8"))
+    if size > ANKI_MAX_NAME_BYTES:
+        return f"Anki cuts media file names at {ANKI_MAX_NAME_BYTES} bytes; it has {size}"
+    return None
+
+
+def check_names(images: Sequence[ImageRef], errors: list[ContentError]) -> None:
+    """Each image keeps its file name in Anki's flat media folder, shared with no other.
+
+    Names are compared as Anki compares them: normalized, ignoring case.
+    """
     first: dict[str, str] = {}
+    checked: set[str] = set()
     for image, path, line in images:
-        seen = first.setdefault(media_name(image), image)
-        if seen != image:
+        shown, key = unicodedata.normalize("NFC", image), media_name(image)
+        seen = first.setdefault(key, image)
+        if key not in checked:  # its first use: is its name one Anki keeps?
+            checked.add(key)
+            problem = anki_name_problem(posixpath.basename(shown))
+            if problem is not None:
+                errors.append(ContentError(f"image '{shown}': {problem}; rename it", path, line))
+        elif seen != image:
             errors.append(
                 ContentError(
-                    f"two images are named '{posixpath.basename(image)}' ({seen} and {image}); "
+                    f"two images are named '{posixpath.basename(shown)}' "
+                    f"({unicodedata.normalize('NFC', seen)} and {shown}); "
                     "Anki keeps media by file name, so rename one",
                     path,
                     line,

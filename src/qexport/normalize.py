@@ -76,10 +76,12 @@ def read_text(path: Path, within: Path | None = None) -> str:
 
 
 # Never text: C0 and C1 controls (normalize has already made line ends "\n" and
-# tabs spaces), the bidirectional overrides and isolates that make text show in
-# another order than it is stored, and the two noncharacters. The renderers
+# tabs spaces), the bidirectional embeddings and overrides that make text show
+# in another order than it is stored, and the two noncharacters. The renderers
 # would drop them, turn them into U+FFFD, or reorder what the learner reads.
-_NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ufffe\uffff]")
+# The isolates (U+2066-U+2069), the way to embed right-to-left text, are text:
+# they cannot reorder anything outside themselves.
+_NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\ufffe\uffff]")
 MAX_CHARACTER_ERRORS = 20
 
 

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -84,23 +85,30 @@ def _glyph_error(char: str, font: str, path: Path, line: int | None) -> ContentE
     return ContentError(message, path, line)
 
 
+def _nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
 def _image_loader(question_set: QuestionSet) -> Callable[[str], Path]:
     """The file behind an image's `src`: only one the content check accepted, or an error.
 
     The loader already refused every other image; this holds even if a
     renderer finds an image the check did not see.
     """
-    from qexport.media import content_path
+    from qexport.media import content_path, shown_name
 
-    accepted = frozenset(image for q in question_set.questions for image in q.images)
+    # By the name as written (NFC); the file may be named decomposed on disk.
+    accepted = {_nfc(image): image for q in question_set.questions for image in q.images}
 
     def image_path(src: str) -> Path:
         try:
-            image = content_path(src)
+            image = accepted.get(_nfc(content_path(src)))
         except ValueError as problem:
             raise QexportError(f"cannot print {problem}") from None
-        if image not in accepted:
-            raise QexportError(f"cannot print image '{src}': the content check did not accept it")
+        if image is None:
+            raise QexportError(
+                f"cannot print image '{shown_name(src)}': the content check did not accept it"
+            )
         return question_set.content_dir / image
 
     return image_path

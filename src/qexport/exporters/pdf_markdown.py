@@ -25,6 +25,7 @@ from qexport.codeblocks import language_of
 from qexport.exporters.pdf_code import CodeBlock, highlighted_lines
 from qexport.exporters.pdf_pages import Para
 from qexport.exporters.pdf_styles import Styles
+from qexport.fonts import printable
 from qexport.model import Question
 from qexport.render import shared_parser
 
@@ -74,7 +75,8 @@ class FlowableRenderer:
             return self._paragraph(node, styles.body)
         if node.type in ("fence", "code_block"):
             language = language_of(node.info) if node.type == "fence" else ""
-            return [CodeBlock(highlighted_lines(node.content, language, styles), styles)]
+            code = printable(node.content)  # drawn glyph by glyph: no font draws these
+            return [CodeBlock(highlighted_lines(code, language, styles), styles)]
         if node.type in ("bullet_list", "ordered_list"):
             return self._list(node, depth + 1)
         if node.type == "heading":
@@ -90,11 +92,7 @@ class FlowableRenderer:
 
     def _paragraph(self, node: SyntaxTreeNode, style: ParagraphStyle) -> list[Flowable]:
         images = self._images(node)
-        if images and all(
-            child.type == "image" or (child.type == "text" and not child.content.strip())
-            for inline in node.children
-            for child in inline.children
-        ):
+        if images and _pictures_only(node):
             return images  # a picture on its own: its alt text is for screen readers
         return [*paragraphs(self._inline_children(node), style), *images]
 
@@ -118,9 +116,12 @@ class FlowableRenderer:
             for child in item.children:
                 if child.type == "paragraph":
                     style = self.styles.list_item(depth)
-                    text = self._inline_children(child)
+                    images = self._images(child)
+                    # A picture on its own: the bullet on a line of its own, then the picture.
+                    alone = images and _pictures_only(child)
+                    text = "&nbsp;" if alone else self._inline_children(child)
                     flowables.extend(paragraphs(text, style, bullet if first else None))
-                    flowables.extend(self._images(child))
+                    flowables.extend(images)
                     first = False
                 else:
                     flowables.extend(self._block(child, depth))
@@ -173,6 +174,16 @@ class FlowableRenderer:
         if kind == "hardbreak":
             return "<br/>"
         return _text(node.content)
+
+
+def _pictures_only(paragraph: SyntaxTreeNode) -> bool:
+    """Whether `paragraph` holds nothing but images (and the spaces between them)."""
+    return all(
+        child.type == "image"
+        or (child.type in ("text", "softbreak") and not child.content.strip())
+        for inline in paragraph.children
+        for child in inline.children
+    )
 
 
 _MARKUP = re.compile(r"(<[^>]*>|&[^;<&\s]*;)")  # a tag or an entity; text between

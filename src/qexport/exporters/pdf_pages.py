@@ -14,6 +14,8 @@ from typing import Any
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, FrameBreak, Paragraph
 
+from qexport.fonts import printable
+
 LEFT, RIGHT, CENTER = "left", "right", "center"
 
 
@@ -27,6 +29,15 @@ class NumberingCanvas(Canvas):
         self.later: dict[str, tuple[str, str, int]] = {}  # form -> (kind, align, page)
         self.section = ""
         self.blank_page = False
+
+    def drawString(self, x: float, y: float, text: str, *args: Any, **kwargs: Any) -> None:
+        super().drawString(x, y, printable(text), *args, **kwargs)
+
+    def drawRightString(self, x: float, y: float, text: str, *args: Any, **kwargs: Any) -> None:
+        super().drawRightString(x, y, printable(text), *args, **kwargs)
+
+    def drawCentredString(self, x: float, y: float, text: str, *args: Any, **kwargs: Any) -> None:
+        super().drawCentredString(x, y, printable(text), *args, **kwargs)
 
     def place_page_of(self, key: str, x: float, y: float) -> None:
         """The page number where anchor `key` lands, right-aligned at x."""
@@ -106,7 +117,7 @@ class SectionMark(Flowable):
 
     def draw(self) -> None:
         if isinstance(self.canv, NumberingCanvas):
-            self.canv.section = self.title
+            self.canv.section = printable(self.title)
 
 
 class RightHandFiller(Flowable):
@@ -202,6 +213,8 @@ class Para(Paragraph):
 
     def _setup(self, text: Any, style: Any, bullet: Any, frags: Any, cleaner: Any) -> None:
         parsed = frags is None
+        if parsed:  # tags and attributes are ASCII: only text changes
+            text = printable(text)
         super()._setup(text, style, bullet, frags, cleaner)  # type: ignore[misc]
         if parsed:
             self.frags = joined_frags(self.frags)
