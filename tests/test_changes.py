@@ -195,3 +195,24 @@ def test_a_lock_file_with_a_byte_order_mark_is_read(
     assert (tmp_path / "one" / "tiny-test-set.apkg").read_bytes() == (
         tmp_path / "two" / "tiny-test-set.apkg"
     ).read_bytes()
+
+
+def test_a_lock_file_that_links_out_of_the_content_folder_is_not_read(tmp_path: Path) -> None:
+    # A bank from elsewhere must not make qexport read (and report) a file of yours.
+    (tmp_path / "content").mkdir()
+    secret = tmp_path / "secret.json"
+    secret.write_text('{"format": 1, "entries": {}}', encoding="utf-8")
+    lock = tmp_path / "content" / changes.LOCK_FILE
+    lock.symlink_to(secret)
+    with pytest.raises(ContentError, match="a link that leads out of the content folder"):
+        changes.read(lock)
+
+
+def test_a_huge_lock_file_is_refused_before_it_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(changes, "MAX_FILE_BYTES", 100)
+    lock = tmp_path / changes.LOCK_FILE
+    lock.write_text('{"format": 1, "entries": {}}' + " " * 200, encoding="utf-8")
+    with pytest.raises(ContentError, match=r"damaged \(over \d+ MB\)"):
+        changes.read(lock)

@@ -134,3 +134,17 @@ def test_a_title_too_long_for_file_names_is_an_error_at_its_line(
     assert result.exit_code == 1
     line = _line_of(path, "title = ")
     assert f"{path}:{line}: the title is too long to name files" in result.stderr
+
+
+def test_a_set_toml_that_links_out_of_the_content_folder_is_not_read(
+    run: Callable[..., Run], bank: Path, tmp_path: Path
+) -> None:
+    outside = tmp_path / "elsewhere.toml"
+    outside.write_text((bank / "set.toml").read_text(encoding="utf-8"), encoding="utf-8")
+    (bank / "set.toml").unlink()
+    (bank / "set.toml").symlink_to(outside)
+    result = run("validate", content=bank)
+    assert result.exit_code == 1
+    assert f"{bank / 'set.toml'}: the file is a link that leads out of the content folder" in (
+        result.stderr
+    )

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qexport.errors import ContentError, QexportError
+from qexport.normalize import MAX_FILE_BYTES, check_inside
 from qexport.output import replace_text
 
 LOCK_FILE = "qexport.lock.json"
@@ -115,7 +116,10 @@ def read(path: Path) -> dict[str, Entry]:
     """The entries of the lock file at `path` ({} if there is none yet)."""
     if not path.exists():
         return {}
+    check_inside(path, path.parent)  # a link to a file elsewhere is not this bank's lock
     try:
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ValueError(f"over {MAX_FILE_BYTES // 1024 // 1024} MB")
         # utf-8-sig: an editor may have saved it with a byte order mark.
         text = path.read_text(encoding="utf-8-sig")
         data = json.loads(text, parse_int=_parse_int)

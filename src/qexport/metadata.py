@@ -184,7 +184,7 @@ def load_metadata(content_dir: Path, errors: list[ContentError]) -> Metadata | N
         errors.append(ContentError(f"no {METADATA_FILE}: every set needs one", path))
         return None
     try:
-        text = read_text(path)
+        text = read_text(path, within=content_dir)
         data = parse_toml(text, path)
     except ContentError as unreadable:
         errors.append(unreadable)
