@@ -596,6 +596,36 @@ def test_the_content_hash_covers_only_the_content(
     assert _tree(released) == before
 
 
+def test_files_that_cannot_be_content_are_never_read(
+    release_run: Callable[..., Run], released: Path, bank: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from qexport import content_files
+
+    (bank / "assets").mkdir()
+    (bank / "assets" / "raw-video.mov").write_bytes(b"\0" * 1000)  # gigabytes, in real life
+    read: list[str] = []
+    real_sha256_file = content_files.sha256_file
+
+    def record(path: Path) -> str:
+        read.append(path.name)
+        return real_sha256_file(path)
+
+    monkeypatch.setattr(content_files, "sha256_file", record)
+    assert release_run("--check").exit_code == 0
+    assert "raw-video.mov" not in read
+
+
+def test_line_ends_do_not_make_a_release_stale(
+    release_run: Callable[..., Run], released: Path, bank: Path
+) -> None:
+    # A checkout with CRLF line ends (git on Windows) holds the same content.
+    for name in ("basic.md", "set.toml", "qexport.lock.json"):
+        text = (bank / name).read_bytes()
+        (bank / name).write_bytes(text.replace(b"\n", b"\r\n"))
+    result = release_run("--check")
+    assert result.exit_code == 0, result.stderr
+
+
 def test_an_image_counts_as_content_only_when_a_question_uses_it(
     release_run: Callable[..., Run], bank: Path, tmp_path: Path
 ) -> None:
