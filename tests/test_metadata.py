@@ -31,7 +31,11 @@ def _line_of(path: Path, needle: str) -> int:
 
 SET_ID = "0b5f3a52-7a51-4bd4-9d43-2f1c0c1e6a10"  # the good fixture bank's
 BAD_STRINGS = {
-    "newline in the title": ('title = "Tiny Test Set"', 'title = "Tiny\\n#deck:Junk"', "U+000A"),
+    "newline in the title": (
+        'title = "Tiny Test Set"',
+        'title = "Tiny\\n#deck:Junk"',
+        "contains a line break (only the description may)",
+    ),
     "tab in the title": ('title = "Tiny Test Set"', 'title = "Tiny\\tSet"', "U+0009"),
     "line separator in the author": (
         'author = "qexport tests"',
@@ -47,7 +51,7 @@ BAD_STRINGS = {
     "newline in a topic label": (
         'data-types = "Data types"',
         'data-types = """Data\ntypes"""',
-        "U+000A",
+        "contains a line break",
     ),
     "right-to-left override in the title": (
         'title = "Tiny Test Set"',
@@ -148,3 +152,10 @@ def test_a_set_toml_that_links_out_of_the_content_folder_is_not_read(
     assert f"{bank / 'set.toml'}: the file is a link that leads out of the content folder" in (
         result.stderr
     )
+
+
+def test_a_description_may_run_over_several_lines(run: Callable[..., Run], bank: Path) -> None:
+    old = 'description = "A small bank for qexport\'s tests."'
+    _set_toml(bank, old, 'description = """A small bank,\nover two lines."""')
+    result = run("validate", content=bank)
+    assert result.exit_code == 0, result.stderr

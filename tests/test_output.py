@@ -132,3 +132,17 @@ def test_a_link_to_another_file_system_is_written_through(
         assert not list(tmp_path.glob(".qexport-export-*"))
     finally:
         shutil.rmtree(target)
+
+
+def test_an_out_inside_the_content_suggests_a_folder_beside_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A bank kept as its own repository, built from inside it: dist/ would land in it.
+    from qexport.output import resolve_out
+
+    content = tmp_path / "bank"
+    content.mkdir()
+    monkeypatch.chdir(content)
+    with pytest.raises(QexportError) as caught:
+        resolve_out(Path("dist"), Path("."))
+    assert str(caught.value).endswith("choose a folder outside it, such as ../dist")

@@ -420,8 +420,8 @@ def test_a_read_only_parent_with_a_stale_lock_file_is_a_clean_error(
 def test_an_unreadable_content_file_is_a_clean_error(
     release_run: Callable[..., Run], bank: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    unreadable = bank / "README.md"  # the loader skips it; the content hash reads it
-    unreadable.write_text("notes", encoding="utf-8")
+    assert release_run().exit_code == 0
+    unreadable = bank / "qexport.lock.json"  # hashed before the loader runs
     real_open = Path.open
 
     def refuse(self: Path, *args: object, **kwargs: object) -> object:
@@ -839,3 +839,35 @@ def test_an_edit_to_an_editable_plugins_source_rebuilds_its_artifacts(
         code, err = _finish(_qexport(*args, PYTHONPATH=path))
         assert code == 0, err
         assert (out / "word.txt").read_text(encoding="utf-8") == word
+
+
+def test_only_and_skip_without_a_previous_release_say_what_is_left_out(
+    release_run: Callable[..., Run], tmp_path: Path
+) -> None:
+    result = release_run("--only", "csv")
+    assert result.exit_code == 0, result.stderr
+    assert "will hold nothing of anki, pdf: there is no release of it to keep" in result.stderr
+    assert {p.suffix for p in (tmp_path / "dist").iterdir()} == {".csv", ".json", ""}
+
+
+def test_only_and_skip_that_leave_no_exporter_publish_nothing(
+    release_run: Callable[..., Run], tmp_path: Path
+) -> None:
+    result = release_run("--only", "pdf", "--skip", "pdf")
+    _clean_failure(result, "--only and --skip leave no exporter to run")
+    assert not (tmp_path / "dist").exists()
+
+
+def test_a_note_about_the_lock_file_is_printed_off_a_terminal_too(
+    release_run: Callable[..., Run], bank: Path
+) -> None:
+    # Learners' edits depend on it: a CI log must say it, not only a terminal.
+    (bank / "qexport.lock.json").unlink(missing_ok=True)
+    result = release_run()
+    assert result.exit_code == 0, result.stderr
+    assert "there was no lock file" in result.stderr
+    assert "commit it with the content" in result.stderr
+    (bank / "qexport.lock.json").unlink()
+    quiet = release_run("--quiet")
+    assert quiet.exit_code == 0
+    assert quiet.stderr == ""

@@ -72,10 +72,11 @@ def all_command(
     workers = jobs or os.cpu_count() or 1
 
     def report(built: release.Built, folder: Path) -> None:
+        if not quiet:  # off a terminal too: a note may say what learners are about to lose
+            for note in built.notes:
+                click.echo(note, err=True)
         if not loud:
             return
-        for note in built.notes:
-            click.echo(note, err=True)
         for name in built.files:
             size = _size((folder / name).stat().st_size)
             how = "reused" if built.reused else f"{built.seconds:5.1f} s"
@@ -208,9 +209,20 @@ def _carry_over(
     Each keeps its manifest entry as released: its theme or exporter may be gone.
     A release missing one of them is refused, never published short.
     """
-    if previous is None or not picked:
+    if not picked:
         return []
     selected = {built.job.exporter for built in results}
+    listed = [*previous.artifacts, *previous.lost] if previous else []
+    released = {str(a["exporter"]) for a in listed}
+    absent = sorted(set(exporter_names()) - selected - released)
+    if absent:  # nothing of theirs to keep: the release goes without, and says so
+        click.echo(
+            f"{out} will hold nothing of {', '.join(absent)}: there is no release of "
+            "it to keep (run qexport all without --only/--skip for a whole release)",
+            err=True,
+        )
+    if previous is None:
+        return []
     lost = [str(a["path"]) for a in previous.lost if a["exporter"] not in selected]
     if lost:
         raise QexportError(

@@ -101,6 +101,10 @@ def _shown(name: str) -> str:
     return name if name.isprintable() else repr(name)[1:-1]
 
 
+def _one_line(key: str, value: str) -> str:
+    return value.replace("\n", " ") if key == "description" else value
+
+
 def text_problem(value: str) -> str | None:
     """Why `value` cannot be a set.toml string, or None.
 
@@ -108,6 +112,8 @@ def text_problem(value: str) -> str | None:
     label may hold nothing that content may not (such as bidi overrides).
     """
     for char in value:
+        if char == "\n":
+            return "contains a line break (only the description may)"
         if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
             return f"contains the control character U+{ord(char):04X}"
     if not check_characters(value, Path(METADATA_FILE)):
@@ -238,7 +244,8 @@ def _set_fields(table: dict[str, Any], error: Report) -> dict[str, str]:
             error(f"unknown key '{_shown(key)}' in [set]{did_you_mean(key, known)}", "set", key)
         elif not isinstance(value, str) or not value.strip():
             error(f"'{key}' in [set] must be a non-empty string", "set", key)
-        elif (problem := text_problem(value)) is not None:
+        # The description is a paragraph on the cover: it may run over several lines.
+        elif (problem := text_problem(_one_line(key, value))) is not None:
             error(f"'{key}' in [set] {problem}", "set", key)
         else:
             fields[key] = value.strip()

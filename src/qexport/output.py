@@ -126,22 +126,24 @@ def resolve_out(out_dir: Path, content_dir: Path) -> Path:
     if len(os.fsencode(out.name)) > longest:
         raise QexportError(
             f"--out {out_dir}: the folder's name is too long for the files qexport keeps "
-            f"beside it (.{{name}}.previous, .{{name}}.lock); use at most {longest} bytes"
+            f"beside it (.NAME.previous and .NAME.lock); use at most {longest} bytes"
         )
     if os.path.ismount(out):
         raise QexportError(
             f"--out {out_dir} is a mount point: qexport replaces its output folder by "
             "renaming, which a mount point cannot be; use a folder inside it"
         )
+    # A folder beside the content, named as the user would type it from here.
+    beside = os.path.relpath(content.parent / "dist")
     if out == content or out.is_relative_to(content):
         raise QexportError(
             f"--out {out_dir} is inside the content folder {content_dir}; choose a folder "
-            "outside it, such as dist/"
+            f"outside it, such as {beside}"
         )
     if content.is_relative_to(out):
         raise QexportError(
             f"--out {out_dir} holds the content folder {content_dir}; choose a folder "
-            "beside it, such as dist/"
+            f"beside it, such as {beside}"
         )
     return out
 

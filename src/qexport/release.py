@@ -104,6 +104,8 @@ def plan(content: str, only: Sequence[str], skip: Sequence[str]) -> list[Job]:
             clean = manifest.jsonable(options)
             key = manifest.inputs_key(content, name, exporter_version(name), clean)
             jobs.append(Job(name, clean, key))
+    if not jobs:
+        raise QexportError("--only and --skip leave no exporter to run")
     return jobs
 
 
