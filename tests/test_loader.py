@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
@@ -264,7 +266,8 @@ def test_reference_definitions_elsewhere_in_the_file_reach_every_output(
     _references_bank(bank)
     gil, last = [q for q in load(bank).question_set.questions if q.level == "advanced"]
     assert gil.images == ("images/d.png",)
-    assert last.answer == REFERENCES_FILE.split("docs?\n\n")[1].rstrip("\n")  # as written
+    # the definition it uses stays as written; those of other answers are not its own
+    assert last.answer == "Also the [docs][py].\n\n[py]: https://docs.python.org/"
 
     out = tmp_path / "out"
     assert run("anki", "--out", str(out), content=bank).exit_code == 0
@@ -328,6 +331,85 @@ def test_copies_of_definitions_are_bounded_by_the_file_size(
     assert result.exit_code == 1
     (message,) = result.stderr.splitlines()[:-1]
     assert "would be longer than the file itself" in message
+
+
+# Definitions at the end of a file are no one answer's own ------------------------
+
+DEFINITION = re.compile(r"^\[([^\]]+)\]:", re.MULTILINE)
+
+
+def _defined(answer: str) -> set[str]:
+    """The labels `answer` defines, compared as Markdown compares them."""
+    return {label.casefold() for label in DEFINITION.findall(answer)}
+
+
+def _with_unused_definitions(bank: Path) -> Path:
+    """The references bank, with a definition no answer uses in an answer and at the end."""
+    _references_bank(bank)
+    text = REFERENCES_FILE.replace(
+        "![A diagram][diag]\n", "![A diagram][diag]\n\n[nobody]: https://example.com/nobody\n"
+    )
+    text += "[NOBODY-ELSE]: <https://example.com/nobody-else>\n"
+    (bank / "advanced.md").write_text(text, encoding="utf-8")
+    return bank
+
+
+def test_changing_a_definition_changes_only_the_answers_that_use_it(
+    bank: Path, run: Callable[..., Run], tmp_path: Path
+) -> None:
+    """Else the last answer changes with every definition, and its Anki note is re-stamped."""
+    from qexport.changes import LOCK_FILE
+
+    _references_bank(bank)
+    before = {q.id: q.answer for q in load(bank).question_set.questions}
+    assert run("anki", "--out", str(tmp_path / "v1"), content=bank).exit_code == 0
+    lock_before = json.loads((bank / LOCK_FILE).read_text(encoding="utf-8"))["entries"]
+    path = bank / "advanced.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("/pep-0008/", "/pep-0020/"), encoding="utf-8")
+
+    after = {q.id: q.answer for q in load(bank).question_set.questions}
+    assert "/pep-0020/" in after["gil"]
+    assert after["last"] == before["last"]
+    assert run("anki", "--out", str(tmp_path / "v2"), content=bank).exit_code == 0
+    lock_after = json.loads((bank / LOCK_FILE).read_text(encoding="utf-8"))["entries"]
+    assert lock_after["note:gil"]["hash"] != lock_before["note:gil"]["hash"]
+    assert lock_after["note:last"] == lock_before["note:last"]
+
+
+def test_a_definition_nobody_uses_is_in_no_answer(bank: Path) -> None:
+    questions = load(_with_unused_definitions(bank)).question_set.questions
+    assert not [q.id for q in questions if "nobody" in q.answer.lower()]
+    assert {q.id: _defined(q.answer) for q in questions} == {
+        "list-vs-tuple": set(),
+        "dict-order": set(),
+        "gil": {"pep8", "diag"},
+        "last": {"py"},
+    }
+    gil = next(q for q in questions if q.id == "gil")
+    assert "![A diagram][diag]\n\n[" in gil.answer  # the definition left no gap
+    assert gil.images == ("images/d.png",)
+
+
+def test_the_plain_csv_shows_in_each_answer_only_the_definitions_it_uses(
+    bank: Path, run: Callable[..., Run], tmp_path: Path
+) -> None:
+    import csv
+
+    _with_unused_definitions(bank)
+    out = tmp_path / "csv"
+    result = run("csv", "--dialect", "plain", "--out", str(out), content=bank)
+    assert result.exit_code == 0, result.stderr
+    (path,) = out.glob("*.csv")
+    with path.open(encoding="utf-8", newline="") as file:
+        rows = list(csv.DictReader(file))
+    assert {row["id"]: _defined(row["answer"]) for row in rows} == {
+        "list-vs-tuple": set(),
+        "dict-order": set(),
+        "gil": {"pep8", "diag"},
+        "last": {"py"},
+    }
+    assert "nobody" not in path.read_text(encoding="utf-8").lower()
 
 
 # Review R11: a level file that is a link out of the content folder ---------------

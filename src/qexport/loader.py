@@ -35,7 +35,7 @@ from qexport.model import Question, QuestionSet, Topic
 from qexport.normalize import check_characters, kept_lines, read_text
 
 if TYPE_CHECKING:
-    from qexport.render import FileDefinitions
+    from qexport.references import FileDefinitions
 
 QUESTION_ATTRS = ("id", "topic", "tags")
 TAG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
@@ -175,9 +175,9 @@ def _read_level(
     tokens = parser().parse(text, env)
     definitions = None
     if env.get("references"):  # only then the renderers' parser (and Pygments) is needed
-        from qexport.render import FileDefinitions
+        from qexport.references import FileDefinitions
 
-        definitions = FileDefinitions.of(env, len(text), path, errors)
+        definitions = FileDefinitions.of(env, tokens, len(text), path, errors)
     _too_deep(tokens, path, errors)
     for block in blocks_from_tokens(tokens, lines, path, 1, errors, notes):
         check_python(block, errors, notes)
@@ -316,10 +316,9 @@ def _read_question(
         errors.append(
             ContentError("a '#' heading inside an answer", path, (h1.map or [line])[0] + 1)
         )
-    answer, file_lines = _answer_markdown(body, lines[heading.map[1] : stop], heading.map[1])
+    answer, file_lines = _answer_markdown(body, lines, range(heading.map[1], stop), definitions)
     if definitions is not None:
-        region = range(heading.map[1], stop)
-        answer, question_text = definitions.complete(answer, question_text, region, file_lines)
+        question_text = definitions.inline(question_text)
         if definitions.over_budget():
             error(
                 "the file's reference definitions, copied to the answers that use them, "
@@ -353,21 +352,36 @@ def _read_question(
 
 
 def _answer_markdown(
-    body: Sequence[Token], lines: Sequence[str], first: int
+    body: Sequence[Token],
+    lines: Sequence[str],
+    region: range,
+    definitions: FileDefinitions | None,
 ) -> tuple[str, list[int]]:
     """The answer's source lines, without stray blank lines outside code, and their file lines.
 
-    `lines` are the file's lines from `first` (0-based) to where the next
-    question starts, so the answer keeps its reference definitions.
+    `region` holds the file's lines (from 0) between its question and the next
+    one. Reference definitions standing there outside any block stay only if
+    the answer uses them, and it gets copies of those it uses from elsewhere
+    in the file, so it holds its own blocks and exactly the definitions they use.
     """
     if not body:
         return "", []
     code = {
-        i - first
-        for t in body
-        if t.type == "fence" and t.map
-        for i in range(t.map[0] + 1, t.map[1] - 1)
+        i for t in body if t.type == "fence" and t.map for i in range(t.map[0] + 1, t.map[1] - 1)
     }
-    kept = kept_lines(list(lines), code)
-    answer = "\n".join(lines[index] for index in kept)
-    return answer, [first + index + 1 for index in kept]
+    if definitions is None:
+        return _kept(lines, region, code, set())
+    blocks, _ = _kept(lines, region, code, definitions.standing_lines(region))
+    used = definitions.used_by(blocks)
+    answer, file_lines = _kept(lines, region, code, definitions.standing_lines(region, used))
+    answer = definitions.add_copies(answer, file_lines, used, region)  # file_lines grows too
+    return answer, file_lines
+
+
+def _kept(
+    lines: Sequence[str], region: range, code: set[int], left_out: set[int]
+) -> tuple[str, list[int]]:
+    """The lines of `region` but `left_out`, as `kept_lines` keeps them, and their file lines."""
+    indexes = [i for i in region if i not in left_out]
+    kept = kept_lines([lines[i] for i in indexes], {k for k, i in enumerate(indexes) if i in code})
+    return "\n".join(lines[indexes[k]] for k in kept), [indexes[k] + 1 for k in kept]
