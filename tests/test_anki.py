@@ -7,6 +7,7 @@ default import options, and reads back notes, cards, decks, tags and guids.
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sqlite3
 import subprocess
@@ -292,6 +293,35 @@ def test_images_in_answers_become_media(
     (gil,) = [collection.get_note(n) for n in collection.find_notes("Id:gil")]
     assert '<img src="gil diagram.png" alt="How threads take turns" />' in gil["Answer"]
     assert (Path(collection.media.dir()) / "gil diagram.png").read_bytes() == PNG
+
+
+def png(colour: tuple[int, int, int]) -> bytes:
+    """A small PNG of one colour."""
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), colour).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+def test_a_replaced_image_reaches_learners(
+    collection: Collection, bank: Path, build: Callable[..., Path]
+) -> None:
+    """Same file name, new pixels: the note is updated and Anki shows the new image."""
+    red, blue = png((255, 0, 0)), png((0, 0, 255))
+    (bank / "images").mkdir()
+    (bank / "images" / "d.png").write_bytes(red)
+    with (bank / "advanced.md").open("a", encoding="utf-8") as f:
+        f.write("\n![The diagram](images/d.png)\n")
+    assert import_deck(collection, build(bank, 1_700_000_000)) == Counts(3, 0, 0, 0)
+
+    (bank / "images" / "d.png").write_bytes(blue)
+    assert import_deck(collection, build(bank, 1_700_005_000)) == Counts(0, 1, 2, 0)
+    (gil,) = [collection.get_note(n) for n in collection.find_notes("Id:gil")]
+    (source,) = re.findall(r'<img src="([^"]+)"', gil["Answer"])
+    assert (Path(collection.media.dir()) / source).read_bytes() == blue
 
 
 def test_bundled_lock_file_is_current() -> None:

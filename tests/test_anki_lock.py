@@ -8,6 +8,7 @@ the re-import updates only what really changed.
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import time
 import zipfile
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 from anki.collection import Collection
-from test_anki import DECK, T0, Counts, _edit_answer, _notes, import_deck
+from test_anki import DECK, T0, Counts, _edit_answer, _notes, import_deck, png
 
 from qexport import anki_ids, changes
 from qexport.errors import QexportError
@@ -94,6 +95,144 @@ def test_lock_command_rebuilds_the_lock_from_a_deck(
     assert notes == ()  # the lock file already matches the content
     assert import_deck(collection, deck) == Counts(0, 0, 100, 0)
     assert MNEMONIC in _notes(collection)[guid]["Answer"]  # type: ignore[index]
+
+
+def _other_pygments(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Code highlighted as another Pygments might: other classes, other spans, same text."""
+    from qexport import render
+
+    real = render.highlight_code
+
+    def highlight_code(code: str, info: str) -> str:
+        html = real(code, info)
+        return re.sub(r'<span class="([^"]*)">', r'<span></span><span class="tok-\1">', html)
+
+    monkeypatch.setattr(render, "highlight_code", highlight_code)
+
+
+def _answers(deck: Path) -> list[str]:
+    with zipfile.ZipFile(deck) as archive:
+        database = deck.with_suffix(".anki2")
+        database.write_bytes(archive.read("collection.anki2"))
+    connection = sqlite3.connect(database)
+    try:
+        return [
+            fields.split("\x1f")[1] for (fields,) in connection.execute("SELECT flds FROM notes")
+        ]
+    finally:
+        connection.close()
+
+
+def test_another_pygments_keeps_learners_edits_to_notes_with_code(
+    collection: Collection, content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    release, guid = _release_one(collection, content, tmp_path, monkeypatch)
+    assert "<pre" in _notes(collection)[guid]["Answer"]  # type: ignore[index]
+    _other_pygments(monkeypatch)
+
+    deck, notes = export(content, tmp_path / "release-2", previous_dir=str(release))
+    assert sum('class="tok-' in answer for answer in _answers(deck)) >= 80
+    assert any("100 unchanged notes keep their times, 0 changed" in note for note in notes)
+    assert import_deck(collection, deck) == Counts(0, 0, 100, 0)
+    assert MNEMONIC in _notes(collection)[guid]["Answer"]  # type: ignore[index]
+
+
+def test_a_deck_with_live_anki_markup_is_changed_though_its_text_is_the_same(
+    content: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    run: Callable[..., Run],
+) -> None:
+    """A deck from before Anki markup was defused played [sound:]; its note must move."""
+    from qexport import render
+
+    _edit_answer(content, "list-vs-tuple", "Hear it: [sound:list.mp3]")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    with monkeypatch.context() as old_render:
+        old_render.setattr(render, "defuse_anki_markup", lambda html: html)
+        release, _ = export(content, tmp_path / "release-1")
+    assert any("[sound:list.mp3]" in answer for answer in _answers(release))
+    (content / changes.LOCK_FILE).unlink()
+    result = run("lock", "--from", str(release), content=content)
+    assert result.exit_code == 0, result.stderr
+    assert "99 unchanged notes keep their times, 1 changed and 0 new" in result.stdout
+
+
+def test_the_summary_counts_one_note_as_one(
+    bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Callable[..., Run]
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    release, _ = export(bank, tmp_path / "release-1")
+    for question_id in ("list-vs-tuple", "dict-order"):
+        _edit_answer(bank, question_id, "Corrected in release 2.")
+    (bank / changes.LOCK_FILE).unlink()
+    result = run("lock", "--from", str(release), content=bank)
+    assert result.exit_code == 0, result.stderr
+    assert "1 unchanged note keeps its time, 2 changed and 0 new" in result.stdout
+
+
+RED, BLUE = png((255, 0, 0)), png((0, 0, 255))
+
+
+def _release_with_image(bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Release 1 of the small bank, whose gil answer shows images/d.png (red)."""
+    (bank / "images").mkdir()
+    (bank / "images" / "d.png").write_bytes(RED)
+    with (bank / "advanced.md").open("a", encoding="utf-8") as f:
+        f.write("\n![The diagram](images/d.png)\n")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    deck, _ = export(bank, tmp_path / "release-1")
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(LATER))
+    return deck
+
+
+def test_an_image_replaced_while_the_lock_was_lost_reaches_learners(
+    collection: Collection,
+    bank: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    run: Callable[..., Run],
+) -> None:
+    """The rebuild compares the deck's media with the content's images, byte for byte."""
+    deck = _release_with_image(bank, tmp_path, monkeypatch)
+    assert import_deck(collection, deck).new == 3
+    (bank / changes.LOCK_FILE).unlink()
+    result = run("lock", "--from", str(deck), content=bank)  # the same image: kept
+    assert "3 unchanged notes keep their times, 0 changed" in result.stdout, result.stderr
+
+    (bank / "images" / "d.png").write_bytes(BLUE)
+    (bank / changes.LOCK_FILE).unlink()
+    deck, notes = export(bank, tmp_path / "release-2", previous_dir=str(deck.parent))
+    assert any("2 unchanged notes keep their times, 1 changed" in note for note in notes)
+    assert import_deck(collection, deck) == Counts(0, 1, 2, 0)
+    (gil,) = [collection.get_note(n) for n in collection.find_notes("Id:gil")]
+    (source,) = re.findall(r'<img src="([^"]+)"', gil["Answer"])
+    assert (Path(collection.media.dir()) / source).read_bytes() == BLUE
+
+
+UNREADABLE_MEDIA: dict[str, Callable[[dict[str, bytes]], None]] = {
+    "not json": lambda members: members.update(media=b"{not json"),
+    "a list": lambda members: members.update(media=b"[]"),
+    "names that are not text": lambda members: members.update(media=b'{"0": 5}'),
+    "over the size cap": lambda members: members.update({"0": bytes(80 << 20)}),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(UNREADABLE_MEDIA))
+def test_a_deck_whose_media_cannot_be_read_gives_learners_its_images_again(
+    kind: str, bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Callable[..., Run]
+) -> None:
+    deck = _release_with_image(bank, tmp_path, monkeypatch)
+    with zipfile.ZipFile(deck) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    UNREADABLE_MEDIA[kind](members)
+    with zipfile.ZipFile(deck, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    (bank / changes.LOCK_FILE).unlink()
+    result = run("lock", "--from", str(deck), content=bank)
+    assert result.exit_code == 0, result.stderr
+    assert "2 unchanged notes keep their times, 1 changed" in result.stdout
 
 
 def test_without_lock_or_deck_the_note_says_what_learners_lose(

@@ -68,13 +68,15 @@ def cards_for(question_set: QuestionSet) -> list[Card]:
     return cards
 
 
-def _note_hash(question_set: QuestionSet, card: Card) -> str:
+def _note_hash(question_set: QuestionSet, card: Card, images: Mapping[str, str]) -> str:
     # The source, not the HTML: a newer Pygments must not mark every note as changed.
+    # An image's bytes, not just its name: a redrawn diagram must reach learners.
     from qexport.render import may_hold_anki_markup
 
     q = card.question
     level, topic = question_set.level(q.level).label, question_set.topic(q.topic).label
     parts = [RENDER_VERSION, q.id, q.question, q.answer, level, topic, *card.tags, *q.images]
+    parts += [images[image] for image in q.images]
     if any(may_hold_anki_markup(part) for part in (q.question, q.answer, level, topic)):
         # Anki markup is shown as text since render 1 + this marker: re-deliver just these notes.
         parts.append("anki-markup-defused")
@@ -91,9 +93,24 @@ def content_hashes(
     question_set: QuestionSet, cards: Sequence[Card], theme: Theme, css: str
 ) -> dict[str, str]:
     """The lock file's keys and hashes for this deck: one per note, one for the note type."""
-    hashes = {NOTE_KEY + c.question.id: _note_hash(question_set, c) for c in cards}
+    images = image_digests(question_set, cards)
+    hashes = {NOTE_KEY + c.question.id: _note_hash(question_set, c, images) for c in cards}
     hashes[NOTETYPE_KEY] = _notetype_hash(question_set, css)
     return hashes
+
+
+def image_digests(question_set: QuestionSet, cards: Sequence[Card]) -> dict[str, str]:
+    """The sha256 of each image the cards show, by its path in the content folder."""
+    from qexport.manifest import sha256_file
+
+    digests = {}
+    for image in sorted({image for card in cards for image in card.question.images}):
+        path = question_set.content_dir / image
+        try:
+            digests[image] = sha256_file(path)
+        except OSError as exc:  # checked when loaded, but it may have gone since
+            raise QexportError(f"cannot read {path}: {exc.strerror or exc}") from None
+    return digests
 
 
 def upgrade_lock(entries: Mapping[str, changes.Entry], theme: Theme) -> dict[str, changes.Entry]:

@@ -3,10 +3,15 @@
 The lock file's change times are what keeps learners' own edits: Anki
 applies an incoming note only if it is newer than their copy. Without the
 lock, every note would get a new time and overwrite those edits. A previous
-release's deck recorded the same times, so a note whose fields and tags in
-that deck equal what qexport renders now keeps the deck's time; the note
+release's deck recorded the same times, so a note that shows learners the
+same in that deck as what qexport renders now keeps the deck's time; the note
 type likewise (its name, CSS and templates). Anything else gets a new time
 later than the deck's, so learners receive it.
+
+Notes are compared by what learners see, not by their HTML: another Pygments
+marks up the same code differently, and counting that as a change would
+overwrite every learner's edits to notes with code. Such a styling difference
+reaches learners with the note's next real change.
 
 The deck is untrusted input (a zip holding an SQLite file): every way it can
 be wrong is a clean QexportError.
@@ -14,23 +19,28 @@ be wrong is a clean QexportError.
 
 from __future__ import annotations
 
+import hashlib
+import itertools
 import json
 import lzma
+import re
 import shutil
 import sqlite3
 import sys
 import tempfile
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from html import unescape
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from qexport import anki_ids, changes
 from qexport.errors import QexportError
 from qexport.exporters import anki_notetype as notetype
-from qexport.exporters.anki_deck import NOTE_KEY, NOTETYPE_KEY, Card
+from qexport.exporters.anki_deck import NOTE_KEY, NOTETYPE_KEY, Card, image_digests
 from qexport.model import QuestionSet
 
 COLLECTION = "collection.anki2"
@@ -40,6 +50,7 @@ MAX_COLLECTION = 1 << 30  # bytes; far above any deck within qexport's limits
 MAX_RATIO = 100
 MIN_COLLECTION_CAP = 64 << 20
 MAX_VALUE = 16 << 20  # characters in one note's fields or tags, or in the note types
+MAX_MEDIA_LIST = 16 << 20  # bytes of the deck's list of media file names
 TABLES = ("notes", "col")  # the only tables read
 NOTETYPE = "notetype"  # the note type's identity among the deck's guids
 
@@ -64,14 +75,76 @@ class Rebuilt:
 
     def summary(self) -> str:
         kept = "kept" if self.notetype_kept else "updated"
+        unchanged = (
+            "1 unchanged note keeps its time"
+            if self.kept == 1
+            else f"{self.kept} unchanged notes keep their times"
+        )
         return (
-            f"{self.kept} unchanged note{'s' if self.kept != 1 else ''} keep their times, "
-            f"{self.changed} changed and {self.new} new get a new one; the note type is {kept}"
+            f"{unchanged}, {self.changed} changed and {self.new} new get a new one; "
+            f"the note type is {kept}"
         )
 
 
-def note_content(fields: Sequence[str], tags: Iterable[str]) -> tuple[str, ...]:
-    return (*fields, " ".join(sorted(tags)))
+def note_content(
+    fields: Sequence[str], tags: Iterable[str], media: Mapping[str, str]
+) -> tuple[str, ...]:
+    """What a learner sees of a note: each field's text and images, and its tags.
+
+    `media` gives the sha256 of each media file by its name: an image replaced
+    under the same name is a change.
+    """
+    parts = []
+    for field in fields:
+        text, images, live = visible(field)
+        pixels = [media.get(unicodedata.normalize("NFC", image), "") for image in images]
+        parts += [text, "\x1f".join(images), "\x1f".join(pixels), live]
+    return (*parts, " ".join(sorted(tags)))
+
+
+# A tag never spans a "<", so finding them all is linear even in a hostile deck.
+_HTML_TAG = re.compile(r"<[^<>]*>")
+_PRE = re.compile(r"</?pre\b", re.IGNORECASE)
+_IMG = re.compile(r"<img\b", re.IGNORECASE)
+_SRC = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
+_WHITESPACE = re.compile(r"\s")
+
+
+def visible(html: str) -> tuple[str, tuple[str, ...], str]:
+    """One field as a learner sees it: its text, its images, and any live Anki markup.
+
+    The text has tags stripped, entities decoded and whitespace collapsed, except
+    inside <pre>, where indentation is part of the code. Anki markup such as
+    [sound:x] in the source plays instead of showing (qexport writes it defused).
+    """
+    from qexport.render import may_hold_anki_markup
+
+    text: list[str] = []
+    images: list[str] = []
+    live = False
+    preformatted = 0
+    tags = _HTML_TAG.finditer(html)
+    for piece, markup in itertools.zip_longest(_HTML_TAG.split(html), tags):
+        live = live or may_hold_anki_markup(piece)
+        piece = unescape(piece)
+        if preformatted:  # kept exactly: only whitespace outside <pre> is collapsed below
+            piece = _WHITESPACE.sub(lambda m: f"\0{ord(m.group()):x};", piece)
+        text.append(piece)
+        if markup is None:
+            continue
+        if _PRE.match(markup.group()):
+            preformatted = max(0, preformatted + (-1 if markup.group()[1] == "/" else 1))
+            text.append(" ")  # whether a line break sits beside a code block is not seen
+        elif _IMG.match(markup.group()):
+            images.append(_image_source(markup.group()))
+    return " ".join("".join(text).split()), tuple(images), "live" if live else ""
+
+
+def _image_source(markup: str) -> str:
+    source = _SRC.search(markup)
+    if source is None:
+        return ""
+    return unescape(next(value for value in source.groups() if value is not None))
 
 
 def notetype_content(
@@ -87,10 +160,14 @@ def expected(
     question_set: QuestionSet, cards: Sequence[Card], css: str
 ) -> dict[str, tuple[str, tuple[str, ...]]]:
     """For each lock key: its identity in a deck, and the content qexport writes now."""
+    media = {
+        unicodedata.normalize("NFC", PurePosixPath(image).name): digest
+        for image, digest in image_digests(question_set, cards).items()
+    }
     wanted = {
         NOTE_KEY + card.question.id: (
             anki_ids.note_guid(question_set, card.question),
-            note_content([card.fields[name] for name in notetype.FIELDS], card.tags),
+            note_content([card.fields[name] for name in notetype.FIELDS], card.tags, media),
         )
         for card in cards
     }
@@ -136,14 +213,15 @@ def read_deck(path: Path, model_id: int) -> dict[str, Recorded]:
     """What the deck at `path` recorded: notes by guid, and our note type as NOTETYPE."""
     with tempfile.TemporaryDirectory() as scratch:
         database = Path(scratch) / COLLECTION
-        _extract(path, database)
+        media = _extract(path, database)
         try:
-            return _read_collection(path, database, model_id)
+            return _read_collection(path, database, model_id, media)
         except sqlite3.Error as exc:
             raise _refuse(path, f"its collection cannot be read ({exc})") from None
 
 
-def _extract(path: Path, database: Path) -> None:
+def _extract(path: Path, database: Path) -> dict[str, str]:
+    """Unpack the deck's collection to `database`; return the sha256 of its media files."""
     try:
         with zipfile.ZipFile(path) as archive:
             # Anki's own exports keep the real collection in .anki21 beside a stub .anki2.
@@ -160,6 +238,7 @@ def _extract(path: Path, database: Path) -> None:
             # A member never yields more than its stated size, so this is bounded.
             with archive.open(info) as source, database.open("wb") as target:
                 shutil.copyfileobj(source, target)
+            return _media_digests(archive, cap)
     except QexportError:
         raise
     except OSError as exc:
@@ -178,12 +257,46 @@ def _extract(path: Path, database: Path) -> None:
         raise _refuse(path, f"not a readable .apkg ({exc})") from None
 
 
+def _media_digests(archive: zipfile.ZipFile, cap: int) -> dict[str, str]:
+    """The sha256 of each media file in the deck, by the name notes refer to it by.
+
+    A media list that cannot be read (another format, damage, over `cap` bytes in
+    all) gives {}: notes with images then count as changed, so learners get them.
+    """
+    names = set(archive.namelist())
+    if "media" not in names or archive.getinfo("media").file_size > MAX_MEDIA_LIST:
+        return {}
+    try:
+        listed = json.loads(archive.read("media"))
+    except (ValueError, RecursionError):
+        return {}
+    if not isinstance(listed, dict):
+        return {}
+    members = [
+        (unicodedata.normalize("NFC", name), archive.getinfo(member))
+        for member, name in listed.items()
+        if isinstance(name, str) and member in names
+    ]
+    if sum(info.file_size for _, info in members) > cap:
+        return {}
+    digests = {}
+    for name, info in members:
+        digest = hashlib.sha256()
+        with archive.open(info) as source:  # bounded by its stated size, like the collection
+            for block in iter(lambda: source.read(1 << 20), b""):
+                digest.update(block)
+        digests[name] = digest.hexdigest()
+    return digests
+
+
 def collection_cap(apkg_size: int) -> int:
     """The largest collection an .apkg of `apkg_size` bytes may unpack to."""
     return min(MAX_COLLECTION, max(MIN_COLLECTION_CAP, MAX_RATIO * apkg_size))
 
 
-def _read_collection(path: Path, database: Path, model_id: int) -> dict[str, Recorded]:
+def _read_collection(
+    path: Path, database: Path, model_id: int, media: Mapping[str, str]
+) -> dict[str, Recorded]:
     connection = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)
     try:
         connection.execute("PRAGMA query_only = ON")
@@ -198,7 +311,7 @@ def _read_collection(path: Path, database: Path, model_id: int) -> dict[str, Rec
             if not (isinstance(guid, str) and isinstance(fields, str) and isinstance(tags, str)):
                 raise _refuse(path, "a note's guid, fields or tags are not text")
             recorded[guid] = Recorded(
-                _time(path, mod), note_content(fields.split("\x1f"), tags.split())
+                _time(path, mod), note_content(fields.split("\x1f"), tags.split(), media)
             )
         row = connection.execute("SELECT models FROM col").fetchone()
         model = _model(path, row[0] if row else None, model_id)
