@@ -97,6 +97,25 @@ def test_lock_command_rebuilds_the_lock_from_a_deck(
     assert MNEMONIC in _notes(collection)[guid]["Answer"]  # type: ignore[index]
 
 
+def test_lock_command_keeps_a_sound_lock_unless_told(
+    content: Path, tmp_path: Path, run: Callable[..., Run]
+) -> None:
+    deck, _ = export(content, tmp_path / "release-1")
+    lock = content / changes.LOCK_FILE
+    before = lock.read_bytes()
+    kept = run("lock", "--from", str(deck), content=content)
+    assert kept.exit_code == 1
+    assert "reads fine, so nothing is lost" in kept.stderr
+    assert lock.read_bytes() == before
+    assert run("lock", "--from", str(deck), "--replace", content=content).exit_code == 0
+
+
+def test_lock_command_refuses_what_is_not_a_file(content: Path, run: Callable[..., Run]) -> None:
+    result = run("lock", "--from", "/dev/zero", content=content)  # once read for ever
+    assert result.exit_code == 1
+    assert "/dev/zero is not a file" in result.stderr
+
+
 def _other_pygments(monkeypatch: pytest.MonkeyPatch) -> None:
     """Code highlighted as another Pygments might: other classes, other spans, same text."""
     from qexport import render

@@ -27,8 +27,13 @@ from qexport.errors import QexportError
     metavar="NAME",
     help="The theme that deck was built with.",
 )
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace a lock file that is not lost or damaged (its times are then gone).",
+)
 @click.pass_obj
-def lock_command(session: Session, deck: Path, theme: str) -> None:
+def lock_command(session: Session, deck: Path, theme: str, replace: bool) -> None:
     """Rebuild a lost or damaged lock file from the last release's deck.
 
     Notes that are the same in that deck keep its change times, so learners'
@@ -41,6 +46,19 @@ def lock_command(session: Session, deck: Path, theme: str) -> None:
     from qexport.themes import load_theme
 
     question_set = session.question_set()
+    lock_path = question_set.content_dir / changes.LOCK_FILE
+    if not deck.is_file():  # a device or a pipe would be read for ever
+        raise QexportError(f"{deck} is not a file: name the .apkg of the last release")
+    if lock_path.exists() and not replace:
+        try:
+            changes.read(lock_path)
+        except QexportError:
+            pass  # damaged: what this command is for
+        else:
+            raise QexportError(
+                f"{lock_path} is there and reads fine, so nothing is lost; to replace its "
+                "times with the deck's all the same, run again with --replace"
+            )
     loaded = load_theme(theme)
     css = notetype_css(loaded)
     cards = cards_for(question_set)
@@ -53,7 +71,6 @@ def lock_command(session: Session, deck: Path, theme: str) -> None:
             "is it the deck of another bank?"
         )
     stamped = changes.stamp(rebuilt.entries, hashes, changes.now(), prune=NOTE_KEY)
-    lock_path = question_set.content_dir / changes.LOCK_FILE
     changes.write(lock_path, stamped.entries)
     click.echo(f"{lock_path}: rebuilt from {deck}: {rebuilt.summary()}")
     click.echo("Commit it with the content.")
