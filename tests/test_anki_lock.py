@@ -113,7 +113,7 @@ def test_lock_command_keeps_a_sound_lock_unless_told(
 def test_lock_command_refuses_what_is_not_a_file(content: Path, run: Callable[..., Run]) -> None:
     result = run("lock", "--from", "/dev/zero", content=content)  # once read for ever
     assert result.exit_code == 1
-    assert "/dev/zero is not a file" in result.stderr
+    assert "from /dev/zero: it is not a file" in result.stderr
 
 
 def _other_pygments(monkeypatch: pytest.MonkeyPatch) -> None:

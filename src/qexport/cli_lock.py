@@ -48,7 +48,10 @@ def lock_command(session: Session, deck: Path, theme: str, replace: bool) -> Non
     question_set = session.question_set()
     lock_path = question_set.content_dir / changes.LOCK_FILE
     if not deck.is_file():  # a device or a pipe would be read for ever
-        raise QexportError(f"{deck} is not a file: name the .apkg of the last release")
+        why = "it is not a file" if deck.exists() else "there is no such file"
+        raise QexportError(
+            f"cannot rebuild the lock file from {deck}: {why}; name the .apkg of the last release"
+        )
     if lock_path.exists() and not replace:
         try:
             changes.read(lock_path)
