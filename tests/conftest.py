@@ -30,6 +30,15 @@ class Run:
     stderr: str
 
 
+def clean_failure(result: Run, *expected: str) -> None:
+    """`result` failed as qexport's errors do: exit 1, no traceback, saying `expected`."""
+    assert result.exit_code == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "internal error" not in result.stderr
+    for text in expected:
+        assert text in result.stderr
+
+
 @pytest.fixture
 def run() -> Callable[..., Run]:
     """Run the qexport CLI in-process; returns exit code, stdout and stderr."""

@@ -15,7 +15,7 @@ from qexport.errors import QexportError
 from qexport.output import STAGING_PREFIX, publish
 from qexport.registry import Artifact
 
-from conftest import Run
+from conftest import Run, clean_failure
 
 
 def _writer(*names: str, fail: bool = False) -> Callable[[Path], list[Artifact]]:
@@ -75,21 +75,13 @@ def test_out_path_that_is_a_file_is_a_clean_error(tmp_path: Path) -> None:
         publish(tmp_path / "dist", _writer("a.txt"))
 
 
-def _clean(result: Run, *expected: str) -> None:
-    assert result.exit_code == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    assert "internal error" not in result.stderr
-    for text in expected:
-        assert text in result.stderr
-
-
 @pytest.mark.parametrize("command", ["anki", "csv", "all"])
 def test_an_out_name_too_long_for_the_side_files_is_a_clean_error(
     run: Callable[..., Run], bank: Path, tmp_path: Path, command: str
 ) -> None:
     out = tmp_path / ("d" * 247)  # a valid name; `.<name>.previous` is not
     result = run(command, "--out", str(out), content=bank)
-    _clean(result, "too long for the files qexport keeps beside it")
+    clean_failure(result, "too long for the files qexport keeps beside it")
     assert not out.exists()
 
 
@@ -111,7 +103,7 @@ def test_a_mount_point_as_out_is_refused_before_any_work(
     run: Callable[..., Run], bank: Path, mount_point: Path, command: str
 ) -> None:
     result = run(command, "--out", str(mount_point), content=bank)
-    _clean(result, "is a mount point", "use a folder inside it")
+    clean_failure(result, "is a mount point", "use a folder inside it")
     assert list(mount_point.iterdir()) == []
     inside = run(command, "--out", str(mount_point / "dist"), content=bank)
     assert inside.exit_code == 0, inside.stderr

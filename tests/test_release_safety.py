@@ -26,7 +26,7 @@ from qexport import release
 from qexport.cache import cache_dir
 from qexport.manifest import MANIFEST, SUMS, sha256_file
 
-from conftest import FIXTURES, GOOD, Run
+from conftest import FIXTURES, GOOD, Run, clean_failure
 
 SITE = FIXTURES / "release" / "site"  # the plugins `nested` and `selfkill`
 CSV = "tiny-test-set-plain.csv"
@@ -60,14 +60,6 @@ def released(release_run: Callable[..., Run], tmp_path: Path) -> Path:
     return tmp_path / "dist"
 
 
-def _clean_failure(result: Run, *expected: str) -> None:
-    assert result.exit_code == 1, result.stderr
-    assert "Traceback" not in result.stderr
-    assert "internal error" not in result.stderr
-    for text in expected:
-        assert text in result.stderr
-
-
 # 1. Only a folder qexport wrote is ever replaced --------------------------------
 
 
@@ -81,9 +73,9 @@ def test_all_never_deletes_the_project_around_the_content(
     before = _tree(tmp_path)
     for out in (project, project / "content", project / "content" / "dist"):
         result = run("all", "--out", str(out), content=project / "content")
-        _clean_failure(result, "the content folder")
+        clean_failure(result, "the content folder")
     for out in (project / "content", project / "content" / "x", project):
-        _clean_failure(run("csv", "--out", str(out), content=project / "content"))
+        clean_failure(run("csv", "--out", str(out), content=project / "content"))
     assert _tree(tmp_path) == before  # not even a lock file beside it
 
 
@@ -117,7 +109,7 @@ def test_a_folder_that_is_not_exactly_a_release_is_refused(
             (out / "home").symlink_to(Path.home())
     before = _tree(tmp_path)
     result = release_run(out=out)
-    _clean_failure(result, f"{out} is not a qexport release")
+    clean_failure(result, f"{out} is not a qexport release")
     (tmp_path / ".target.lock").unlink()  # the one file written: the lock, beside it
     assert _tree(tmp_path) == before
 
@@ -128,9 +120,9 @@ def test_odd_out_folders_work_or_fail_cleanly(
     (tmp_path / "file").write_text("not a folder", encoding="utf-8")
     result = release_run(out=tmp_path / "file")  # click refuses it: a usage error
     assert (result.exit_code, "is a file" in result.stderr) == (2, True)
-    _clean_failure(release_run(out=Path("/")), "the root folder")
+    clean_failure(release_run(out=Path("/")), "the root folder")
     (tmp_path / "loop").symlink_to(tmp_path / "loop")
-    _clean_failure(release_run(out=tmp_path / "loop"))
+    clean_failure(release_run(out=tmp_path / "loop"))
     # A link to a release: the release it points at is replaced, the link kept.
     (tmp_path / "link").symlink_to(released)
     before = _tree(released)
@@ -175,7 +167,7 @@ def test_the_saved_release_is_kept_unless_out_is_a_complete_release(
     (released / "tiny-test-set.apkg").write_bytes(b"a deck")
     before = _tree(tmp_path)
     result = release_run()
-    _clean_failure(result, "the previous release is saved in")
+    clean_failure(result, "the previous release is saved in")
     assert _tree(tmp_path) == before
 
 
@@ -304,7 +296,7 @@ def test_an_edit_saved_during_the_build_is_not_published(
     with (bank / "advanced.md").open("a", encoding="utf-8") as f:
         f.write("\nAn edit before the build, so nothing is reused.\n")
     result = release_run()
-    _clean_failure(result, "changed while the release was being built", "basic.md")
+    clean_failure(result, "changed while the release was being built", "basic.md")
     assert _tree(released) == before
     assert release_run().exit_code == 0
     assert release_run("--check").exit_code == 0
@@ -390,7 +382,7 @@ def test_a_full_disk_keeps_the_release(
 
         monkeypatch.setattr(shutil, "copy2", full)
     result = release_run("--only", "csv")
-    _clean_failure(result, "cannot write the release: No space left on device")
+    clean_failure(result, "cannot write the release: No space left on device")
     assert _tree(tmp_path) == before
 
 
@@ -413,7 +405,7 @@ def test_a_read_only_parent_with_a_stale_lock_file_is_a_clean_error(
 
     monkeypatch.setattr(os, "mkdir", read_only)
     result = release_run()
-    _clean_failure(result, f"cannot write the release: {os.strerror(fault)}")
+    clean_failure(result, f"cannot write the release: {os.strerror(fault)}")
     assert _tree(tmp_path) == before
 
 
@@ -431,7 +423,7 @@ def test_an_unreadable_content_file_is_a_clean_error(
 
     monkeypatch.setattr(Path, "open", refuse)
     result = release_run()
-    _clean_failure(result, f"{unreadable}: cannot read: Permission denied")
+    clean_failure(result, f"{unreadable}: cannot read: Permission denied")
 
 
 # Artifact 1 is the booklet: with --skip pdf, it is carried over from the damaged manifest.
@@ -461,7 +453,7 @@ def test_a_damaged_manifest_is_refused_cleanly(
     before = _tree(tmp_path)
     for args in (("--skip", "pdf"), ("--only", "csv"), ()):
         result = release_run(*args)
-        _clean_failure(result, "is not a qexport release")
+        clean_failure(result, "is not a qexport release")
     assert _tree(tmp_path) == before
 
 
@@ -542,7 +534,7 @@ def test_files_saved_in_out_during_the_build_are_kept(
 
     monkeypatch.setattr(release, "build", build_then_save)
     result = release_run()
-    _clean_failure(result, "changed while the release was being built", "my-notes.txt")
+    clean_failure(result, "changed while the release was being built", "my-notes.txt")
     assert (released / "my-notes.txt").read_text(encoding="utf-8") == "my own notes"
     if before is not None:
         assert {k: v for k, v in _tree(released).items() if k != "my-notes.txt"} == before
@@ -573,7 +565,7 @@ def test_a_lock_file_changed_during_the_build_is_never_published(
 
     monkeypatch.setattr(release, "run_job", meanwhile)
     result = release_run()
-    _clean_failure(result, "changed while the release was being built", LOCK_FILE)
+    clean_failure(result, "changed while the release was being built", LOCK_FILE)
     assert _tree(released) == before
     monkeypatch.setattr(release, "run_job", real_run_job)
     assert release_run().exit_code == 0
@@ -669,7 +661,7 @@ def test_only_and_skip_never_publish_a_release_short_of_an_artifact(
         args, lost = ("--only", "pdf"), "tiny-test-set.apkg"
     before = _tree(tmp_path)
     result = release_run(*args)
-    _clean_failure(result, f"lacks {lost}", "without --only/--skip")
+    clean_failure(result, f"lacks {lost}", "without --only/--skip")
     assert _tree(tmp_path) == before
     assert release_run().exit_code == 0
     assert (released / lost).is_file()
@@ -725,7 +717,7 @@ def test_check_flags_a_link_that_all_would_refuse(
     result = release_run("--check")
     assert result.exit_code == 1
     assert f"not written by qexport: {CSV}" in result.stderr
-    _clean_failure(release_run(), "is not a qexport release")
+    clean_failure(release_run(), "is not a qexport release")
 
 
 def test_all_names_the_single_exports_it_removes(
@@ -788,7 +780,7 @@ def test_ctrl_c_during_the_swap_waits_for_it_and_tells_the_truth(
     monkeypatch.setattr(os, "rename", rename)
     result = release_run()
     monkeypatch.setattr(os, "rename", real_rename)
-    _clean_failure(result, f"interrupted; {released} holds the new release")
+    clean_failure(result, f"interrupted; {released} holds the new release")
     subprocess.run(["sha256sum", "--check", "--quiet", SUMS], cwd=released, check=True)
     assert release_run("--check").exit_code == 0
     assert release_run().exit_code == 0
@@ -854,7 +846,7 @@ def test_only_and_skip_that_leave_no_exporter_publish_nothing(
     release_run: Callable[..., Run], tmp_path: Path
 ) -> None:
     result = release_run("--only", "pdf", "--skip", "pdf")
-    _clean_failure(result, "--only and --skip leave no exporter to run")
+    clean_failure(result, "--only and --skip leave no exporter to run")
     assert not (tmp_path / "dist").exists()
 
 
