@@ -522,3 +522,32 @@ def test_an_older_lock_with_another_theme_shipped_last_updates_the_note_type(
     assert _our_css(collection) == anki_notetype.css(load_theme("default"))
     assert set(changes.read(lock)) >= {anki_deck.NOTETYPE_KEY}
     assert not [key for key in changes.read(lock) if key.startswith("notetype:")]
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        ("See [the docs](https://docs.python.org/3/).", "See [the docs](https://example.org/)."),
+        ("It is **not** thread-safe.", "It is not thread-safe."),
+        ("Call `eval` on it.", "Call eval on it."),
+    ],
+    ids=["link target", "emphasis", "inline code"],
+)
+def test_a_lock_rebuilt_from_a_deck_sees_what_learners_see_change(
+    content: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    run: Callable[..., Run],
+    before: str,
+    after: str,
+) -> None:
+    # Same text, other link or formatting: learners must still get it.
+    _edit_answer(content, "gil-basics", before)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    assert run("anki", "--out", str(tmp_path / "r1"), content=content).exit_code == 0
+    (content / changes.LOCK_FILE).unlink()
+    for path in content.glob("*.md"):
+        path.write_text(path.read_text(encoding="utf-8").replace(before, after), encoding="utf-8")
+    result = run("lock", "--from", str(tmp_path / "r1" / DECK), content=content)
+    assert result.exit_code == 0, result.stderr
+    assert "99 unchanged notes keep their times, 1 changed and 0 new" in result.stdout

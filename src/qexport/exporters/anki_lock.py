@@ -111,11 +111,14 @@ _WHITESPACE = re.compile(r"\s")
 
 
 def visible(html: str) -> tuple[str, tuple[str, ...], str]:
-    """One field as a learner sees it: its text, its images, and any live Anki markup.
+    """One field as a learner sees it: its markup and text, its images, any live Anki markup.
 
-    The text has tags stripped, entities decoded and whitespace collapsed, except
-    inside <pre>, where indentation is part of the code. Anki markup such as
-    [sound:x] in the source plays instead of showing (qexport writes it defused).
+    Links, emphasis and inline code are what a learner sees and follows, so
+    outside code blocks the markup counts. Inside <pre> only the text counts,
+    with its indentation: the highlighting spans there are Pygments', and a
+    newer Pygments must not count as a change. Whitespace elsewhere is
+    collapsed. Anki markup such as [sound:x] in the source plays instead of
+    showing (qexport writes it defused).
     """
     from qexport.render import may_hold_anki_markup
 
@@ -132,11 +135,14 @@ def visible(html: str) -> tuple[str, tuple[str, ...], str]:
         text.append(piece)
         if markup is None:
             continue
-        if _PRE.match(markup.group()):
-            preformatted = max(0, preformatted + (-1 if markup.group()[1] == "/" else 1))
+        tag = markup.group()
+        if _PRE.match(tag):
+            preformatted = max(0, preformatted + (-1 if tag[1] == "/" else 1))
             text.append(" ")  # whether a line break sits beside a code block is not seen
-        elif _IMG.match(markup.group()):
-            images.append(_image_source(markup.group()))
+        elif not preformatted:
+            text.append(tag)
+        if _IMG.match(tag):
+            images.append(_image_source(tag))
     return " ".join("".join(text).split()), tuple(images), "live" if live else ""
 
 
