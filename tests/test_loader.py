@@ -191,6 +191,28 @@ def test_characters_that_are_not_text_are_refused_at_their_place(
     assert error.message == f"U+{ord(char):04X} ({name}) at column 6 is not text; remove it"
 
 
+@pytest.mark.parametrize("reference", ["&#x202E;", "&#8238;", "&#X202e;"])
+def test_a_bidi_override_written_as_a_reference_is_refused(bank: Path, reference: str) -> None:
+    # Rendered, the reference is the character: "Q &#x202E;gnp.exe" would show as "Q exe.png".
+    path = bank / "basic.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("## Do dicts", f"## Do {reference}dicts"), encoding="utf-8")
+    with pytest.raises(ContentErrors) as caught:
+        load(bank)
+    (error,) = caught.value.errors
+    assert error.message == (
+        f"U+202E (RIGHT-TO-LEFT OVERRIDE), written as {reference}, at column 7 is not text; "
+        "remove it"
+    )
+
+
+def test_references_to_ordinary_characters_are_text(bank: Path) -> None:
+    path = bank / "basic.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(text.replace("## Do dicts", "## Do &#x2066;&#233;&#x200F;dicts"), "utf-8")
+    load(bank)
+
+
 def test_nesting_as_deep_as_the_renderers_go_is_kept(bank: Path) -> None:
     from qexport.render import render_html
 

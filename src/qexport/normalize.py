@@ -83,23 +83,27 @@ def read_text(path: Path, within: Path | None = None) -> str:
 # they cannot reorder anything outside themselves.
 _NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\ufffe\uffff]")
 MAX_CHARACTER_ERRORS = 20
+# A numeric character reference such as &#x202E; is that character once rendered.
+# (Markdown turns controls and noncharacters written so into U+FFFD; not these.)
+_REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+_OVERRIDES = range(0x202A, 0x202F)
 
 
 def check_characters(text: str, path: Path) -> list[ContentError]:
     """A located error for each line of `text` with a character that is not text."""
-    if not _NOT_TEXT.search(text):
+    if not _NOT_TEXT.search(text) and "&#" not in text:
         return []  # the common case: one pass over the text
     errors = []
     for number, line in enumerate(text.split("\n"), 1):
-        found = _NOT_TEXT.search(line)
+        found = _not_text(line)
         if found:
-            char = found.group()
+            char, column, written = found
             name = unicodedata.name(
                 char, "a noncharacter" if char > "\ufffd" else "a control character"
             )
             errors.append(
                 ContentError(
-                    f"U+{ord(char):04X} ({name}) at column {found.start() + 1} is not text; "
+                    f"U+{ord(char):04X} ({name}){written} at column {column} is not text; "
                     "remove it",
                     path,
                     number,
@@ -108,6 +112,19 @@ def check_characters(text: str, path: Path) -> list[ContentError]:
             if len(errors) == MAX_CHARACTER_ERRORS:
                 break
     return errors
+
+
+def _not_text(line: str) -> tuple[str, int, str] | None:
+    """The first character of `line` that is not text: itself, its column, how written."""
+    found = _NOT_TEXT.search(line)
+    if found:
+        return found.group(), found.start() + 1, ""
+    for reference in _REFERENCE.finditer(line):
+        hexadecimal, decimal = reference.groups()
+        code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+        if code in _OVERRIDES:
+            return chr(code), reference.start() + 1, f", written as {reference.group()},"
+    return None
 
 
 def squeeze_blank_lines(lines: list[str], keep: set[int]) -> list[str]:
