@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import sqlite3
 import time
 import zipfile
@@ -25,7 +26,7 @@ from qexport.loader import load
 from qexport.output import publish
 from qexport.registry import load_exporter
 
-from conftest import CONTENT, Run
+from conftest import CONTENT, GOOD, Run
 
 MNEMONIC = "<p>My own mnemonic.</p>"
 LATER = int(time.time()) + 60
@@ -462,3 +463,78 @@ def test_a_hostile_previous_deck_stops_the_build_cleanly(
     with pytest.raises(QexportError, match="cannot rebuild the lock file"):
         export(content, tmp_path / "dist", previous_dir=str(previous))
     assert not (content / changes.LOCK_FILE).exists()
+
+
+def _all(run: Callable[..., Run], content: Path, out: Path) -> Run:
+    return run("all", "--out", str(out), "--jobs", "1", content=content)
+
+
+def test_a_failed_release_keeps_learners_edits_once_the_content_is_restored(
+    collection: Collection,
+    content: Path,
+    tmp_path: Path,
+    run: Callable[..., Run],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    out = tmp_path / "dist"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    assert _all(run, content, out).exit_code == 0
+    assert import_deck(collection, out / DECK).new == 100
+    guid = _learner_edits(collection, content, "slots")
+    lock = content / changes.LOCK_FILE
+    released = lock.read_bytes()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(LATER))  # a later day
+    files = {p: p.read_bytes() for p in content.glob("*.md")}
+    _edit_answer(content, "gil-basics", "例")  # the PDF fonts cannot show it
+    failed = _all(run, content, out)
+    assert failed.exit_code == 1
+    assert "cannot show it" in failed.stderr
+    assert lock.read_bytes() == released
+    for path, data in files.items():
+        path.write_bytes(data)
+    again = _all(run, content, out)
+    assert again.exit_code == 0, again.stderr
+    assert "changes" not in again.stderr  # not a single change to record
+    assert lock.read_bytes() == released
+    assert import_deck(collection, out / DECK).updated == 0
+    assert MNEMONIC in _notes(collection)[guid]["Answer"]  # type: ignore[index]
+
+
+def test_a_lost_lock_is_rebuilt_from_the_deck_released_under_the_old_title(
+    content: Path, tmp_path: Path, run: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "dist"
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    assert _all(run, content, out).exit_code == 0
+    # A filtered deck beside it holds fewer notes: the whole deck is the one to read.
+    assert run("anki", "--level", "basic", "--out", str(out), content=content).exit_code == 0
+    lock = content / changes.LOCK_FILE
+    released = changes.read(lock)
+    metadata = content / "set.toml"
+    text = metadata.read_text(encoding="utf-8")
+    title = 'title = "Python Interview Questions"'
+    metadata.write_text(text.replace(title, 'title = "Python Questions"'), encoding="utf-8")
+    lock.unlink()
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(LATER))
+    result = _all(run, content, out)
+    assert result.exit_code == 0, result.stderr
+    assert f"rebuilt it from {out / DECK}" in result.stderr
+    assert (out / "python-questions.apkg").is_file()
+    rebuilt = changes.read(lock)
+    notes = [key for key in released if key.startswith("note:")]
+    assert len(notes) == 100
+    assert {key: rebuilt[key].changed for key in notes} == {
+        key: released[key].changed for key in notes
+    }
+
+
+def test_a_deck_of_another_set_is_never_taken_for_the_last_release(
+    content: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    other = tmp_path / "other-set"
+    shutil.copytree(GOOD, other)
+    previous = tmp_path / "previous"
+    export(other, previous)  # the small bank's deck, under a name this set never had
+    _, notes = export(content, tmp_path / "new", previous_dir=str(previous))
+    assert "no previous deck to rebuild it from" in notes[0]

@@ -863,3 +863,98 @@ def test_a_note_about_the_lock_file_is_printed_off_a_terminal_too(
     quiet = release_run("--quiet")
     assert quiet.exit_code == 0
     assert quiet.stderr == ""
+
+
+# A release that publishes nothing leaves the lock file as it was ---------------
+
+UNPRINTABLE = "例"  # not in the PDF fonts: the pdf exporter refuses it, after the anki job ran
+
+
+def _lock_bytes(bank: Path) -> bytes | None:
+    lock = bank / "qexport.lock.json"
+    return lock.read_bytes() if lock.exists() else None
+
+
+@pytest.mark.parametrize("jobs", ["1", "3"])
+def test_a_failed_release_leaves_the_lock_file_as_it_was(
+    run: Callable[..., Run], released: Path, bank: Path, jobs: str
+) -> None:
+    before = _lock_bytes(bank)
+    assert before is not None
+    basic = bank / "basic.md"
+    original = basic.read_text(encoding="utf-8")
+    basic.write_text(original.replace("Yes, since", f"Yes {UNPRINTABLE}, since"), "utf-8")
+    failed = run("all", "--out", str(released), "--jobs", jobs, content=bank)
+    clean_failure(failed, "cannot show it")
+    assert _lock_bytes(bank) == before
+    basic.write_text(original, encoding="utf-8")
+    again = run("all", "--out", str(released), "--jobs", jobs, content=bank)
+    assert again.exit_code == 0, again.stderr
+    assert "qexport.lock.json" not in again.stderr  # nothing to record: nothing changed
+    assert _lock_bytes(bank) == before
+
+
+def test_a_failed_first_release_leaves_no_lock_file(
+    release_run: Callable[..., Run], bank: Path
+) -> None:
+    basic = bank / "basic.md"
+    text = basic.read_text(encoding="utf-8")
+    basic.write_text(text.replace("Yes, since", f"Yes {UNPRINTABLE}, since"), "utf-8")
+    clean_failure(release_run(), "cannot show it")
+    assert _lock_bytes(bank) is None
+
+
+def _failing_publish(
+    monkeypatch: pytest.MonkeyPatch, raised: BaseException, meanwhile: Callable[[], None]
+) -> None:
+    def publish(*args: Any, **kwargs: Any) -> None:
+        meanwhile()
+        raise raised
+
+    monkeypatch.setattr(release, "publish", publish)
+
+
+def _change_an_answer(bank: Path) -> None:
+    basic = bank / "basic.md"
+    text = basic.read_text(encoding="utf-8")
+    basic.write_text(text.replace("Yes, since", "Yes, as of"), encoding="utf-8")
+
+
+def test_an_interrupted_release_puts_the_lock_file_back(
+    release_run: Callable[..., Run], released: Path, bank: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _lock_bytes(bank)
+    _change_an_answer(bank)
+    _failing_publish(monkeypatch, KeyboardInterrupt(), lambda: None)
+    clean_failure(release_run(), "interrupted", f"{released} is unchanged")
+    assert _lock_bytes(bank) == before
+
+
+def test_a_lock_file_edited_during_a_failed_release_is_kept(
+    release_run: Callable[..., Run], released: Path, bank: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    lock = bank / "qexport.lock.json"
+    edited = lock.read_bytes().replace(b'"format": 1', b'"format": 1 ')
+    _change_an_answer(bank)
+    full = OSError(errno.ENOSPC, "No space left on device")
+    _failing_publish(monkeypatch, full, lambda: lock.write_bytes(edited))
+    clean_failure(release_run(), "No space left on device")
+    assert lock.read_bytes() == edited  # never clobbered by the put-back
+
+
+def test_ctrl_c_as_the_anki_job_returns_puts_the_lock_file_back(
+    release_run: Callable[..., Run], released: Path, bank: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    before = _lock_bytes(bank)
+    _change_an_answer(bank)
+    real_run_job = release.run_job
+
+    def interrupted(question_set: Any, job: release.Job, *args: Any) -> release.Built:
+        built = real_run_job(question_set, job, *args)
+        if job.exporter == "anki":  # the lock file is written, the job not yet reported
+            raise KeyboardInterrupt
+        return built
+
+    monkeypatch.setattr(release, "run_job", interrupted)
+    clean_failure(release_run(), "interrupted", f"{released} is unchanged")
+    assert _lock_bytes(bank) == before

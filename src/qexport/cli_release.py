@@ -17,6 +17,7 @@ import click
 from qexport import content_files, manifest, release
 from qexport.cli import DEFAULT_OUT, QexportGroup, Session, exporter_command
 from qexport.errors import QexportError
+from qexport.lock_file_guard import LockFileGuard
 from qexport.model import QuestionSet
 from qexport.output import forget_written, written_files
 from qexport.registry import exporter_descriptions, exporter_names
@@ -158,9 +159,11 @@ def _release(
     previous = found.release if found else None
     previous_dir = str(out) if previous is not None else None
     staging = release.new_staging(out)
+    guard = LockFileGuard.of(question_set.content_dir)
+    watched = guard.watch(report)
     try:
         results = release.build(
-            question_set, jobs, staging, previous, workers, False, report, previous_dir
+            question_set, jobs, staging, previous, workers, False, watched, previous_dir
         )
         results += _carry_over(previous, results, staging, out, state.picked)
         wrote = release.content_written(results)
@@ -169,6 +172,10 @@ def _release(
         found = release.verify_again(out)  # under the lock: what appeared meanwhile is kept
         release.publish(staging, out, swapped=state.swapped)
         forget_written(out)
+    except BaseException:
+        if not state.published:  # nothing released: learners still have the old times
+            guard.restore(staging / ".jobs")
+        raise
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     kept = {name for built in results for name in built.files}

@@ -3,18 +3,25 @@
 That is set.toml, the level files (*.md but README.md), the lock file and
 the images the questions use: never hidden files or folders (editor swap
 files, .git/, the lock file's temporary copy), nor anything else lying there.
-Before loading, every file that may be content is hashed (the text files and
-anything named like an image: a video beside the bank is never read), so an
-edit saved from then on shows; once the set is loaded, only the content
-files are kept. Text files are hashed with their line ends made "\n", as
-the loader reads them, so a checkout with CRLF line ends is the same content.
+
+Before loading, only what is small and certainly content is read: set.toml,
+the lock file and the level files are hashed, so an edit saved from then on
+shows. One larger than the loader accepts is described by its stat instead
+(the loader refuses it, so it is never in a release). Every other file is
+only looked at (its stat): a video, an unused image or a stray file beside
+the bank is never read. Once the set is loaded, the images its questions use
+are hashed, and refused if their stat moved since that first look. Text files
+are hashed with their line ends made "\n", as the loader reads them, so a
+checkout with CRLF line ends is the same content.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from qexport.changes import LOCK_FILE
@@ -25,42 +32,62 @@ from qexport.metadata import METADATA_FILE
 from qexport.model import QuestionSet
 from qexport.normalize import MAX_FILE_BYTES
 
-# What an image in the content may be called; an image named otherwise is hashed once loaded.
-IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif"})
+# size, mtime_ns, ctime_ns, inode: any write moves one, even one that puts the old mtime back.
+Signature = tuple[int, int, int, int]
 
 
-def candidates(content_dir: Path) -> dict[str, str]:
-    """The sha256 of every file that may be content, by relative path, before loading."""
-    names = []
-    try:
-        for top, dirs, files in os.walk(content_dir, onerror=_raise):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            relative = Path(top).relative_to(content_dir)
-            names += [(relative / f).as_posix() for f in files if not f.startswith(".")]
-    except OSError as exc:
-        raise QexportError(f"{exc.filename or content_dir}: cannot read: {exc.strerror}") from None
-    maybe = [name for name in names if _is_structure(name) or _looks_like_image(name)]
-    return _digests(content_dir, (name for name in maybe if (content_dir / name).is_file()))
+@dataclass(frozen=True)
+class FirstLook:
+    """The content folder as first seen, before loading."""
+
+    digests: dict[str, str]  # set.toml, the lock file, the level files: by relative path
+    stats: dict[str, Signature]  # every other file, looked at but not read
 
 
-def of_set(digests: Mapping[str, str], question_set: QuestionSet) -> dict[str, str]:
-    """Of `digests`, only the files `question_set` was built from.
+def candidates(content_dir: Path) -> FirstLook:
+    """The content folder before loading: the files that are content hashed, the rest seen."""
+    digests: dict[str, str] = {}
+    stats: dict[str, Signature] = {}
+    for name in _walk(content_dir):
+        if _is_structure(name):
+            digest = _structure_digest(content_dir / name)
+            if digest is not None:
+                digests[name] = digest
+        else:
+            seen = _signature(content_dir / name)
+            if seen is not None:
+                stats[name] = seen
+    return FirstLook(digests, stats)
 
-    An image named unlike one was not hashed before loading: it is hashed now.
+
+def of_set(first: FirstLook, question_set: QuestionSet) -> dict[str, str]:
+    """The digests of the files `question_set` was built from.
+
+    The images it uses are hashed now, and refused if one changed since
+    `first`: the set may have been loaded from other bytes than are hashed.
+    An image the first look could not see (a hidden name, a folder reached
+    through a link) has nothing to compare with: it is hashed as it is now.
     """
-    images = {image for question in question_set.questions for image in question.images}
-    kept = {name: d for name, d in digests.items() if _is_structure(name) or name in images}
-    return {**kept, **_digests(question_set.content_dir, sorted(images - kept.keys()))}
+    content_dir = question_set.content_dir
+    digests = dict(first.digests)
+    for image in sorted(_images(question_set) - digests.keys()):
+        digests[image] = _file_digest(content_dir, image)
+        seen = first.stats.get(image)
+        if seen is not None and _signature(content_dir / image) != seen:
+            raise QexportError(
+                f"{content_dir / image}: changed while the content was being read; "
+                "nothing was published: run qexport all again"
+            )
+    return digests
 
 
 def now(content_dir: Path, question_set: QuestionSet) -> dict[str, str]:
     """The digests of the content files now: the set's images, and any level file there."""
-    images = {image for question in question_set.questions for image in question.images}
     try:
         top = [p.name for p in content_dir.iterdir() if not p.name.startswith(".")]
     except OSError as exc:
         raise QexportError(f"{content_dir}: cannot read: {exc.strerror}") from None
-    names = {name for name in top if _is_structure(name)} | images
+    names = {name for name in top if _is_structure(name)} | _images(question_set)
     return _digests(content_dir, (n for n in sorted(names) if (content_dir / n).is_file()))
 
 
@@ -85,8 +112,21 @@ def changed(
     )
 
 
-def _looks_like_image(name: str) -> bool:
-    return PurePosixPath(name).suffix.lower() in IMAGE_SUFFIXES
+def _walk(content_dir: Path) -> list[str]:
+    """Every file under `content_dir` but hidden ones, by relative POSIX path."""
+    names = []
+    try:
+        for top, dirs, files in os.walk(content_dir, onerror=_raise):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            relative = Path(top).relative_to(content_dir)
+            names += [(relative / f).as_posix() for f in files if not f.startswith(".")]
+    except OSError as exc:
+        raise QexportError(f"{exc.filename or content_dir}: cannot read: {exc.strerror}") from None
+    return names
+
+
+def _images(question_set: QuestionSet) -> set[str]:
+    return {image for question in question_set.questions for image in question.images}
 
 
 def _is_structure(name: str) -> bool:
@@ -100,24 +140,58 @@ def _is_structure(name: str) -> bool:
     ) and not name.startswith(".")
 
 
+def _signature(path: Path) -> Signature | None:
+    """What a look at `path` tells without reading it; None unless it is a file."""
+    try:
+        info = path.stat()
+    except OSError:  # a link to nowhere: the loader reports it if a question uses it
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    return (info.st_size, info.st_mtime_ns, info.st_ctime_ns, info.st_ino)
+
+
+def _unread(signature: Signature) -> str:
+    """A digest for a file too large to be content, made from its stat alone."""
+    return hashlib.sha256(f"not read: {signature}".encode()).hexdigest()
+
+
 def _digests(content_dir: Path, names: Iterable[str]) -> dict[str, str]:
     digests = {}
     for name in names:
-        try:
-            path = content_dir / name
-            digests[name] = _text_digest(path) if _is_structure(name) else sha256_file(path)
-        except OSError as exc:
-            raise QexportError(
-                f"{content_dir / name}: cannot read: {exc.strerror or exc}"
-            ) from None
+        if not _is_structure(name):
+            digests[name] = _file_digest(content_dir, name)
+            continue
+        digest = _structure_digest(content_dir / name)
+        if digest is not None:
+            digests[name] = digest
     return digests
 
 
-def _text_digest(path: Path) -> str:
-    """The sha256 of a text file as the loader reads it: no byte order mark, "\n" line ends."""
-    if path.stat().st_size > MAX_FILE_BYTES:  # the loader refuses it: no need to read it all
-        return sha256_file(path)
-    data = path.read_bytes()
+def _file_digest(content_dir: Path, name: str) -> str:
+    try:
+        return sha256_file(content_dir / name)
+    except OSError as exc:
+        raise QexportError(f"{content_dir / name}: cannot read: {exc.strerror or exc}") from None
+
+
+def _structure_digest(path: Path) -> str | None:
+    """The sha256 of a text file as the loader reads it: no byte order mark, "\n" line ends.
+
+    None unless it is a file; a file larger than the loader accepts is not read.
+    """
+    seen = _signature(path)
+    if seen is None:
+        return None
+    if seen[0] > MAX_FILE_BYTES:
+        return _unread(seen)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_FILE_BYTES + 1)  # it may have grown since
+    except OSError as exc:
+        raise QexportError(f"{path}: cannot read: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        return _unread(_signature(path) or seen)
     data = data.removeprefix(b"\xef\xbb\xbf").replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     return hashlib.sha256(data).hexdigest()
 

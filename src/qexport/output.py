@@ -26,15 +26,20 @@ WRITTEN_LIMIT = 200  # folders remembered; the oldest are forgotten first
 
 
 def replace_text(path: Path, text: str, mode: int = 0o644) -> None:
-    """Replace the file at `path` with `text`: readers see the old file or the new, never half.
+    """Replace the file at `path` with `text` in UTF-8, as `replace_bytes` does."""
+    # surrogateescape: file names that are not UTF-8 are written back as they were read
+    replace_bytes(path, text.encode("utf-8", errors="surrogateescape"), mode)
+
+
+def replace_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Replace the file at `path` with `data`: readers see the old file or the new, never half.
 
     Raises OSError; the temporary file beside `path` is removed first.
     """
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        # surrogateescape: file names that are not UTF-8 are written back as they were read
-        with os.fdopen(handle, "w", encoding="utf-8", errors="surrogateescape") as out:
-            out.write(text)
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
         os.chmod(temporary, mode)  # mkstemp makes files private
         os.replace(temporary, path)
     except BaseException:

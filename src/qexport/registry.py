@@ -44,6 +44,19 @@ class Artifact:
     content_written: Mapping[str, str] = field(default_factory=dict)
 
 
+# In a release job's folder: what the job wrote into the content, recorded as soon as
+# written, so a release that fails or is interrupted before the job returns can still
+# put those files back (see lock_file_guard).
+CONTENT_WRITTEN_RECORD = ".content-written.json"
+
+
+def record_content_written(out_dir: Path, written: Mapping[str, str]) -> None:
+    """Note in a job's folder what it wrote into the content (sha256 by name there)."""
+    import json
+
+    (out_dir / CONTENT_WRITTEN_RECORD).write_text(json.dumps(dict(written)), encoding="utf-8")
+
+
 @runtime_checkable
 class Exporter(Protocol):
     """Turns a question set into files in `out_dir`.

@@ -20,10 +20,11 @@ import click
 from qexport import DEFAULT_THEME
 from qexport.errors import QexportError
 from qexport.exporters import theme_option
-from qexport.registry import Artifact
+from qexport.registry import Artifact, record_content_written
 
 if TYPE_CHECKING:
     from qexport.changes import Entry
+    from qexport.exporters.anki_lock import Rebuilt
     from qexport.model import QuestionSet
 
 NO_LOCK = (
@@ -34,6 +35,7 @@ NO_LOCK = (
     "from version control, or run `qexport lock --from LAST-RELEASE.apkg` with the deck "
     "learners last got."
 )
+
 
 PARTIAL_LOCK = (
     "{lock}: not written: this build holds only some notes, and a lock file of some notes "
@@ -85,8 +87,10 @@ class AnkiExporter:
         else:
             wanted = anki_lock.expected(question_set, cards, css)
             previous_dir = options.get("previous_dir")  # the release this build replaces
-            deck = Path(previous_dir) / path.name if previous_dir else None
-            previous, notes = _without_lock(lock_path, deck, question_set, wanted, hashes)
+            folder = Path(previous_dir) if previous_dir else None
+            previous, notes = _without_lock(
+                lock_path, folder, path.name, question_set, wanted, hashes
+            )
         stamped = stamp_lock(previous, hashes, theme, question_set.selection.is_everything)
 
         notetype_changed = stamped.changed[NOTETYPE_KEY]
@@ -108,6 +112,8 @@ class AnkiExporter:
                 )
             changes.write(lock_path, stamped.entries)
             wrote[changes.LOCK_FILE] = sha256_file(lock_path)
+            if "record_changes" in options:  # a release's job: it may fail before returning
+                record_content_written(out_dir, wrote)
             moved = sum(previous.get(k) != e for k, e in stamped.entries.items())
             count = f"{moved} change{'s' if moved != 1 else ''}"
             done = f"recorded {count}" if lock_existed else f"wrote it with {count}"
@@ -118,7 +124,8 @@ class AnkiExporter:
 
 def _without_lock(
     lock_path: Path,
-    deck: Path | None,
+    previous_dir: Path | None,
+    name: str,
     question_set: QuestionSet,
     wanted: Mapping[str, tuple[str, tuple[str, ...]]],
     hashes: Mapping[str, str],
@@ -126,11 +133,45 @@ def _without_lock(
     """Lock entries rebuilt from the deck this build replaces, and a note saying so."""
     from qexport.exporters import anki_lock
 
-    if deck is None or not deck.is_file():
+    if previous_dir is None:
         return {}, [NO_LOCK.format(lock=lock_path)]
-    rebuilt = anki_lock.from_deck(deck, question_set, wanted, hashes)
+    deck = previous_dir / name
+    if deck.is_file():
+        rebuilt = anki_lock.from_deck(deck, question_set, wanted, hashes)
+    else:  # the title, and with it the file name, changed since that release
+        found = _deck_of_this_set(previous_dir, question_set, wanted, hashes)
+        if found is None:
+            return {}, [NO_LOCK.format(lock=lock_path)]
+        deck, rebuilt = found
     note = (
         f"{lock_path}: there was no lock file; rebuilt it from {deck}, the release this "
         f"deck replaces: {rebuilt.summary()}"
     )
     return rebuilt.entries, [note]
+
+
+def _deck_of_this_set(
+    previous_dir: Path,
+    question_set: QuestionSet,
+    wanted: Mapping[str, tuple[str, tuple[str, ...]]],
+    hashes: Mapping[str, str],
+) -> tuple[Path, Rebuilt] | None:
+    """The previous release's deck holding the most notes of this set, under any name.
+
+    A filtered deck holds fewer notes, a deck of another set none; a deck that
+    cannot be read safely is passed over, as it may be any file of that name.
+    """
+    from qexport.exporters import anki_lock
+
+    best: tuple[Path, Rebuilt] | None = None
+    for deck in sorted(previous_dir.glob("*.apkg")):  # sorted: ties go the same way each time
+        if deck.is_symlink() or not deck.is_file():
+            continue
+        try:
+            rebuilt = anki_lock.from_deck(deck, question_set, wanted, hashes)
+        except QexportError:
+            continue
+        held = rebuilt.kept + rebuilt.changed
+        if held and (best is None or held > best[1].kept + best[1].changed):
+            best = deck, rebuilt
+    return best

@@ -19,7 +19,12 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
 from qexport.errors import ContentError
-from qexport.exporters.pdf_document import numbered_title, pdf_keywords, plain_question
+from qexport.exporters.pdf_document import (
+    fixed_date,
+    numbered_title,
+    pdf_keywords,
+    plain_question,
+)
 from qexport.exporters.pdf_markdown import FlowableRenderer
 from qexport.exporters.pdf_pages import Para
 from qexport.exporters.pdf_styles import Styles
@@ -223,14 +228,15 @@ def build_cards(
     # Cards are made a sheet at a time: a whole bank of laid-out answers would not fit memory.
     cards = (card for question in question_set.questions for card in maker.cards_for(question))
     meta = question_set.meta
-    canvas = Canvas(
-        str(path),
-        pagesize=paper,
-        invariant=1,
-        pageCompression=1,
-        initialFontName=styles.body_font.regular,  # type: ignore[arg-type]  # stubs: float
-        lang=meta.language,
-    )
+    with fixed_date():
+        canvas = Canvas(
+            str(path),
+            pagesize=paper,
+            invariant=1,
+            pageCompression=1,
+            initialFontName=styles.body_font.regular,  # type: ignore[arg-type]  # stubs: float
+            lang=meta.language,
+        )
     canvas.setTitle(f"{meta.title}: flash cards")
     canvas.setAuthor(meta.author)
     canvas.setSubject(meta.description)

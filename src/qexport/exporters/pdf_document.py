@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import os
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable
 
 from qexport.exporters.pdf_pages import canvas_maker
@@ -35,6 +38,39 @@ def numbered_title(question: Question) -> str:
     return f"{question.number}. {plain_question(question)}"
 
 
+AnyCanvas = TypeVar("AnyCanvas", bound=Canvas)
+
+
+@contextmanager
+def fixed_date() -> Iterator[None]:
+    """While a PDF's canvas is made, the environment cannot date it.
+
+    With invariant=1 reportlab dates every PDF 2000-01-01 00:00 UTC, and
+    seeds the document's /ID with that date. SOURCE_DATE_EPOCH, read once
+    as the canvas is made, overrides it (and one that is not a number stops
+    reportlab): the same content would give other bytes elsewhere, and a
+    release would fail `qexport all --check` there. PDFs hold no time, so
+    they ignore it. qexport runs its exporters without threads: nothing else
+    reads the variable while it is away.
+    """
+    saved = os.environ.pop("SOURCE_DATE_EPOCH", None)
+    try:
+        yield
+    finally:
+        if saved is not None:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
+def with_fixed_date(make: Callable[..., AnyCanvas]) -> Callable[..., AnyCanvas]:
+    """`make`, a canvas maker, with every canvas it makes carrying the fixed date."""
+
+    def make_fixed(*args: Any, **kwargs: Any) -> AnyCanvas:
+        with fixed_date():
+            return make(*args, **kwargs)
+
+    return make_fixed
+
+
 class Document(BaseDocTemplate):
     """A reproducible document: no clock, no random ids, embedded fonts only."""
 
@@ -44,7 +80,7 @@ class Document(BaseDocTemplate):
 
     def build_story(self, story: Sequence[Flowable]) -> None:
         number_font = (self.styles.body_font.regular, self.styles.size * 0.8)
-        self.build(list(story), canvasmaker=canvas_maker(number_font))
+        self.build(list(story), canvasmaker=with_fixed_date(canvas_maker(number_font)))
 
 
 def document(
