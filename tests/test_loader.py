@@ -236,7 +236,7 @@ def test_an_answer_keeps_reference_definitions_after_its_last_block(bank: Path) 
     assert refs.answer == "See [the docs][d].\n\n[d]: https://docs.python.org/3/"
 
 
-# Review R1: reference definitions hold for the whole file -------------------------
+# reference definitions hold for the whole file -------------------------
 
 REFERENCES_FILE = """\
 # Tiny set: advanced
@@ -434,7 +434,7 @@ def test_the_plain_csv_shows_in_each_answer_only_the_definitions_it_uses(
     assert "nobody" not in path.read_text(encoding="utf-8").lower()
 
 
-# Review R11: a level file that is a link out of the content folder ---------------
+# a level file that is a link out of the content folder ---------------
 
 
 def test_a_level_file_linked_from_outside_the_content_folder_is_not_read(
@@ -466,7 +466,7 @@ def test_a_level_file_linked_inside_the_content_folder_is_read(bank: Path) -> No
     assert [q.id for q in load(bank).question_set.questions][-1] == "gil"
 
 
-# Review R13: the bidi isolates embed right-to-left text without reordering the rest
+# the bidi isolates embed right-to-left text without reordering the rest
 
 
 def test_bidi_isolates_are_text(bank: Path) -> None:
@@ -479,7 +479,7 @@ def test_bidi_isolates_are_text(bank: Path) -> None:
     assert embedded in first.answer
 
 
-# Review R15: a coding line Python cannot obey when it runs the block -------------
+# a coding line Python cannot obey when it runs the block -------------
 
 
 @pytest.mark.parametrize(

@@ -228,7 +228,7 @@ def test_an_unreadable_image_is_a_clean_error(bank: Path, validate: Callable[[],
     assert message == f"{bank / 'basic.md'}:{line}: cannot read image 'pic.png': Permission denied"
 
 
-# Review R2: names the real Anki engine stores under another name -----------------
+# names the real Anki engine stores under another name -----------------
 
 ANKI_CHANGES = [
     "x*y.png",
@@ -278,7 +278,7 @@ def test_two_images_anki_stores_under_one_name_are_refused(
     assert message.startswith(f"{bank / 'basic.md'}:{line}: image 'x*y.png': Anki removes '*'")
 
 
-# Review R12: an image whose file name is stored decomposed (NFD, as on macOS) ----
+# an image whose file name is stored decomposed (NFD, as on macOS) ----
 
 
 def test_an_image_named_decomposed_on_disk_is_found_and_reaches_every_output(

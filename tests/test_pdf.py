@@ -438,7 +438,7 @@ def test_split_markup_keeps_text_and_balances_tags() -> None:
     assert text == re.sub(r"<[^>]*>", "", markup)
 
 
-# Review R13: invisible format characters are left out of the PDFs, not refused ----
+# invisible format characters are left out of the PDFs, not refused ----
 
 INVISIBLE = {
     "\u200d": "ZERO WIDTH JOINER",
@@ -468,7 +468,7 @@ def test_invisible_characters_are_left_out_of_every_pdf(
     assert not set(text) & {*INVISIBLE, "\u2028"}
 
 
-# Review R15: a picture alone in a list item prints without its alt text ----------
+# a picture alone in a list item prints without its alt text ----------
 
 
 @pytest.mark.parametrize("layout", ["booklet", "cheatsheet", "cards"])

@@ -491,7 +491,7 @@ def test_a_plugin_writing_into_a_subfolder_is_reused(
     assert _tree(tmp_path / "dist") == before
 
 
-# After the review: folders, swaps and the lock file around a release -------------
+# Folders, swaps and the lock file around a release -------------
 
 
 def _edit(bank: Path, text: str = "An edit, so the deck is rebuilt.") -> None:
