@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import sys
 
+import pytest
+
 from qexport import dependencies
 
 
@@ -30,3 +32,22 @@ def test_markers_are_evaluated_with_the_extras_asked_for() -> None:
         ("pypdf", frozenset()),
     ]
     assert dependencies._requirements(lines, frozenset()) == [("click", frozenset())]
+
+
+def test_the_scan_is_kept_while_no_package_changes(monkeypatch: pytest.MonkeyPatch) -> None:
+    from qexport import cache
+
+    dependencies._dependency_versions.cache_clear()  # this test's cache folder is empty
+    first = dependencies.dependency_versions("csv")
+    dependencies._dependency_versions.cache_clear()
+
+    def no_scan(*_: object) -> object:
+        raise AssertionError("scanned again although no package changed")
+
+    with monkeypatch.context() as scanless:
+        scanless.setattr(dependencies, "_scan", no_scan)
+        assert dependencies.dependency_versions("csv") == first
+    dependencies._dependency_versions.cache_clear()
+    cache.write_text(dependencies.CACHE, '{"fingerprint": 1, "exporters": [[')  # damaged
+    assert dependencies.dependency_versions("csv") == first
+    dependencies._dependency_versions.cache_clear()

@@ -7,13 +7,18 @@ from __future__ import annotations
 DEFAULT_THEME = "default"
 
 
+_version: list[str] = []  # found once: a release asks for it for every artifact
+
+
 def __getattr__(name: str) -> str:
     # Looked up on demand: importlib.metadata is slow to import, and most commands never need it.
     if name == "__version__":
-        from importlib.metadata import PackageNotFoundError, version
+        if not _version:
+            from importlib.metadata import PackageNotFoundError, version
 
-        try:
-            return version("qexport")
-        except PackageNotFoundError:  # pragma: no cover - running from a source tree
-            return "0.0.0"
+            try:
+                _version.append(version("qexport"))
+            except PackageNotFoundError:  # pragma: no cover - running from a source tree
+                _version.append("0.0.0")
+        return _version[0]
     raise AttributeError(f"module 'qexport' has no attribute {name!r}")

@@ -27,8 +27,64 @@ def dependency_versions(exporter: str) -> dict[str, str]:
     return dict(_dependency_versions(exporter, tuple(sys.path)))
 
 
+CACHE = "dependencies.json"  # in the user's cache: the scan reads every package's metadata
+
+
 @lru_cache(maxsize=16)
-def _dependency_versions(exporter: str, _path: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+def _dependency_versions(exporter: str, path: tuple[str, ...]) -> tuple[tuple[str, str], ...]:
+    """The versions for `exporter`: scanned once per set of installed packages.
+
+    The scan parses every package's metadata (about 0.1 s), so its result is
+    kept in the user's cache while no package on `path` is added, removed or
+    upgraded. An editable package's source is hashed on every run.
+    """
+    from qexport.cache import read_json, write_json
+    from qexport.entry_points import path_fingerprint
+
+    fingerprint = path_fingerprint(CACHE, list(path))
+    cached = read_json(CACHE)
+    known: dict[str, Any] = {}
+    if isinstance(cached, dict) and cached.get("fingerprint") == fingerprint:
+        exporters = cached.get("exporters")
+        known = exporters if isinstance(exporters, dict) else {}
+    entries = _entries(known.get(exporter))
+    if entries is None:
+        entries = list(_scan(exporter, path))
+        write_json(CACHE, {"fingerprint": fingerprint, "exporters": {**known, exporter: entries}})
+    return tuple(
+        sorted(
+            (key, version + _editable_suffix(key, editable)) for key, version, editable in entries
+        )
+    )
+
+
+def _entries(value: object) -> list[tuple[str, str, bool]] | None:
+    """Cached (name, version, editable) entries, or None if the cache holds none that fit."""
+    if not isinstance(value, list):
+        return None
+    entries = []
+    for entry in value:
+        if not (isinstance(entry, list) and len(entry) == 3):
+            return None
+        key, version, editable = entry
+        if not (isinstance(key, str) and isinstance(version, str) and isinstance(editable, bool)):
+            return None
+        entries.append((key, version, editable))
+    return entries
+
+
+def _editable_suffix(key: str, editable: bool) -> str:
+    if not editable:
+        return ""
+    from importlib import metadata
+
+    try:
+        return _source_suffix(metadata.distribution(key.split("[")[0]))
+    except (metadata.PackageNotFoundError, ValueError):
+        return ""
+
+
+def _scan(exporter: str, path: tuple[str, ...]) -> tuple[tuple[str, str, bool], ...]:
     from importlib import metadata
 
     from qexport.registry import ENTRY_POINT_GROUP
@@ -40,8 +96,16 @@ def _dependency_versions(exporter: str, _path: tuple[str, ...]) -> tuple[tuple[s
     dist = getattr(points[0], "dist", None) if points else None
     if dist is None:
         return ()
-    found: dict[str, str] = {}
-    todo = [(str(dist.metadata["Name"]), frozenset[str]())]
+    return _package_versions(str(dist.metadata["Name"]), path)
+
+
+@lru_cache(maxsize=16)
+def _package_versions(package: str, _path: tuple[str, ...]) -> tuple[tuple[str, str, bool], ...]:
+    """`package` and all it requires: (name, version, installed editable), once per package."""
+    from importlib import metadata
+
+    found: dict[str, tuple[str, bool]] = {}
+    todo = [(package, frozenset[str]())]
     while todo:
         name, extras = todo.pop()
         try:
@@ -51,9 +115,18 @@ def _dependency_versions(exporter: str, _path: tuple[str, ...]) -> tuple[tuple[s
         key = _normal(name) + (f"[{','.join(sorted(extras))}]" if extras else "")
         if key in found:
             continue
-        found[key] = str(found_dist.version) + _source_suffix(found_dist)
+        found[key] = (str(found_dist.version), _is_editable(found_dist))
         todo += _requirements(found_dist.requires or [], extras)
-    return tuple(sorted(found.items()))
+    return tuple(sorted((key, version, editable) for key, (version, editable) in found.items()))
+
+
+def _is_editable(dist: Any) -> bool:
+    try:
+        described = json.loads(dist.read_text("direct_url.json") or "{}")
+    except (ValueError, RecursionError):
+        return False
+    info = described.get("dir_info") if isinstance(described, dict) else None
+    return isinstance(info, dict) and info.get("editable") is True
 
 
 def _source_suffix(dist: Any) -> str:
@@ -62,13 +135,6 @@ def _source_suffix(dist: Any) -> str:
     Its version stays the same while its files are edited (the README's
     Developing setup), so the version alone would reuse stale artifacts.
     """
-    try:
-        described = json.loads(dist.read_text("direct_url.json") or "{}")
-    except (ValueError, RecursionError):
-        return ""
-    info = described.get("dir_info") if isinstance(described, dict) else None
-    if not (isinstance(info, dict) and info.get("editable") is True):
-        return ""
     digest = hashlib.sha256()
     for root in _source_roots(dist):
         for path in sorted(root.rglob("*") if root.is_dir() else [root]):

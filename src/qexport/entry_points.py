@@ -47,7 +47,7 @@ class Registered:
 
 def registered(group: str) -> list[Registered]:
     """Every entry point of `group` on `sys.path`, in the order importlib.metadata gives."""
-    fingerprint = _fingerprint(group, sys.path)
+    fingerprint = path_fingerprint(group, sys.path)
     # One file per environment (named after it), so reinstalling overwrites it.
     name = f"entry-points-{group}-{_SAFE.sub('_', sys.prefix).strip('_')[-80:]}.txt"
     cached = _parse(read_text(name), fingerprint)
@@ -58,7 +58,7 @@ def registered(group: str) -> list[Registered]:
     return found
 
 
-def _fingerprint(group: str, search_path: list[str]) -> str:
+def path_fingerprint(group: str, search_path: list[str]) -> str:
     """What the answer depends on: the metadata folders on the path, in order, and their stamps.
 
     Path entries without package metadata (such as the working directory of
