@@ -538,3 +538,30 @@ def test_a_deck_of_another_set_is_never_taken_for_the_last_release(
     export(other, previous)  # the small bank's deck, under a name this set never had
     _, notes = export(content, tmp_path / "new", previous_dir=str(previous))
     assert "no previous deck to rebuild it from" in notes[0]
+
+
+def test_the_markup_compared_is_what_learners_meet_not_qexports_styling() -> None:
+    from qexport.exporters.anki_lock import visible
+
+    assert visible('<p class="lead">Hi <code class="x">a</code></p>') == visible(
+        "<p>Hi <code>a</code></p>"
+    )
+    assert visible('<a href="https://a.org/">docs</a>') != visible(
+        '<a href="https://b.org/">docs</a>'
+    )
+    assert visible('<img src="a.png" alt="A">') != visible('<img src="a.png" alt="B">')
+
+
+def test_an_old_deck_in_an_ordinary_folder_is_not_taken_for_the_last_release(
+    bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, run: Callable[..., Run]
+) -> None:
+    # Only a release lists its deck; a copy lying in some folder may hold older times.
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    downloads = tmp_path / "downloads"
+    assert run("anki", "--out", str(downloads), content=bank).exit_code == 0
+    (bank / changes.LOCK_FILE).unlink()
+    text = (bank / "set.toml").read_text(encoding="utf-8")
+    (bank / "set.toml").write_text(text.replace("Tiny Test Set", "Tiny Set"), encoding="utf-8")
+    result = run("anki", "--out", str(downloads), content=bank)
+    assert result.exit_code == 0, result.stderr
+    assert "no previous deck to rebuild it from" in result.stderr

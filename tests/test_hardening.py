@@ -47,6 +47,7 @@ PATHOLOGICAL = {
     "headings": "## Q?\n" * 150_000,
     "one-long-line": "x" * 1_000_000 + "\n",
     "fences": "```python\n" * 90_000,
+    "code-spans-and-references": "&#x202E; " + "` " * 450_000 + "\n",
 }
 
 

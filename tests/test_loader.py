@@ -515,3 +515,13 @@ def test_a_python_block_whose_coding_line_fails_from_a_file_is_refused(
     (error,) = caught.value.errors
     assert error.message.startswith("python code does not compile: ")
     assert (error.path, error.line) == (bank / "advanced.md", fence_line + line)
+
+
+def test_a_reference_shown_as_written_in_code_is_text(bank: Path) -> None:
+    # In code, Markdown shows "&#x202E;" as those eight characters: nothing is reordered.
+    with (bank / "basic.md").open("a", encoding="utf-8") as level_file:
+        level_file.write(
+            "\n{#entity-code topic=data-types}\n## How is U+202E written in HTML?\n\n"
+            "As `&#x202E;` or, in a block:\n\n```html\n<p>&#8238;txt.exe</p>\n```\n"
+        )
+    load(bank)

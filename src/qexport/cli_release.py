@@ -160,11 +160,11 @@ def _release(
     previous_dir = str(out) if previous is not None else None
     staging = release.new_staging(out)
     guard = LockFileGuard.of(question_set.content_dir)
-    watched = guard.watch(report)
     try:
         results = release.build(
-            question_set, jobs, staging, previous, workers, False, watched, previous_dir
+            question_set, jobs, staging, previous, workers, False, report, previous_dir
         )
+        guard.remember(staging / ".jobs")  # publishing removes the jobs' folders
         results += _carry_over(previous, results, staging, out, state.picked)
         wrote = release.content_written(results)
         after = _unchanged(question_set, before, out, wrote)

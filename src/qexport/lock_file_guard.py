@@ -8,12 +8,11 @@ changed since what learners have, and their own edits would be overwritten.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import click
 
-from qexport import release
 from qexport.changes import LOCK_FILE
 from qexport.manifest import sha256_file
 from qexport.normalize import MAX_FILE_BYTES
@@ -28,8 +27,8 @@ class LockFileGuard:
     path: Path
     saved: bytes | None  # None: there was no lock file
     mode: int
-    wrote: dict[str, str] = field(default_factory=dict)  # this run's writes, by content name
     keep: bool = True  # False: nothing was saved to put back
+    ours: tuple[str, int] | None = None  # the sha256 and inode of the file this run wrote
 
     @classmethod
     def of(cls, content_dir: Path) -> LockFileGuard:
@@ -41,42 +40,44 @@ class LockFileGuard:
             return cls(path, None, 0o644, keep=False)
         return cls(path, path.read_bytes(), status.st_mode & 0o7777)
 
-    def watch(self, report: release.Report) -> release.Report:
-        """`report`, noting what each job wrote into the content as it finishes."""
-
-        def noting(built: release.Built, folder: Path) -> None:
-            self.wrote.update(built.content_written)
-            report(built, folder)
-
-        return noting
+    def remember(self, jobs_dir: Path) -> None:
+        """Read what the jobs under `jobs_dir` recorded writing, before that folder goes."""
+        self.ours = _recorded_write(jobs_dir)
 
     def restore(self, jobs_dir: Path) -> None:
-        """Put the lock file back, only if it still holds exactly what this run wrote.
+        """Put the lock file back, only if it is still exactly the file this run wrote.
 
-        A job that failed or was stopped before it returned left its record in
-        its folder under `jobs_dir`.
+        Not another run's, even with the same bytes (that one may be released),
+        nor one edited meanwhile. A job that failed or was stopped before it
+        returned left its record in its folder under `jobs_dir`.
         """
-        ours = self.wrote.get(LOCK_FILE) or _recorded_write(jobs_dir)
+        ours = self.ours or _recorded_write(jobs_dir)
         try:
             if not self.keep or ours is None or not self.path.is_file():
                 return
-            if sha256_file(self.path) != ours:
-                return  # unchanged, or an edit made meanwhile: never overwritten
+            if self.path.stat().st_ino != ours[1] or sha256_file(self.path) != ours[0]:
+                return  # not the file this run wrote: never overwritten
             if self.saved is None:
                 self.path.unlink()
             else:
                 replace_bytes(self.path, self.saved, self.mode)
+            click.echo(f"{self.path}: put back as it was, since nothing was published", err=True)
         except OSError as exc:
             click.echo(f"cannot restore {self.path}: {exc.strerror or exc}", err=True)
 
 
-def _recorded_write(jobs_dir: Path) -> str | None:
-    """The lock file's digest as a job of this run recorded writing it, if one did."""
+def _recorded_write(jobs_dir: Path) -> tuple[str, int] | None:
+    """The sha256 and inode of the lock file a job of this run recorded writing, if one did."""
     for record in sorted(jobs_dir.glob(f"*/{CONTENT_WRITTEN_RECORD}")):
         try:
-            digest = json.loads(record.read_text(encoding="utf-8")).get(LOCK_FILE)
+            written = json.loads(record.read_text(encoding="utf-8")).get(LOCK_FILE)
         except (OSError, ValueError, AttributeError):
             continue
-        if isinstance(digest, str):
-            return digest
+        if (
+            isinstance(written, list)
+            and len(written) == 2
+            and isinstance(written[0], str)
+            and isinstance(written[1], int)
+        ):
+            return written[0], written[1]
     return None

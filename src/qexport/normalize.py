@@ -86,6 +86,9 @@ MAX_CHARACTER_ERRORS = 20
 # A numeric character reference such as &#x202E; is that character once rendered.
 # (Markdown turns controls and noncharacters written so into U+FFFD; not these.)
 _REFERENCE = re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));")
+# In code, a reference shows as written: it is not checked there.
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+_BACKTICKS = re.compile(r"`+")
 _OVERRIDES = range(0x202A, 0x202F)
 
 
@@ -94,8 +97,12 @@ def check_characters(text: str, path: Path) -> list[ContentError]:
     if not _NOT_TEXT.search(text) and "&#" not in text:
         return []  # the common case: one pass over the text
     errors = []
+    fence = ""  # the marker of the code block the line is in, if any
     for number, line in enumerate(text.split("\n"), 1):
-        found = _not_text(line)
+        marker = _FENCE.match(line)
+        if marker and (not fence or marker.group(1).startswith(fence)):
+            fence = "" if fence else marker.group(1)
+        found = _not_text(line, in_code=bool(fence) or bool(marker))
         if found:
             char, column, written = found
             name = unicodedata.name(
@@ -114,12 +121,36 @@ def check_characters(text: str, path: Path) -> list[ContentError]:
     return errors
 
 
-def _not_text(line: str) -> tuple[str, int, str] | None:
+def _without_code_spans(line: str) -> str:
+    """`line` with its code spans blanked out, so columns still count as written.
+
+    A span runs from a run of backticks to the next run of the same length;
+    one pass over the runs, so a line of a million backticks costs no more.
+    """
+    spans = []
+    opened: dict[int, int] = {}  # run length -> where the first open run of it starts
+    for run in _BACKTICKS.finditer(line):
+        length = len(run.group())
+        if length in opened:
+            spans.append((opened[length], run.end()))
+            opened.clear()  # runs inside a span are code, not openers
+        else:
+            opened[length] = run.start()
+    pieces, done = [], 0
+    for start, end in spans:
+        pieces += [line[done:start], " " * (end - start)]
+        done = end
+    return "".join([*pieces, line[done:]])
+
+
+def _not_text(line: str, in_code: bool) -> tuple[str, int, str] | None:
     """The first character of `line` that is not text: itself, its column, how written."""
     found = _NOT_TEXT.search(line)
     if found:
         return found.group(), found.start() + 1, ""
-    for reference in _REFERENCE.finditer(line):
+    if in_code or "&#" not in line:
+        return None
+    for reference in _REFERENCE.finditer(_without_code_spans(line)):
         hexadecimal, decimal = reference.groups()
         code = int(hexadecimal, 16) if hexadecimal else int(decimal)
         if code in _OVERRIDES:

@@ -50,11 +50,15 @@ class Artifact:
 CONTENT_WRITTEN_RECORD = ".content-written.json"
 
 
-def record_content_written(out_dir: Path, written: Mapping[str, str]) -> None:
-    """Note in a job's folder what it wrote into the content (sha256 by name there)."""
+def record_content_written(out_dir: Path, written: Mapping[str, str], content_dir: Path) -> None:
+    """Note in a job's folder what it wrote into the content: by name there, the sha256
+    and the inode (another run writing the same bytes makes another file)."""
     import json
 
-    (out_dir / CONTENT_WRITTEN_RECORD).write_text(json.dumps(dict(written)), encoding="utf-8")
+    record = {
+        name: [digest, (content_dir / name).stat().st_ino] for name, digest in written.items()
+    }
+    (out_dir / CONTENT_WRITTEN_RECORD).write_text(json.dumps(record), encoding="utf-8")
 
 
 @runtime_checkable

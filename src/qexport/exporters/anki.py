@@ -113,7 +113,7 @@ class AnkiExporter:
             changes.write(lock_path, stamped.entries)
             wrote[changes.LOCK_FILE] = sha256_file(lock_path)
             if "record_changes" in options:  # a release's job: it may fail before returning
-                record_content_written(out_dir, wrote)
+                record_content_written(out_dir, wrote, question_set.content_dir)
             moved = sum(previous.get(k) != e for k, e in stamped.entries.items())
             count = f"{moved} change{'s' if moved != 1 else ''}"
             done = f"recorded {count}" if lock_existed else f"wrote it with {count}"
@@ -158,14 +158,19 @@ def _deck_of_this_set(
 ) -> tuple[Path, Rebuilt] | None:
     """The previous release's deck holding the most notes of this set, under any name.
 
-    A filtered deck holds fewer notes, a deck of another set none; a deck that
-    cannot be read safely is passed over, as it may be any file of that name.
+    Only a deck a qexport release lists as the anki exporter's counts: an old
+    copy lying in some folder may hold older times. A filtered deck holds fewer
+    notes, a deck of another set none; one that cannot be read safely is passed over.
     """
+    from qexport import manifest
     from qexport.exporters import anki_lock
 
+    listed = manifest.read(previous_dir) or ()
+    names = {str(a["path"]) for a in listed if a["exporter"] == "anki"}
     best: tuple[Path, Rebuilt] | None = None
-    for deck in sorted(previous_dir.glob("*.apkg")):  # sorted: ties go the same way each time
-        if deck.is_symlink() or not deck.is_file():
+    for name in sorted(names):  # sorted: ties go the same way each time
+        deck = previous_dir / name
+        if deck.suffix != ".apkg" or deck.is_symlink() or not deck.is_file():
             continue
         try:
             rebuilt = anki_lock.from_deck(deck, question_set, wanted, hashes)

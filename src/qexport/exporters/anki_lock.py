@@ -140,10 +140,31 @@ def visible(html: str) -> tuple[str, tuple[str, ...], str]:
             preformatted = max(0, preformatted + (-1 if tag[1] == "/" else 1))
             text.append(" ")  # whether a line break sits beside a code block is not seen
         elif not preformatted:
-            text.append(tag)
+            text.append(_seen(tag))
         if _IMG.match(tag):
             images.append(_image_source(tag))
     return " ".join("".join(text).split()), tuple(images), "live" if live else ""
+
+
+_TAG_NAME = re.compile(r"</?\s*([A-Za-z][A-Za-z0-9]*)")
+_SEEN_ATTRIBUTE = re.compile(
+    r"""\s(href|src|alt)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE
+)
+
+
+def _seen(tag: str) -> str:
+    """A tag as far as a learner meets it: its name, where it links, what it shows.
+
+    Classes and other attributes are qexport's own styling, not the content.
+    """
+    name = _TAG_NAME.match(tag)
+    if name is None:
+        return tag
+    kept = "".join(
+        f" {m.group(1).lower()}={unescape(next(v for v in m.groups()[1:] if v is not None))!r}"
+        for m in _SEEN_ATTRIBUTE.finditer(tag)
+    )
+    return f"<{'/' if tag[1:2] == '/' else ''}{name.group(1).lower()}{kept}>"
 
 
 def _image_source(markup: str) -> str:
