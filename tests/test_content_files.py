@@ -85,6 +85,13 @@ def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         note(path)
         return real_os_open(path, *args, **kwargs)
 
+    real_path_open = Path.open
+
+    def record_path_open(self: Path, *args: Any, **kwargs: Any) -> Any:
+        note(self)  # before 3.11, Path.open reaches io.open without looking it up
+        return real_path_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", record_path_open)
     monkeypatch.setattr(io, "open", record_open)
     monkeypatch.setattr(builtins, "open", record_open)
     monkeypatch.setattr(os, "open", record_os_open)
