@@ -52,6 +52,20 @@ def run() -> Callable[..., Run]:
 
 
 @pytest.fixture
+def release_run(
+    run: Callable[..., Run], bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Run]:
+    """`qexport all` of `bank` into tmp_path/dist (or `out`): one job at a time, a fixed time."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+
+    def go(*args: str, out: Path | None = None) -> Run:
+        target = str(out or tmp_path / "dist")
+        return run("all", "--out", target, "--jobs", "1", *args, content=bank)
+
+    return go
+
+
+@pytest.fixture
 def bank(tmp_path: Path) -> Path:
     """A writable copy of the small good fixture bank."""
     target = tmp_path / "content"

@@ -56,18 +56,6 @@ def _use_image(bank: Path, name: str = "used.png") -> Path:
 
 
 @pytest.fixture
-def release_run(
-    run: Callable[..., Run], bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., Run]:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-
-    def go(*args: str) -> Run:
-        return run("all", "--out", str(tmp_path / "dist"), "--jobs", "1", *args, content=bank)
-
-    return go
-
-
-@pytest.fixture
 def opened(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     """The names of the files opened from now on, by any means."""
     names: list[str] = []

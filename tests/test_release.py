@@ -35,18 +35,6 @@ def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
 
 
-@pytest.fixture
-def release_run(
-    run: Callable[..., Run], bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., Run]:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-
-    def go(*args: str) -> Run:
-        return run("all", "--out", str(tmp_path / "dist"), "--jobs", "1", *args, content=bank)
-
-    return go
-
-
 def test_all_writes_every_artifact_a_manifest_and_sums(
     release_run: Callable[..., Run], tmp_path: Path
 ) -> None:

@@ -41,19 +41,6 @@ def _tree(folder: Path) -> dict[str, bytes | None]:
 
 
 @pytest.fixture
-def release_run(
-    run: Callable[..., Run], bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., Run]:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-
-    def go(*args: str, out: Path | None = None) -> Run:
-        target = str(out or tmp_path / "dist")
-        return run("all", "--out", target, "--jobs", "1", *args, content=bank)
-
-    return go
-
-
-@pytest.fixture
 def released(release_run: Callable[..., Run], tmp_path: Path) -> Path:
     result = release_run()
     assert result.exit_code == 0, result.stderr
