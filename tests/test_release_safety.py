@@ -460,6 +460,21 @@ def test_a_worker_killed_by_the_oom_killer_is_a_clean_error(bank: Path, tmp_path
     assert {k: v for k, v in _tree(tmp_path).items() if k != "content/basic.md"} == before
 
 
+def test_a_failed_release_leaves_no_worker_holding_the_lock(
+    release_run: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A forked worker shares the release lock's open file: the next run must not be
+    # told that another qexport all is writing, because a worker was still dying.
+    monkeypatch.syspath_prepend(str(SITE))
+    picked = ("--only", "nested", "--only", "selfkill", "--jobs", "2")
+    with monkeypatch.context() as failing:
+        for name, value in (("DELAY", "1.5"), ("STUBBORN", "1"), ("FAIL", "1")):
+            failing.setenv(f"QEXPORT_FIXTURE_{name}", value)
+        clean_failure(release_run(*picked), "the fixture exporter failed, as asked")
+    again = release_run(*picked)
+    assert again.exit_code == 0, again.stderr
+
+
 def test_a_plugin_writing_into_a_subfolder_is_reused(
     release_run: Callable[..., Run],
     tmp_path: Path,

@@ -62,6 +62,7 @@ __all__ = [  # the folder's and output's, re-exported for the release's callers
 SECONDS_CACHE = "job-seconds.json"  # how long each job took last time, to start the longest first
 BUILDS_CACHE = "builds.json"  # the sha256 of what real builds produced, by inputs key
 BUILDS_LIMIT = 500  # keys remembered; the oldest are forgotten first
+WORKER_EXIT_SECONDS = 2  # a terminated worker still there then is killed
 
 
 @dataclass(frozen=True)
@@ -261,15 +262,22 @@ def _die_with_parent() -> None:
 
 
 def _stop_workers(pool: ProcessPoolExecutor) -> None:
-    terminate = getattr(pool, "terminate_workers", None)  # Python 3.14+
-    if terminate is not None:
-        terminate()
-        return
-    # Before 3.14 only the private process table reaches the workers; take it first,
-    # as shutdown() forgets it.
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    """Stop the workers, and wait until they are gone.
+
+    A forked worker shares the release lock's open file: while one lives, the
+    next run would be told another qexport all is writing --out.
+    """
+    # Only the private process table reaches the workers; take it first, as shutdown()
+    # forgets it (Python 3.14 adds terminate_workers, which does the same).
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
         process.terminate()
     pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.join(WORKER_EXIT_SECONDS)
+        if process.is_alive():
+            process.kill()
+            process.join(WORKER_EXIT_SECONDS)
 
 
 def _collect(built: Built, folder: Path, staging: Path, report: Report) -> Built:
