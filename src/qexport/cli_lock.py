@@ -41,8 +41,7 @@ def lock_command(session: Session, deck: Path, theme: str, replace: bool) -> Non
     """
     from qexport import changes
     from qexport.exporters import anki_lock
-    from qexport.exporters.anki_deck import NOTE_KEY, cards_for, content_hashes
-    from qexport.exporters.anki_notetype import css as notetype_css
+    from qexport.exporters.anki_deck import deck_inputs, stamp_lock
     from qexport.themes import load_theme
 
     question_set = session.question_set()
@@ -63,9 +62,7 @@ def lock_command(session: Session, deck: Path, theme: str, replace: bool) -> Non
                 "times with the deck's all the same, run again with --replace"
             )
     loaded = load_theme(theme)
-    css = notetype_css(loaded)
-    cards = cards_for(question_set)
-    hashes = content_hashes(question_set, cards, loaded, css)
+    cards, css, hashes = deck_inputs(question_set, loaded)
     wanted = anki_lock.expected(question_set, cards, css)
     rebuilt = anki_lock.from_deck(deck, question_set, wanted, hashes)
     if not rebuilt.entries:
@@ -73,7 +70,7 @@ def lock_command(session: Session, deck: Path, theme: str, replace: bool) -> Non
             f"{deck} holds no note of this set (set id {question_set.meta.id}): "
             "is it the deck of another bank?"
         )
-    stamped = changes.stamp(rebuilt.entries, hashes, changes.now(), prune=NOTE_KEY)
+    stamped = stamp_lock(rebuilt.entries, hashes, loaded, full=True)
     changes.write(lock_path, stamped.entries)
     click.echo(f"{lock_path}: rebuilt from {deck}: {rebuilt.summary()}")
     click.echo("Commit it with the content.")

@@ -63,24 +63,15 @@ class AnkiExporter:
         # Everything heavy is imported here, so that `qexport --help` stays fast.
         from qexport import changes
         from qexport.exporters import anki_lock
-        from qexport.exporters import anki_notetype as notetype
-        from qexport.exporters.anki_deck import (
-            NOTETYPE_KEY,
-            cards_for,
-            content_hashes,
-            stamp_lock,
-            write_apkg,
-        )
+        from qexport.exporters.anki_deck import NOTETYPE_KEY, deck_inputs, stamp_lock, write_apkg
         from qexport.exporters.anki_preview import write_preview
         from qexport.themes import load_theme
 
         theme = load_theme(str(options.get("theme") or DEFAULT_THEME))
-        css = notetype.css(theme)
-        cards = cards_for(question_set)
+        cards, css, hashes = deck_inputs(question_set, theme)
 
         lock_path = question_set.content_dir / changes.LOCK_FILE
         path = out_dir / question_set.file_name(extension="apkg")
-        hashes = content_hashes(question_set, cards, theme, css)
         lock_existed = lock_path.exists()
         if lock_existed:
             previous, notes = changes.read(lock_path), list[str]()

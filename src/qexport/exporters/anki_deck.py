@@ -89,6 +89,14 @@ def _notetype_hash(question_set: QuestionSet, css: str) -> str:
     )
 
 
+def deck_inputs(question_set: QuestionSet, theme: Theme) -> tuple[list[Card], str, dict[str, str]]:
+    """What a deck is made of, for the build and for a lock rebuilt from a deck alike:
+    its cards, the note type's CSS, and the lock file's hashes."""
+    css = notetype.css(theme)
+    cards = cards_for(question_set)
+    return cards, css, content_hashes(question_set, cards, theme, css)
+
+
 def content_hashes(
     question_set: QuestionSet, cards: Sequence[Card], theme: Theme, css: str
 ) -> dict[str, str]:
