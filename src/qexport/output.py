@@ -118,36 +118,39 @@ def _files(record: object) -> dict[str, str]:
     return {str(name): digest for name, digest in record.items() if isinstance(digest, str)}
 
 
-def resolve_out(out_dir: Path, content_dir: Path) -> Path:
-    """`out_dir` as a real path; refused when it holds, or lies inside, the content."""
+def resolve_out(out_dir: Path, content_dir: Path, option: str = "--out") -> Path:
+    """`out_dir` as a real path; refused when it holds, or lies inside, the content.
+
+    `option` is how the user named the folder, for the messages.
+    """
     try:
         out = out_dir.resolve()
         content = content_dir.resolve()
     except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of symbolic links
-        raise QexportError(f"--out {out_dir}: cannot resolve the path: {exc}") from None
+        raise QexportError(f"{option} {out_dir}: cannot resolve the path: {exc}") from None
     if out.parent == out:
-        raise QexportError(f"--out {out_dir}: the root folder cannot be an output folder")
+        raise QexportError(f"{option} {out_dir}: the root folder cannot be an output folder")
     longest = _name_max(out.parent) - len(".previous") - 1  # its longest side file's name
     if len(os.fsencode(out.name)) > longest:
         raise QexportError(
-            f"--out {out_dir}: the folder's name is too long for the files qexport keeps "
+            f"{option} {out_dir}: the folder's name is too long for the files qexport keeps "
             f"beside it (.NAME.previous and .NAME.lock); use at most {longest} bytes"
         )
     if os.path.ismount(out):
         raise QexportError(
-            f"--out {out_dir} is a mount point: qexport replaces its output folder by "
+            f"{option} {out_dir} is a mount point: qexport replaces its output folder by "
             "renaming, which a mount point cannot be; use a folder inside it"
         )
     # A folder beside the content, named as the user would type it from here.
     beside = os.path.relpath(content.parent / "dist")
     if out == content or out.is_relative_to(content):
         raise QexportError(
-            f"--out {out_dir} is inside the content folder {content_dir}; choose a folder "
+            f"{option} {out_dir} is inside the content folder {content_dir}; choose a folder "
             f"outside it, such as {beside}"
         )
     if content.is_relative_to(out):
         raise QexportError(
-            f"--out {out_dir} holds the content folder {content_dir}; choose a folder "
+            f"{option} {out_dir} holds the content folder {content_dir}; choose a folder "
             f"beside it, such as {beside}"
         )
     return out

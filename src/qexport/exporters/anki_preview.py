@@ -109,10 +109,7 @@ def preview_folder(directory: Path, content_dir: Path) -> Path:
     from qexport.manifest import read as read_manifest
     from qexport.output import resolve_out
 
-    try:
-        target = resolve_out(directory, content_dir)
-    except QexportError as exc:  # its messages name --out: this is --preview
-        raise QexportError("--preview" + str(exc).removeprefix("--out")) from None
+    target = resolve_out(directory, content_dir, option="--preview")
     for folder in (target, *target.parents):
         if read_manifest(folder) is not None:
             raise QexportError(
