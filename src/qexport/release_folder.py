@@ -117,12 +117,8 @@ def own_staging(out_dir: Path) -> list[Path]:
 
 def replaceable(out_dir: Path) -> manifest.Verified | None:
     """What is in `out_dir`; refused unless qexport wrote every file in it."""
-    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
-        raise QexportError(f"{out_dir} is a file, not a folder")
-    if not out_dir.exists():
-        return None
-    found = manifest.verify(out_dir, written_files(out_dir))
-    if found.foreign:
+    found = _looked_at(out_dir)
+    if found is not None and found.foreign:
         listing = ", ".join(found.foreign)
         damaged = (
             f" (its {manifest.MANIFEST} is not a qexport manifest, or is damaged)"
@@ -145,15 +141,26 @@ def verify_again(out_dir: Path) -> manifest.Verified | None:
     deleted with the folder.
     """
     try:
-        return replaceable(out_dir)
-    except QexportError:
-        found = manifest.verify(out_dir, written_files(out_dir)) if out_dir.is_dir() else None
-        listing = ", ".join(found.foreign) if found else out_dir.name
+        found = _looked_at(out_dir)
+        listing = ", ".join(found.foreign) if found else ""
+    except QexportError:  # no longer a folder
+        listing = out_dir.name
+    if listing:
         raise QexportError(
             f"{out_dir} changed while the release was being built: it now holds files qexport "
             f"did not write ({listing}); nothing was published and they are kept. Move them "
             "away, then run qexport all again"
-        ) from None
+        )
+    return found
+
+
+def _looked_at(out_dir: Path) -> manifest.Verified | None:
+    """`out_dir` checked file by file (None if there is none yet); a file or link is refused."""
+    if out_dir.is_symlink() or (out_dir.exists() and not out_dir.is_dir()):
+        raise QexportError(f"{out_dir} is a file, not a folder")
+    if not out_dir.exists():
+        return None
+    return manifest.verify(out_dir, written_files(out_dir))
 
 
 def publish(staging: Path, out_dir: Path, swapped: Callable[[], None] = lambda: None) -> None:
