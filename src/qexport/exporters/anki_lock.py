@@ -106,7 +106,6 @@ def note_content(
 _HTML_TAG = re.compile(r"<[^<>]*>")
 _PRE = re.compile(r"</?pre\b", re.IGNORECASE)
 _IMG = re.compile(r"<img\b", re.IGNORECASE)
-_SRC = re.compile(r"""\ssrc\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""", re.IGNORECASE)
 _WHITESPACE = re.compile(r"\s")
 
 
@@ -142,7 +141,7 @@ def visible(html: str) -> tuple[str, tuple[str, ...], str]:
         elif not preformatted:
             text.append(_seen(tag))
         if _IMG.match(tag):
-            images.append(_image_source(tag))
+            images.append(_seen_attributes(tag).get("src", ""))
     return " ".join("".join(text).split()), tuple(images), "live" if live else ""
 
 
@@ -160,18 +159,17 @@ def _seen(tag: str) -> str:
     name = _TAG_NAME.match(tag)
     if name is None:
         return tag
-    kept = "".join(
-        f" {m.group(1).lower()}={unescape(next(v for v in m.groups()[1:] if v is not None))!r}"
-        for m in _SEEN_ATTRIBUTE.finditer(tag)
-    )
+    kept = "".join(f" {key}={value!r}" for key, value in _seen_attributes(tag).items())
     return f"<{'/' if tag[1:2] == '/' else ''}{name.group(1).lower()}{kept}>"
 
 
-def _image_source(markup: str) -> str:
-    source = _SRC.search(markup)
-    if source is None:
-        return ""
-    return unescape(next(value for value in source.groups() if value is not None))
+def _seen_attributes(tag: str) -> dict[str, str]:
+    """The href, src and alt of `tag`, decoded, by lower-case name (the first of each)."""
+    found: dict[str, str] = {}
+    for match in _SEEN_ATTRIBUTE.finditer(tag):
+        value = next(v for v in match.groups()[1:] if v is not None)
+        found.setdefault(match.group(1).lower(), unescape(value))
+    return found
 
 
 def notetype_content(
