@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Callable, Iterator, Sequence
+import subprocess
+import sys
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,6 +40,17 @@ def clean_failure(result: Run, *expected: str) -> None:
     assert "internal error" not in result.stderr
     for text in expected:
         assert text in result.stderr
+
+
+def start_qexport(*args: str, env: Mapping[str, str]) -> subprocess.Popen[str]:
+    """qexport in a process of its own, `env` added to this one's environment."""
+    return subprocess.Popen(
+        [sys.executable, "-m", "qexport", *args],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 @pytest.fixture

@@ -18,11 +18,16 @@ def _run_writes(content: Path, jobs: Path, text: str) -> None:
     record_content_written(jobs / "0", {LOCK_FILE: sha256_file(content / LOCK_FILE)}, content)
 
 
-def test_the_lock_file_this_run_wrote_is_put_back(tmp_path: Path) -> None:
+def _released(tmp_path: Path) -> tuple[Path, Path, LockFileGuard]:
+    """A content folder with its lock file as released, a jobs folder, and the guard."""
     content, jobs = tmp_path / "content", tmp_path / "jobs"
     content.mkdir()
     (content / LOCK_FILE).write_text("as released\n", encoding="utf-8")
-    guard = LockFileGuard.of(content)
+    return content, jobs, LockFileGuard.of(content)
+
+
+def test_the_lock_file_this_run_wrote_is_put_back(tmp_path: Path) -> None:
+    content, jobs, guard = _released(tmp_path)
     _run_writes(content, jobs, "stamped by a failed run\n")
     guard.restore(jobs)
     assert (content / LOCK_FILE).read_text(encoding="utf-8") == "as released\n"
@@ -31,10 +36,7 @@ def test_the_lock_file_this_run_wrote_is_put_back(tmp_path: Path) -> None:
 def test_another_runs_file_with_the_same_bytes_is_kept(tmp_path: Path) -> None:
     # Two releases of one edit into two folders stamp the same second: the same bytes.
     # The one that published shipped them; the one that failed must not take them back.
-    content, jobs = tmp_path / "content", tmp_path / "jobs"
-    content.mkdir()
-    (content / LOCK_FILE).write_text("as released\n", encoding="utf-8")
-    guard = LockFileGuard.of(content)
+    content, jobs, guard = _released(tmp_path)
     _run_writes(content, jobs, "stamped\n")
     replace_text(content / LOCK_FILE, "stamped\n")  # the other run, which published
     guard.restore(jobs)

@@ -18,7 +18,7 @@ from qexport import release
 from qexport.cache import cache_dir
 from qexport.manifest import MANIFEST, SUMS
 
-from conftest import GOOD, Run
+from conftest import GOOD, Run, start_qexport
 
 ARTIFACTS = [
     "tiny-test-set-anki.csv",
@@ -243,14 +243,7 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def _qexport(site: Path, *args: str, delay: str = "0") -> subprocess.Popen[str]:
-    env = {**os.environ, "PYTHONPATH": str(site), "QEXPORT_WORDCOUNT_DELAY": delay}
-    return subprocess.Popen(
-        [sys.executable, "-m", "qexport", *args],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_qexport(*args, env={"PYTHONPATH": str(site), "QEXPORT_WORDCOUNT_DELAY": delay})
 
 
 def _finish(process: subprocess.Popen[str]) -> tuple[int, str, str]:

@@ -14,7 +14,6 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +25,7 @@ from qexport import release
 from qexport.cache import cache_dir
 from qexport.manifest import MANIFEST, SUMS, sha256_file
 
-from conftest import FIXTURES, GOOD, Run, clean_failure
+from conftest import FIXTURES, GOOD, Run, clean_failure, start_qexport
 
 SITE = FIXTURES / "release" / "site"  # the plugins `nested` and `selfkill`
 CSV = "tiny-test-set-plain.csv"
@@ -172,20 +171,9 @@ def test_a_saved_release_is_tidied_once_the_new_one_is_complete(
 
 
 def _qexport(*args: str, delay: str = "0", **env: str) -> subprocess.Popen[str]:
-    environment = {
-        **os.environ,
-        "PYTHONPATH": os.pathsep.join(filter(None, [str(SITE), os.environ.get("PYTHONPATH")])),
-        "QEXPORT_FIXTURE_DELAY": delay,
-        "SOURCE_DATE_EPOCH": "1700000000",
-        **env,
-    }
-    return subprocess.Popen(
-        [sys.executable, "-m", "qexport", *args],
-        env=environment,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    site = os.pathsep.join(filter(None, [str(SITE), os.environ.get("PYTHONPATH")]))
+    fixed = {"PYTHONPATH": site, "QEXPORT_FIXTURE_DELAY": delay, "SOURCE_DATE_EPOCH": "1700000000"}
+    return start_qexport(*args, env={**fixed, **env})
 
 
 def _finish(process: subprocess.Popen[str]) -> tuple[int, str]:
