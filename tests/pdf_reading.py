@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 import subprocess
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,3 +86,127 @@ def fonts(pdf: Path) -> list[tuple[str, str]]:
         # name type... encoding emb sub uni object ID: emb is the 5th field from the end
         rows.append((parts[0], parts[-5]))
     return rows
+
+
+@dataclass(frozen=True)
+class Box:
+    """A stroked or filled path's bounding box, y from the top as poppler gives words."""
+
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    filled: bool
+    color: tuple[float, ...] = (0.0,)  # the fill's (if filled) or the stroke's, as set
+
+    @property
+    def is_horizontal_line(self) -> bool:
+        return not self.filled and abs(self.y1 - self.y0) < 0.01 and self.x1 - self.x0 > 1
+
+    @property
+    def is_vertical_line(self) -> bool:
+        return not self.filled and abs(self.x1 - self.x0) < 0.01 and self.y1 - self.y0 > 1
+
+
+Matrix = tuple[float, float, float, float, float, float]
+PAINT = {b"S": False, b"s": False, b"f": True, b"F": True, b"f*": True, b"B": True, b"b": True}
+
+
+def drawings(pdf: Path) -> list[list[Box]]:
+    """Every page's painted paths (rules, cut lines, code-block fills) as boxes.
+
+    A small reading of the content stream: the transformation matrix (q, Q,
+    cm) and the path operators; text and images are left to the other readers.
+    """
+    from pypdf.generic import ContentStream
+
+    reader = PdfReader(pdf)
+    result = []
+    for page in reader.pages:
+        height = float(page.mediabox.height)
+        ctm: Matrix = (1, 0, 0, 1, 0, 0)
+        fill: tuple[float, ...] = (0.0,)
+        stroke: tuple[float, ...] = (0.0,)
+        stack: list[tuple[Matrix, tuple[float, ...], tuple[float, ...]]] = []
+        path: list[tuple[float, float]] = []
+        boxes: list[Box] = []
+        for operands, operator in ContentStream(page.get_contents(), reader).operations:
+            values = [float(v) for v in operands if isinstance(v, (int, float))]
+            if operator == b"q":
+                stack.append((ctm, fill, stroke))
+            elif operator == b"Q":
+                ctm, fill, stroke = stack.pop()
+            elif operator in (b"rg", b"g", b"k"):
+                fill = _as_rgb(values)
+            elif operator in (b"RG", b"G", b"K"):
+                stroke = _as_rgb(values)
+            elif operator == b"cm":
+                ctm = _multiply(
+                    (values[0], values[1], values[2], values[3], values[4], values[5]), ctm
+                )
+            elif operator in (b"m", b"l", b"c", b"v", b"y"):
+                path += [_apply(ctm, values[i], values[i + 1]) for i in range(0, len(values), 2)]
+            elif operator == b"re":
+                x, y, w, h = values
+                path += [_apply(ctm, x, y), _apply(ctm, x + w, y + h)]
+            elif operator in PAINT or operator == b"n":
+                if path and operator in PAINT:
+                    xs, ys = [p[0] for p in path], [height - p[1] for p in path]
+                    filled = PAINT[operator]
+                    color = fill if filled else stroke
+                    boxes.append(Box(min(xs), min(ys), max(xs), max(ys), filled, color))
+                path = []
+        result.append(boxes)
+    return result
+
+
+def _as_rgb(values: list[float]) -> tuple[float, ...]:
+    if len(values) == 4:  # CMYK
+        c, m, y, k = values
+        return ((1 - c) * (1 - k), (1 - m) * (1 - k), (1 - y) * (1 - k))
+    return tuple(values)
+
+
+def _multiply(m: Matrix, n: Matrix) -> Matrix:
+    a, b, c, d, e, f = m
+    a2, b2, c2, d2, e2, f2 = n
+    return (
+        a * a2 + b * c2,
+        a * b2 + b * d2,
+        c * a2 + d * c2,
+        c * b2 + d * d2,
+        e * a2 + f * c2 + e2,
+        e * b2 + f * d2 + f2,
+    )
+
+
+def _apply(m: Matrix, x: float, y: float) -> tuple[float, float]:
+    return m[0] * x + m[2] * y + m[4], m[1] * x + m[3] * y + m[5]
+
+
+@dataclass(frozen=True)
+class Line:
+    """Words that share a baseline in one column, left to right."""
+
+    words: list[Word]
+
+    @property
+    def x0(self) -> float:
+        return self.words[0].x0
+
+    @property
+    def text(self) -> str:
+        return " ".join(w.text for w in self.words)
+
+
+def text_lines(page: Page, split_at: Sequence[float] = ()) -> list[Line]:
+    """The page's words grouped into lines, top to bottom; `split_at` are column gaps (x)."""
+
+    def column(word: Word) -> int:
+        return sum(word.x0 >= x for x in split_at)
+
+    groups: dict[tuple[int, float], list[Word]] = {}
+    for word in sorted(page.words, key=lambda w: (column(w), round(w.y1, 0), w.x0)):
+        key = (column(word), round(word.y1, 0))
+        groups.setdefault(key, []).append(word)
+    return [Line(words) for _, words in sorted(groups.items())]

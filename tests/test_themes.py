@@ -66,7 +66,8 @@ def test_print_theme_is_grayscale_with_print_fonts_and_sizes() -> None:
     for colour in theme.palette.values():
         red, green, blue = colour[1:3], colour[3:5], colour[5:7]
         assert red == green == blue, colour
-    assert theme.code_style == "bw"
+    assert theme.code_style == "qexport-print"
+    assert theme.night_code_style == "bw"  # night mode on a screen: the text colour, no grays
     assert theme.fonts == {"body": "IBM Plex Serif", "code": "IBM Plex Mono"}
     assert theme.sizes["code_floor"] == 6.5
 

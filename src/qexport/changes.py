@@ -27,12 +27,18 @@ import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from qexport.errors import ContentError, QexportError
+from qexport.metadata import METADATA_FILE
 from qexport.normalize import MAX_FILE_BYTES, check_inside
 from qexport.output import replace_text
 
+if TYPE_CHECKING:
+    from qexport.model import QuestionSet
+
 LOCK_FILE = "qexport.lock.json"
+NOTE_KEY = "note:"  # the key of a question's note: note:<question id>
 FORMAT = 1
 DIFFERS = ""  # the hash of an entry whose content is known to have moved: it never matches
 
@@ -79,9 +85,15 @@ def time_problem(value: object) -> str | None:
 
 def now() -> int:
     """The current time, or SOURCE_DATE_EPOCH when a reproducible build sets it."""
+    epoch = source_date_epoch()
+    return int(time.time()) if epoch is None else epoch
+
+
+def source_date_epoch() -> int | None:
+    """SOURCE_DATE_EPOCH, checked, or None when it is not set."""
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is None:
-        return int(time.time())
+        return None
     # isdecimal alone accepts digits of every script; 12 digits outlast the year 9999.
     if not (epoch.isascii() and epoch.isdecimal() and len(epoch) <= 12):
         raise QexportError(
@@ -210,3 +222,24 @@ def write(path: Path, entries: Mapping[str, Entry]) -> None:
         replace_text(path, text)  # readable by all: it is a shared, committed file
     except OSError as exc:
         raise QexportError(f"cannot update {path}: {exc.strerror or exc}") from None
+
+
+def content_date(question_set: QuestionSet) -> int:
+    """When the content of `question_set` last changed, to date documents reproducibly.
+
+    SOURCE_DATE_EPOCH when a build sets it; else the latest change the lock
+    file records for these questions (the time their notes carry in the
+    deck); else, before any is recorded, the newest modification time of
+    the files they come from.
+    """
+    epoch = source_date_epoch()
+    if epoch is not None:
+        return epoch
+    entries = read(question_set.content_dir / LOCK_FILE)
+    recorded = [entries.get(NOTE_KEY + q.id) for q in question_set.questions]
+    times = [entry.changed for entry in recorded if entry is not None]
+    if times:
+        return max(times)
+    files = {q.path for q in question_set.questions}
+    files.add(question_set.content_dir / METADATA_FILE)
+    return max((int(path.stat().st_mtime) for path in files if path.exists()), default=0)

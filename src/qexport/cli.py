@@ -210,12 +210,18 @@ def validate(session: Session) -> None:
     """Check the content and its lock file; print every problem, or a one-line summary."""
     from qexport import changes
     from qexport.errors import ContentError
+    from qexport.registry import exporter_checks
 
     question_set = session.question_set()
     try:  # a damaged lock file stops every deck build: say so now, not at release time
         changes.read(question_set.content_dir / changes.LOCK_FILE)
     except ContentError as exc:
         raise ContentErrors([exc]) from None
+    errors, warnings = exporter_checks(question_set)
+    if errors:
+        raise ContentErrors(errors, warnings)
+    for warning in warnings:
+        click.echo(str(warning), err=True)
     click.echo(f"ok: {summary(question_set)}")
 
 

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 import click
 
 from qexport.entry_points import Registered, registered
-from qexport.errors import QexportError, did_you_mean
+from qexport.errors import ContentError, ContentWarning, QexportError, did_you_mean
 
 if TYPE_CHECKING:
     from qexport.model import QuestionSet
@@ -72,6 +72,10 @@ class Exporter(Protocol):
     An exporter may also have `release`: the option sets `qexport all` runs
     it with (e.g. one per PDF layout). Without it, `all` runs it once with
     its defaults.
+
+    An exporter that writes the lock file sets `records_changes = True`; one
+    whose output depends on it (the PDFs' dates) sets `reads_changes = True`,
+    and `qexport all` starts it only once the recorders have finished.
     """
 
     name: str
@@ -132,6 +136,36 @@ def release_options(exporter: Exporter) -> list[dict[str, Any]]:
             defaults[option.name] = default
     variants: Sequence[Mapping[str, Any]] = getattr(exporter, "release", None) or ({},)
     return [{**defaults, **variant} for variant in variants]
+
+
+def exporter_checks(question_set: QuestionSet) -> tuple[list[ContentError], list[ContentWarning]]:
+    """What the exporters' optional `check` finds, for every option set `qexport all` runs.
+
+    `check(question_set, options)` returns content errors and warnings found
+    before anything is written. Several option sets may find the same place:
+    it is reported once, as the first finds it.
+    """
+    errors: list[ContentError] = []
+    warnings: list[ContentWarning] = []
+    seen: set[tuple[str, Path, int | None]] = set()
+    for name in exporter_names():
+        try:
+            exporter = load_exporter(name)
+        except QexportError:
+            continue  # a plugin that cannot load says so when it is run, not here
+        check = getattr(exporter, "check", None)
+        if check is None:
+            continue
+        for options in release_options(exporter):
+            for problem in check(question_set, options):
+                place = (type(problem).__name__, problem.path, problem.line)
+                if place not in seen:
+                    seen.add(place)
+                    if isinstance(problem, ContentError):
+                        errors.append(problem)
+                    else:
+                        warnings.append(problem)
+    return errors, warnings
 
 
 def exporter_version(name: str) -> str:

@@ -167,10 +167,13 @@ def build(
         else:
             pending.append(job)
     work = staging / ".jobs"
+    recorders, readers = _change_roles(pending)
     if workers <= 1 or len(pending) <= 1:
-        for index, job in enumerate(pending):
-            built = run_job(question_set, job, work / str(index), check, previous_dir)
-            results.append(_collect(built, work / str(index), staging, report))
+        built_jobs: dict[int, Built] = {}
+        for i in sorted(range(len(pending)), key=lambda i: i in readers):
+            built = run_job(question_set, pending[i], work / str(i), check, previous_dir)
+            built_jobs[i] = _collect(built, work / str(i), staging, report)
+        results += [built_jobs[i] for i in range(len(pending))]
         remember_seconds(results)
         return results
     pool = ProcessPoolExecutor(
@@ -178,10 +181,19 @@ def build(
     )
     try:
         futures: dict[int, Future[Built]] = {}
-        for i in _longest_first(pending):
-            futures[i] = pool.submit(
-                run_job, question_set, pending[i], work / str(i), check, previous_dir
-            )
+
+        def submit(indexes: Sequence[int]) -> None:
+            for i in indexes:
+                futures[i] = pool.submit(
+                    run_job, question_set, pending[i], work / str(i), check, previous_dir
+                )
+
+        order = _longest_first(pending)
+        submit([i for i in order if i not in readers])
+        if readers:
+            for i in recorders:
+                futures[i].result()  # readers see the lock file as this run leaves it
+            submit([i for i in order if i in readers])
         for i in range(len(pending)):  # collected in plan order, so the report reads the same
             results.append(_collect(futures[i].result(), work / str(i), staging, report))
     except BrokenProcessPool:
@@ -196,6 +208,18 @@ def build(
     pool.shutdown()
     remember_seconds(results)
     return results
+
+
+def _change_roles(jobs: Sequence[Job]) -> tuple[set[int], set[int]]:
+    """Which jobs record changes in the lock file, and which read them (PDF dates).
+
+    A reader starts only once every recorder has finished, so that it sees
+    the lock file as the release leaves it: the same bytes as a rebuild.
+    """
+    exporters = [load_exporter(job.exporter) for job in jobs]
+    recorders = {i for i, e in enumerate(exporters) if getattr(e, "records_changes", False)}
+    readers = {i for i, e in enumerate(exporters) if getattr(e, "reads_changes", False)}
+    return recorders, (readers - recorders if recorders else set())
 
 
 def _reusable(previous: manifest.Manifest, job: Job) -> tuple[str, ...] | None:

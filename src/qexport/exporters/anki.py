@@ -47,6 +47,7 @@ PARTIAL_LOCK = (
 class AnkiExporter:
     name = "anki"
     description = "An Anki deck (.apkg) that updates cleanly when re-imported."
+    records_changes = True  # it writes the lock file
     options: Sequence[click.Option] = (
         theme_option(),
         click.Option(

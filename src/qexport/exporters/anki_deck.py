@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
 
 from qexport import anki_ids, changes
+from qexport.changes import NOTE_KEY
 from qexport.errors import QexportError
 from qexport.exporters import anki_notetype as notetype
 from qexport.model import Question, QuestionSet
@@ -33,7 +34,6 @@ if TYPE_CHECKING:
 # should receive it: every note then counts as changed once.
 RENDER_VERSION = "1"
 ZIP_EPOCH = 315532800  # 1980-01-01, the earliest time a zip entry can hold
-NOTE_KEY = "note:"  # lock file keys: note:<question id>, and notetype
 # Anki has one note type per set, whatever the theme: one change time for it, which
 # moves whenever the note type shipped differs from the last one shipped.
 NOTETYPE_KEY = "notetype"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from qexport import DEFAULT_THEME
-from qexport.errors import ContentError, ContentErrors, QexportError
+from qexport.errors import ContentError, ContentErrors, ContentWarning, QexportError
 from qexport.exporters import theme_option
 from qexport.registry import Artifact
 
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 LAYOUTS = ("booklet", "cheatsheet", "cards")
 PAPERS = ("a4", "letter")
+SIDES = ("two", "one")
 SIZE_FOR_LAYOUT = {"booklet": "body", "cheatsheet": "cheatsheet", "cards": "card"}
 
 
@@ -117,6 +118,7 @@ def _image_loader(question_set: QuestionSet) -> Callable[[str], Path]:
 class PdfExporter:
     name = "pdf"
     description = "Print-ready PDF: a booklet, a two-column cheat sheet, or duplex flash cards."
+    reads_changes = True  # dated by the lock file's latest change
     options: Sequence[click.Option] = (
         click.Option(
             ["--layout"],
@@ -132,9 +134,25 @@ class PdfExporter:
             show_default=True,
             help="Paper size.",
         ),
+        click.Option(
+            ["--sides"],
+            type=click.Choice(SIDES),
+            default="two",
+            show_default=True,
+            help="Booklet: printed on both sides (mirrored margins, sections on right-hand "
+            "pages), or on one side only.",
+        ),
         theme_option(),
     )
     release: Sequence[Mapping[str, Any]] = tuple({"layout": layout} for layout in LAYOUTS)
+
+    def check(
+        self, question_set: QuestionSet, options: Mapping[str, Any]
+    ) -> list[ContentError | ContentWarning]:
+        """What printing would reveal, found before anything is built: blurred images."""
+        from qexport.exporters.pdf_images import blurred_images
+
+        return list(blurred_images(question_set, options, _image_loader(question_set)))
 
     def export(
         self, question_set: QuestionSet, options: Mapping[str, Any], out_dir: Path
@@ -146,10 +164,17 @@ class PdfExporter:
         layout = str(options.get("layout") or "booklet")
         paper_name = str(options.get("paper") or "a4")
         theme = load_theme(str(options.get("theme") or DEFAULT_THEME))
+        one_sided = options.get("sides") == "one"
+        if one_sided and layout != "booklet":
+            raise QexportError(
+                "--sides one is for the booklet: the cheat sheet is one-sided already, "
+                "and flash cards need both sides"
+            )
         styles = styles_for(theme, SIZE_FOR_LAYOUT[layout])
         check_glyphs(question_set, styles.body_font, styles.code_font)
 
-        path = out_dir / question_set.file_name(layout, paper_name, extension="pdf")
+        sides = "one-sided" if one_sided else ""
+        path = out_dir / question_set.file_name(layout, sides, paper_name, extension="pdf")
         paper = PAPER_SIZES[paper_name]
 
         image_path = _image_loader(question_set)
@@ -157,7 +182,7 @@ class PdfExporter:
         if layout == "booklet":
             from qexport.exporters.pdf_booklet import build_booklet
 
-            build_booklet(question_set, styles, paper, path, image_path)
+            build_booklet(question_set, styles, paper, path, image_path, 1 if one_sided else 2)
         elif layout == "cheatsheet":
             from qexport.exporters.pdf_cheatsheet import build_cheatsheet
 
@@ -168,4 +193,6 @@ class PdfExporter:
             build_cards(question_set, styles, paper, path, image_path)
         selection = question_set.selection.slug() or "all"
         recorded = {"layout": layout, "paper": paper_name, "theme": theme.name}
+        if one_sided:
+            recorded["sides"] = "one"
         return [Artifact(path, self.name, {**recorded, "selection": selection})]

@@ -1,16 +1,19 @@
 """The booklet: cover, contents, one section per level, and a topic index.
 
-Sections start on right-hand pages; margins mirror with a binding gutter;
-each page has the section as a running header and "Page X of Y" below.
+Two-sided (the default), sections start on right-hand pages and margins mirror
+with a binding gutter; one-sided, every page is laid out as a right-hand page
+and none is left blank. Each page has the section as a running header and
+"Page X of Y" below.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from html import escape
 from pathlib import Path
 
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -28,56 +31,141 @@ from qexport.exporters.pdf_pages import (
     Para,
     RightHandFiller,
     SectionMark,
+    SidedTemplate,
+    right_hand,
 )
-from qexport.exporters.pdf_styles import Styles
+from qexport.exporters.pdf_styles import CONTENTS_LEADING, Styles
 from qexport.model import Question, QuestionSet
 
 INNER, OUTER, TOP, BOTTOM = 22 * mm, 15 * mm, 22 * mm, 20 * mm
 CONTENTS_KEY, INDEX_KEY = "contents", "topic-index"
+NEAR_EMPTY = 1 / 3  # a last contents page filled less than this is not worth its paper
+TIGHTEST = 1.15 / CONTENTS_LEADING  # contents lines never closer than 1.15 times their size
 
 
-class TocLine(Flowable):
-    """One line of the contents: text, dot leaders, and the page, all one link."""
+class TocEntry(Flowable):
+    """One contents entry: its text, dot leaders and page number, all one link.
 
-    def __init__(self, text: str, key: str, styles: Styles, bold: bool, indent: float) -> None:
+    A long entry wraps under its own text (a hanging indent past its number);
+    the leaders and the page number end its last line. Its paragraph is set
+    when it is laid out and let go once drawn: a contents of 10,000 entries
+    is measured ahead, but only a page of them is ever held set.
+    """
+
+    def __init__(
+        self, markup: str, key: str, base: ParagraphStyle, indent: float, hang: float, space: float
+    ) -> None:
         super().__init__()
-        self.text, self.key, self.styles, self.bold, self.indent = text, key, styles, bold, indent
-        self.font = styles.body_font.bold if bold else styles.body_font.regular
-        self.size = styles.size * (1.0 if bold else 0.92)
-        self.space = styles.size * (0.8 if bold else 0.1)
+        self.markup, self.key, self.base = markup, key, base
+        self.indent, self.hang = indent, hang  # where its lines start; the first, `hang` less
+        self.space = space  # the gap above the entry
+        self.para: Para | None = None
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        self.width, self.height = avail_width, self.size * 1.35 + self.space
+        if self.para is None:
+            base = self.base
+            number_room = stringWidth("0000", base.fontName, base.fontSize) + base.fontSize * 0.4
+            style = ParagraphStyle(
+                f"{base.name}-entry",
+                parent=base,
+                leftIndent=self.indent + self.hang,
+                firstLineIndent=-self.hang,
+                rightIndent=number_room,
+            )
+            self.para = Para(self.markup, style)
+        height = self.para.wrap(avail_width, avail_height)[1]
+        self.width, self.height = avail_width, height + self.space
         return self.width, self.height
 
+    def measure(self, width: float, height: float) -> float:
+        """The entry's height at `width`, without holding on to its set paragraph."""
+        measured = self.wrap(width, height)[1]
+        self.para = None
+        return measured
+
     def draw(self) -> None:
-        canvas = self.canv
-        number_room = stringWidth("0000", self.font, self.size)
-        room = self.width - self.indent - number_room - self.size
-        text = self.text
-        text_width = stringWidth(text, self.font, self.size)
-        if text_width > room:
-            while text and stringWidth(text + "…", self.font, self.size) > room:
-                text = text[:-1]
-            text = text.rstrip() + "…"
-            text_width = stringWidth(text, self.font, self.size)
-        baseline = self.size * 0.3
-        canvas.setFont(self.font, self.size)
-        canvas.setFillColor(self.styles.color("text"))
-        canvas.drawString(self.indent, baseline, text)
-        start = self.indent + text_width + self.size * 0.4
-        end = self.width - number_room - self.size * 0.4
-        if end > start:
-            canvas.setFillColor(self.styles.color("muted"))
-            dots = "." * int((end - start) / stringWidth(". ", self.font, self.size))
-            canvas.drawRightString(end, baseline, " ".join(dots))
+        canvas, para = self.canv, self.para
+        assert para is not None  # wrap() comes first
+        style = para.style
+        para.drawOn(canvas, 0, 0)
         if isinstance(canvas, NumberingCanvas):
-            canvas.setFillColor(self.styles.color("text"))
-            canvas.place_page_of(self.key, self.width, baseline)
-        canvas.linkRect("", self.key, (0, 0, self.width, self.size * 1.35), relative=1)
+            canvas.setFillColor(style.textColor)
+            # reportlab sets a paragraph's last baseline its leading less its size above its foot
+            canvas.place_page_of(self.key, self.width, style.leading - style.fontSize)
+        canvas.linkRect("", self.key, (0, 0, self.width, para.height), relative=1)
+        self.para = None
 
 
-def _furniture(styles: Styles, paper: tuple[float, float]) -> Callable[..., None]:
+def _entries(
+    question_set: QuestionSet, styles: Styles, renderer: FlowableRenderer, spacing: float
+) -> list[TocEntry]:
+    """Every entry, its lines `spacing` times as far apart as the style sets them."""
+    level_style, question_style = styles.contents(True, spacing), styles.contents(False, spacing)
+    level_space, question_space = styles.size * 0.8 * spacing, styles.size * 0.1 * spacing
+
+    def level_entry(label: str, key: str) -> TocEntry:
+        return TocEntry(escape(label), key, level_style, 0.0, 0.0, level_space)
+
+    entries = []
+    for level in question_set.levels:
+        questions = question_set.in_level(level.id)
+        if not questions:
+            continue
+        entries.append(level_entry(level.label, level_key(level.id)))
+        for question in questions:
+            number = f"{question.number}. "  # its lines wrap to the text after it
+            hang = stringWidth(number, question_style.fontName, question_style.fontSize)
+            markup = number + renderer.inline(question.question, question_style)
+            indent, space = styles.size, question_space
+            entries.append(TocEntry(markup, question.id, question_style, indent, hang, space))
+    entries.append(level_entry("Topic index", INDEX_KEY))
+    return entries
+
+
+def _pages(top: float, heights: Sequence[float], frame_height: float) -> tuple[int, float]:
+    """(pages, how full the last one is) for entries of `heights` below a heading `top` high.
+
+    As reportlab's frame fills them: an entry that does not fit goes on, whole.
+    """
+    count, room = 1, frame_height - top
+    for height in heights:
+        if height > room + 1e-6:
+            count, room = count + 1, frame_height
+        room -= height
+    return count, 1 - room / frame_height
+
+
+def _contents(
+    question_set: QuestionSet,
+    styles: Styles,
+    renderer: FlowableRenderer,
+    frame: tuple[float, float],
+    sides: int,
+) -> list[Flowable]:
+    """The contents, its lines tightened (to TIGHTEST at most) if that saves a near-empty page.
+
+    Two-sided, only an odd last page is worth it: it costs a spread, with the blank after it.
+    Every entry's height scales with the spacing, so the spacing that saves the page is
+    found from one measurement, and checked once.
+    """
+    width, height = frame
+    heading = Para("Contents", styles.section)
+    top = heading.wrap(width, height)[1] + heading.getSpaceAfter()
+    entries = _entries(question_set, styles, renderer, 1.0)
+    heights = [entry.measure(width, height) for entry in entries]
+    count, fill = _pages(top, heights, height)
+    if count > 1 and fill < NEAR_EMPTY and (sides == 1 or count % 2 == 1):
+        for step in range(1, int((1 - TIGHTEST) * 100) + 1):
+            spacing = 1 - step / 100
+            if _pages(top, [h * spacing for h in heights], height)[0] < count:
+                tight = _entries(question_set, styles, renderer, spacing)
+                if _pages(top, [e.measure(width, height) for e in tight], height)[0] < count:
+                    entries = tight
+                    break
+    return [heading, *entries]
+
+
+def _furniture(styles: Styles, paper: tuple[float, float], sides: int) -> Callable[..., None]:
     width, height = paper
 
     def draw(canvas: Canvas, _doc: object) -> None:
@@ -85,14 +173,14 @@ def _furniture(styles: Styles, paper: tuple[float, float]) -> Callable[..., None
         if canvas.blank_page:
             canvas.blank_page = False
             return
-        right_hand = canvas.getPageNumber() % 2 == 1
-        left_edge = INNER if right_hand else OUTER
-        right_edge = width - (OUTER if right_hand else INNER)
+        right = right_hand(canvas.getPageNumber(), sides)
+        left_edge = INNER if right else OUTER
+        right_edge = width - (OUTER if right else INNER)
         canvas.saveState()
         canvas.setFont(styles.body_font.italic, styles.size * 0.8)
         canvas.setFillColor(styles.color("muted"))
         header_y = height - TOP + 6 * mm
-        if right_hand:
+        if right:
             canvas.drawRightString(right_edge, header_y, canvas.section)
         else:
             canvas.drawString(left_edge, header_y, canvas.section)
@@ -101,7 +189,7 @@ def _furniture(styles: Styles, paper: tuple[float, float]) -> Callable[..., None
         canvas.line(left_edge, header_y - 2.5 * mm, right_edge, header_y - 2.5 * mm)
         footer_y = BOTTOM - 10 * mm
         canvas.setFont(styles.body_font.regular, styles.size * 0.8)
-        if right_hand:
+        if right:
             canvas.place_page_x_of_y(right_edge, footer_y, RIGHT)
         else:
             canvas.place_page_x_of_y(left_edge, footer_y, LEFT)
@@ -110,26 +198,25 @@ def _furniture(styles: Styles, paper: tuple[float, float]) -> Callable[..., None
     return draw
 
 
-def _templates(styles: Styles, paper: tuple[float, float]) -> list[PageTemplate]:
-    width, height = paper
-    frame_width, frame_height = width - INNER - OUTER, height - TOP - BOTTOM
+def text_frame(paper: tuple[float, float]) -> tuple[float, float]:
+    """The width and height of a page's text block, in points."""
+    return paper[0] - INNER - OUTER, paper[1] - TOP - BOTTOM
+
+
+def _templates(styles: Styles, paper: tuple[float, float], sides: int) -> list[PageTemplate]:
+    """The cover, then one template for every other page: its frame follows the page's side."""
+    frame_width, frame_height = text_frame(paper)
 
     def frame(x: float, name: str) -> Frame:
         return Frame(x, BOTTOM, frame_width, frame_height, 0, 0, 0, 0, id=name)
 
-    furniture = _furniture(styles, paper)
-
     def cover(canvas: Canvas, _doc: object) -> None:
         canvas.showOutline()
 
+    right, left = frame(INNER, "right-hand"), frame(OUTER, "left-hand")
     return [
-        PageTemplate("cover", [frame(INNER, "cover")], onPage=cover, autoNextPageTemplate="even"),
-        PageTemplate(
-            "odd", [frame(INNER, "odd")], onPageEnd=furniture, autoNextPageTemplate="even"
-        ),
-        PageTemplate(
-            "even", [frame(OUTER, "even")], onPageEnd=furniture, autoNextPageTemplate="odd"
-        ),
+        PageTemplate("cover", [frame(INNER, "cover")], onPage=cover, autoNextPageTemplate="page"),
+        SidedTemplate("page", right, left, sides, onPageEnd=_furniture(styles, paper, sides)),
     ]
 
 
@@ -154,13 +241,10 @@ def _cover(question_set: QuestionSet, styles: Styles) -> list[Flowable]:
     return lines
 
 
-def _new_section(doc: Document, title: str, key: str) -> list[Flowable]:
-    return [
-        PageBreak(),
-        RightHandFiller(lambda: doc.page),
-        SectionMark(title),
-        Anchor(key, title, 0),
-    ]
+def _new_section(doc: Document, title: str, key: str, sides: int) -> list[Flowable]:
+    """A new page for a section; two-sided, a right-hand one, after a blank if need be."""
+    filler = [RightHandFiller(lambda: doc.page)] if sides == 2 else []
+    return [PageBreak(), *filler, SectionMark(title), Anchor(key, title, 0)]
 
 
 def _question(
@@ -186,28 +270,24 @@ def build_booklet(
     paper: tuple[float, float],
     path: Path,
     image_path: Callable[[str], Path],
+    sides: int = 2,
 ) -> None:
+    """The booklet at `path`, to print on both sides of the paper (sides=2) or on one."""
+    if sides not in (1, 2):
+        raise ValueError(f"a booklet is printed on 1 or 2 sides, not {sides}")
     doc = document(path, question_set, styles, paper)
-    doc.addPageTemplates(_templates(styles, paper))
-    renderer = FlowableRenderer(styles, image_path)
+    doc.addPageTemplates(_templates(styles, paper, sides))
+    renderer = FlowableRenderer(styles, image_path, text_frame(paper)[1])
     story: list[Flowable] = _cover(question_set, styles)
 
-    story += _new_section(doc, "Contents", CONTENTS_KEY)
-    story.append(Para("Contents", styles.section))
-    for level in question_set.levels:
-        if not question_set.in_level(level.id):
-            continue
-        story.append(TocLine(level.label, level_key(level.id), styles, True, 0))
-        for question in question_set.in_level(level.id):
-            text = numbered_title(question)
-            story.append(TocLine(text, question.id, styles, False, styles.size))
-    story.append(TocLine("Topic index", INDEX_KEY, styles, True, 0))
+    story += _new_section(doc, "Contents", CONTENTS_KEY, sides)
+    story += _contents(question_set, styles, renderer, text_frame(paper), sides)
 
     for level in question_set.levels:
         questions = question_set.in_level(level.id)
         if not questions:
             continue
-        story += _new_section(doc, level.label, level_key(level.id))
+        story += _new_section(doc, level.label, level_key(level.id), sides)
         lead: list[Flowable] = [Para(escape(level.label), styles.section)]
         for question in questions:
             story.append(
@@ -215,7 +295,7 @@ def build_booklet(
             )
             lead = []
 
-    story += _new_section(doc, "Topic index", INDEX_KEY)
+    story += _new_section(doc, "Topic index", INDEX_KEY, sides)
     story.append(Para("Topic index", styles.section))
     accent = styles.theme.palette["accent"]
     for topic in question_set.topics:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from html import escape
 from itertools import islice
 from pathlib import Path
 
@@ -18,12 +17,14 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
+from qexport.changes import content_date
 from qexport.errors import ContentError
+from qexport.exporters.pdf_code import CodeBlock
 from qexport.exporters.pdf_document import (
-    fixed_date,
+    dated,
+    level_key,
     numbered_title,
     pdf_keywords,
-    plain_question,
 )
 from qexport.exporters.pdf_markdown import FlowableRenderer
 from qexport.exporters.pdf_pages import Para
@@ -46,17 +47,32 @@ class Card:
 
 
 def _height(flowables: Sequence[Flowable], width: float) -> float:
+    """The stack's height as drawn: spaces between flowables, none after the last."""
     total = 0.0
     for index, flowable in enumerate(flowables):
-        total += flowable.wrap(width, 10_000)[1] + flowable.getSpaceAfter()
+        total += flowable.wrap(width, 10_000)[1]
         if index:
-            total += flowable.getSpaceBefore()
+            total += flowable.getSpaceBefore() + flowables[index - 1].getSpaceAfter()
     return total
+
+
+def _fill_cards(flowables: Sequence[Flowable], height: float) -> list[Flowable]:
+    """`flowables`, their code blocks (also those in quotes) told they sit on cards.
+
+    A card's code breaks before any logical line, keeping no two-line minimum:
+    that rule suits a page's column, but on a card it sends lines that fit to a
+    follow-on card. An empty card is `height` tall.
+    """
+    for flowable in flowables:
+        inner = getattr(flowable, "inner", flowable)  # a quote indents its blocks
+        if isinstance(inner, CodeBlock):
+            inner.keep, inner.frame_height = 1, height
+    return list(flowables)
 
 
 def _pack(flowables: Sequence[Flowable], width: float, height: float) -> list[list[Flowable]]:
     """Flowables dealt onto as many cards as they need, splitting where they allow."""
-    queue = list(flowables)
+    queue = _fill_cards(flowables, height)
     cards: list[list[Flowable]] = []
     while queue:
         card: list[Flowable] = []
@@ -79,6 +95,22 @@ def _pack(flowables: Sequence[Flowable], width: float, height: float) -> list[li
     return cards
 
 
+def card_box(paper: tuple[float, float]) -> tuple[float, float]:
+    """The width and height of one card, in points."""
+    return (paper[0] - 2 * MARGIN) / COLUMNS, (paper[1] - 2 * MARGIN) / ROWS
+
+
+def header_height(styles: Styles) -> float:
+    """The room a card's number and label take above its text."""
+    return styles.size * 1.6
+
+
+def text_frame(paper: tuple[float, float], styles: Styles) -> tuple[float, float]:
+    """The width and height an answer gets on a card at `styles`, in points."""
+    width, height = card_box(paper)
+    return width - 2 * PADDING, height - 2 * PADDING - header_height(styles)
+
+
 class CardMaker:
     def __init__(
         self,
@@ -92,8 +124,9 @@ class CardMaker:
         self.inner = (card_size[0] - 2 * PADDING, card_size[1] - 2 * PADDING)
         self.image_path = image_path
 
-    def header_height(self, styles: Styles) -> float:
-        return styles.size * 1.6
+    def _answer(self, question: Question, styles: Styles) -> list[Flowable]:
+        room = self.inner[1] - header_height(styles)
+        return FlowableRenderer(styles, self.image_path, room).render(question.answer)
 
     def cards_for(self, question: Question) -> list[Card]:
         """The largest scale at which the answer fits one card, or follow-on cards at the floor.
@@ -108,17 +141,15 @@ class CardMaker:
 
         def attempt(scale: float) -> bool:
             styles = self.styles.scaled(scale)
-            answer = FlowableRenderer(styles, self.image_path).render(question.answer)
+            answer = self._answer(question, styles)
             tried[scale] = (styles, answer)
-            return _height(answer, width) <= height - self.header_height(styles)
+            return _height(answer, width) <= height - header_height(styles)
 
         candidates = [scale for scale in SCALES if scale >= floor]
         if attempt(candidates[0]):
             styles, answer = tried[candidates[0]]
             return [Card(question, 1, 1, answer, styles)]
-        needed = _height(tried[candidates[0]][1], width) / (
-            height - self.header_height(self.styles)
-        )
+        needed = _height(tried[candidates[0]][1], width) / (height - header_height(self.styles))
         guess = 1 / needed**0.5
         index = next((i for i, scale in enumerate(candidates) if scale <= guess), len(candidates))
         index = min(max(index, 1), len(candidates) - 1)
@@ -133,9 +164,13 @@ class CardMaker:
                 styles, answer = tried[smaller]
                 return [Card(question, 1, 1, answer, styles)]
         styles = self.styles.scaled(floor)
-        answer = FlowableRenderer(styles, self.image_path).render(question.answer)
-        parts = _pack(answer, width, height - self.header_height(styles))
+        parts = self._parts(question, styles)
         return [Card(question, n, len(parts), part, styles) for n, part in enumerate(parts, 1)]
+
+    def _parts(self, question: Question, styles: Styles) -> list[list[Flowable]]:
+        """The answer at `styles`, dealt onto as many cards as it needs."""
+        width, height = self.inner
+        return _pack(self._answer(question, styles), width, height - header_height(styles))
 
     def front(self, card: Card) -> list[Flowable]:
         """The question, fitted to the card by shrinking; never clipped."""
@@ -143,15 +178,14 @@ class CardMaker:
         question = card.question
         for scale in (*SCALES, 0.6, 0.55):
             styles = self.styles.scaled(scale * 1.15)
+            renderer = FlowableRenderer(styles)
             if card.part > 1:
-                text = Para(
-                    f"<i>(continued, {card.part} of {card.parts})</i> "
-                    f"{escape(plain_question(question))}",
-                    styles.body,
-                )
+                continued = f"<i>(continued, {card.part} of {card.parts})</i>"
+                markup = renderer.inline(question.question, styles.body)
+                text = Para(f"{continued} {markup}", styles.body)
             else:
-                text = Para(FlowableRenderer(styles).inline(question.question), styles.question)
-            if _height([text], width) <= height - self.header_height(self.styles) * 2:
+                text = Para(renderer.inline(question.question), styles.question)
+            if _height([text], width) <= height - header_height(self.styles) * 2:
                 return [text]
         raise ContentError(
             "this question is too long to fit on a flash card; shorten it",
@@ -216,6 +250,19 @@ def _corner(
     canvas.restoreState()
 
 
+def _outline(
+    canvas: Canvas, question_set: QuestionSet, question: Question, levels: set[str]
+) -> None:
+    """Outline entries for a question's first card: its level first, if it is new."""
+    if question.level not in levels:
+        levels.add(question.level)
+        key = level_key(question.level)
+        canvas.bookmarkPage(key)
+        canvas.addOutlineEntry(question_set.level(question.level).label, key, 0)
+    canvas.bookmarkPage(question.id)
+    canvas.addOutlineEntry(numbered_title(question), question.id, 1)
+
+
 def build_cards(
     question_set: QuestionSet,
     styles: Styles,
@@ -223,12 +270,12 @@ def build_cards(
     path: Path,
     image_path: Callable[[str], Path],
 ) -> None:
-    card_size = ((paper[0] - 2 * MARGIN) / COLUMNS, (paper[1] - 2 * MARGIN) / ROWS)
+    card_size = card_box(paper)
     maker = CardMaker(question_set, styles, card_size, image_path)
     # Cards are made a sheet at a time: a whole bank of laid-out answers would not fit memory.
     cards = (card for question in question_set.questions for card in maker.cards_for(question))
     meta = question_set.meta
-    with fixed_date():
+    with dated(content_date(question_set)):
         canvas = Canvas(
             str(path),
             pagesize=paper,
@@ -247,6 +294,7 @@ def build_cards(
     canvas.setViewerPreference("PrintScaling", "None")
     canvas.showOutline()
     per_sheet = COLUMNS * ROWS
+    outlined: set[str] = set()  # the levels already in the outline
     inner_width = card_size[0] - 2 * PADDING
     while sheet := list(islice(cards, per_sheet)):
         for side in ("front", "back"):
@@ -259,16 +307,14 @@ def build_cards(
                     topic = question_set.topic(card.question.topic).label
                     _corner(canvas, styles, card, left, top, inner_width, f"{level} · {topic}")
                     if card.part == 1:
-                        key = card.question.id
-                        canvas.bookmarkPage(key)
-                        canvas.addOutlineEntry(numbered_title(card.question), key, 0)
+                        _outline(canvas, question_set, card.question, outlined)
                     front = maker.front(card)
-                    body_top = top - maker.header_height(styles) * 1.5
+                    body_top = top - header_height(styles) * 1.5
                     _draw_stack(canvas, front, left, body_top, inner_width)
                 else:
                     label = "answer" if card.parts == 1 else f"answer {card.part}/{card.parts}"
                     _corner(canvas, card.styles, card, left, top, inner_width, label)
-                    body_top = top - maker.header_height(card.styles)
+                    body_top = top - header_height(card.styles)
                     _draw_stack(canvas, card.back, left, body_top, inner_width)
             canvas.showPage()
     canvas.save()

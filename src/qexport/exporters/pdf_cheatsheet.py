@@ -32,15 +32,20 @@ from qexport.model import Question, QuestionSet
 MARGIN, GAP, TOP, BOTTOM = 10 * mm, 6 * mm, 16 * mm, 17 * mm
 
 
+def text_frame(paper: tuple[float, float]) -> tuple[float, float]:
+    """The width and height of one column, in points."""
+    return (paper[0] - 2 * MARGIN - GAP) / 2, paper[1] - TOP - BOTTOM
+
+
 def _template(styles: Styles, paper: tuple[float, float], title: str) -> PageTemplate:
     width, height = paper
-    column = (width - 2 * MARGIN - GAP) / 2
+    column, column_height = text_frame(paper)
     frames = [
         Frame(
             MARGIN + index * (column + GAP),
             BOTTOM,
             column,
-            height - TOP - BOTTOM,
+            column_height,
             0,
             0,
             0,
@@ -91,9 +96,9 @@ def build_cheatsheet(
     image_path: Callable[[str], Path],
 ) -> None:
     title = f"{question_set.meta.title}: cheat sheet"
-    doc = document(path, question_set, styles, paper)
+    doc = document(path, question_set, styles, paper, title=title)
     doc.addPageTemplates([_template(styles, paper, title)])
-    renderer = FlowableRenderer(styles, image_path)
+    renderer = FlowableRenderer(styles, image_path, text_frame(paper)[1])
     story: list[Flowable] = []
     for level in question_set.levels:
         questions = question_set.in_level(level.id)

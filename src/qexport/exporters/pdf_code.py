@@ -2,12 +2,15 @@
 
 A block is set at the code size. If its longest line is wider than the frame,
 it shrinks, down to the theme's floor (about 6.5 pt); a line still too wide
-is then wrapped, each continuation starting with a visible mark. Widths are
-measured with the real font metrics, not trusted to the layout engine.
+is then wrapped: at a space where it has one, else after punctuation, and in
+a word only as a last resort. Each continuation starts with a visible mark
+and the line's own indentation. Widths are measured with the real font
+metrics, not trusted to the layout engine.
 """
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -21,6 +24,7 @@ from qexport.fonts import FontFamily
 CONTINUATION = "↪ "
 PADDING = 0.6  # in units of the font size
 LEADING = 1.3
+HAIRLINE = 0.3  # points
 
 Run = tuple[str, CodeRun]  # text and how to draw it
 Line = Sequence[Run]
@@ -82,6 +86,68 @@ def _unit_width(line: Line) -> float:
     return sum(stringWidth(text, run.font, 1.0) for text, run in line)
 
 
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _slice(line: Line, starts: Sequence[int], begin: int, end: int) -> list[Run]:
+    """The runs of `line` between character offsets `begin` and `end`."""
+    runs: list[Run] = []
+    index = bisect_right(starts, begin) - 1
+    while index < len(line) and starts[index] < end:
+        text, run = line[index]
+        low, high = max(begin - starts[index], 0), min(end - starts[index], len(text))
+        if high > low:
+            runs.append((text[low:high], run))
+        index += 1
+    return runs
+
+
+def _break(text: str, start: int, end: int, indent: int) -> tuple[int, int]:
+    """Where a piece from `start` that fits up to `end` ends, and where the next begins.
+
+    Preferably at the last space after the indentation (the spaces are dropped), else
+    after a punctuation mark that a word follows (so `->`, `==` and `),` stay whole),
+    and only when there is neither, in the middle of a word.
+    """
+    space = text.rfind(" ", max(start, indent), end + 1)
+    if space > start:
+        first = space
+        while first - 1 > start and text[first - 1] == " ":
+            first -= 1  # a run of spaces: all of it goes
+        after = space
+        while after < len(text) and text[after] == " ":
+            after += 1
+        return first, after
+    for cut in range(end, max(start, indent), -1):
+        if not _is_word(text[cut - 1]) and not text[cut - 1].isspace() and _is_word(text[cut]):
+            return cut, cut
+    return end, end
+
+
+def _blank(line: tuple[bool, Line]) -> bool:
+    """Whether a visual line is an empty line of the code (not a continuation)."""
+    return not line[0] and not "".join(text for text, _ in line[1]).strip()
+
+
+def _hung(hanging: Line, line: Line, starts: Sequence[int], begin: int, end: int) -> Line:
+    """A piece of `line`; a continuation (`begin` > 0) after the hanging indentation."""
+    runs = _slice(line, starts, begin, end)
+    return tuple(runs) if begin == 0 else (*hanging, *runs)
+
+
+@lru_cache(maxsize=1024)
+def _offsets(line: Line) -> tuple[tuple[int, ...], tuple[float, ...]]:
+    """Where each run starts, and the width (at 1 pt) of every prefix of the line."""
+    starts: list[int] = []
+    edges = [0.0]
+    for text, run in line:
+        starts.append(len(edges) - 1)
+        for char in text:
+            edges.append(edges[-1] + _text_width(char, run.font))
+    return tuple(starts), tuple(edges)
+
+
 class CodeBlock(Flowable):
     """A shaded, highlighted block of code that fits its frame's width."""
 
@@ -92,6 +158,8 @@ class CodeBlock(Flowable):
         self.size = styles.code_size
         self.visual: list[tuple[bool, Line]] = []  # (is a continuation, runs)
         self._laid_out_for: float | None = None
+        self.keep = 2  # least lines on each side of a break (cards set 1)
+        self.frame_height: float | None = None  # an empty card's height, where known
 
     # Layout ---------------------------------------------------------------
     def _layout(self, avail_width: float) -> None:
@@ -111,52 +179,88 @@ class CodeBlock(Flowable):
         self.height = (len(self.visual) * LEADING + 2 * PADDING - (LEADING - 1)) * size
 
     def _wrap(self, line: Line, inner: float) -> list[tuple[bool, Line]]:
-        """`line` cut into pieces that fit `inner`; all but the first carry the mark."""
+        """`line` cut into pieces that fit `inner`; all but the first carry the mark.
+
+        A continuation hangs: after the mark it repeats the line's indentation (at
+        most half the width), so Python's nesting stays visible.
+        """
         size = self.size
         if _line_width(line, size) <= inner:
             return [(False, line)]
-        limit = inner
-        mark = _text_width(CONTINUATION, self.styles.code_font.regular) * size
-        pieces: list[list[Run]] = []
-        current: list[Run] = []
-        used = 0.0
-        for text, run in line:
-            start = 0  # where the part of `text` not yet placed begins
-            for index, char in enumerate(text):
-                width = _text_width(char, run.font) * size
-                if (current or index > start) and used + width > limit:
-                    if index > start:
-                        current.append((text[start:index], run))
-                    pieces.append(current)
-                    current, used, limit, start = [], 0.0, inner - mark, index
-                used += width
-            if start < len(text):
-                current.append((text[start:], run))
-        pieces.append(current)
-        return [(index > 0, piece) for index, piece in enumerate(pieces)]
+        text = "".join(piece for piece, _ in line)
+        starts, edges = _offsets(line)  # edges[i]: width of text[:i] at 1 pt
+        indent = len(text) - len(text.lstrip(" \t"))
+        mark = _text_width(CONTINUATION, self.styles.code_font.regular)
+        room = inner / size
+        hang = min(indent, max(bisect_right(edges, room / 2 - mark) - 1, 0))
+        hanging = _slice(line, starts, 0, hang)
+        pieces: list[tuple[bool, Line]] = []
+        start, limit = 0, room
+        while True:
+            end = max(bisect_right(edges, edges[start] + limit) - 1, start + 1)
+            continuation = bool(pieces)
+            if end >= len(text):
+                pieces.append((continuation, _hung(hanging, line, starts, start, len(text))))
+                return pieces
+            stop, start_next = _break(text, start, end, indent)
+            pieces.append((continuation, _hung(hanging, line, starts, start, stop)))
+            start, limit = start_next, room - mark - edges[hang]
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         self._layout(avail_width)
         return self.width, self.height
 
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        """Two pieces, broken between logical lines: a wrapped line stays whole.
+
+        Each piece keeps at least `keep` lines: two on pages (no lone line at the
+        foot or head of a column), one on cards (a card is filled before a follow-on
+        card is spent). Blank lines at the break are dropped: they would only take
+        room. A line is broken inside only at the top of a frame, where nothing
+        smaller could come first: it is taller than the whole frame.
+        """
         self._layout(avail_width)
-        per_line = LEADING * self.size
-        room = int((avail_height - 2 * PADDING * self.size + (LEADING - 1) * self.size) / per_line)
-        if room < 2 or len(self.visual) < 4:
-            return []  # keep at least two lines on each side of a break
-        room = min(room, len(self.visual) - 2)
-        first, rest = self.visual[:room], self.visual[room:]
-        return [_Fixed(first, self), _Fixed(rest, self)]
+        room = int(
+            (avail_height - 2 * PADDING * self.size + (LEADING - 1) * self.size)
+            / (LEADING * self.size)
+            + 1e-6  # a piece that fits exactly is not lost to rounding
+        )
+        visual, total = self.visual, len(self.visual)
+        highest = room
+        while highest < total and _blank(visual[highest]):
+            highest += 1  # blank lines after the room may go with the break
+        for cut in range(min(highest, total - self.keep), self.keep - 1, -1):
+            if visual[cut][0] or _blank(visual[cut]):
+                continue  # inside a wrapped line, or no line to start a piece with
+            end = cut
+            while end > 0 and _blank(visual[end - 1]):
+                end -= 1
+            if self.keep <= end <= room and total - cut >= self.keep:
+                return [_Fixed(visual[:end], self), _Fixed(visual[cut:], self)]
+        if self._at_top(avail_height) and 1 <= room < total:
+            return [_Fixed(visual[:room], self), _Fixed(visual[room:], self)]
+        return []
+
+    def _at_top(self, avail_height: float) -> bool:
+        """Whether the block is first in its frame (or on its card)."""
+        frame = getattr(self, "_frame", None)  # set by the frame that asks to split
+        if frame is not None:
+            return bool(getattr(frame, "_atTop", False))
+        return self.frame_height is not None and avail_height >= self.frame_height
 
     # Drawing --------------------------------------------------------------
     def draw(self) -> None:
         canvas = self.canv
         size = self.size
         canvas.saveState()
-        canvas.setFillColor(self.styles.color("code_background"))
-        canvas.setStrokeColor(self.styles.color("code_background"))
-        canvas.roundRect(0, 0, self.width, self.height, size * 0.4, stroke=0, fill=1)
+        palette = self.styles.theme.palette
+        if palette["code_background"] != palette["background"]:
+            canvas.setFillColor(self.styles.color("code_background"))
+            canvas.roundRect(0, 0, self.width, self.height, size * 0.4, stroke=0, fill=1)
+        else:  # no fill, which costs toner: a hairline shows where the code is
+            canvas.setStrokeColor(self.styles.color("rule"))
+            canvas.setLineWidth(HAIRLINE)
+            canvas.roundRect(0, 0, self.width, self.height, size * 0.4, stroke=1, fill=0)
         y = self.height - PADDING * size - size * 0.8
         mark = CodeRun(self.styles.code_font.regular, self.styles.color("muted"))
         # One text object for the block: setting font and colour only when they
@@ -186,6 +290,7 @@ class _Fixed(CodeBlock):
         super().__init__([], whole.styles)
         self.visual = visual
         self.size = whole.size
+        self.keep, self.frame_height = whole.keep, whole.frame_height
 
     def _layout(self, avail_width: float) -> None:
         self.width = avail_width

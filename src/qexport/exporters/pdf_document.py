@@ -11,15 +11,12 @@ from typing import Any, TypeVar
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable
 
+from qexport.changes import content_date
 from qexport.exporters.pdf_pages import canvas_maker
 from qexport.exporters.pdf_styles import Styles
 from qexport.model import Question, QuestionSet
-from qexport.render import render_plain
+from qexport.render import shared_parser
 from qexport.tags import tags_for
-
-
-def plain_question(question: Question) -> str:
-    return render_plain(question.question)
 
 
 def level_key(level_id: str) -> str:
@@ -34,53 +31,68 @@ def pdf_keywords(question_set: QuestionSet) -> list[str]:
 
 
 def numbered_title(question: Question) -> str:
-    """ "12. What is the GIL?": the question in outlines and contents."""
-    return f"{question.number}. {plain_question(question)}"
+    """ "12. What does `is` test?": the question in outlines, as one line of plain text.
+
+    Its code keeps the backticks the author wrote it in: an outline cannot
+    change font, and the marks are the one way it can tell `is` the operator
+    from the word.
+    """
+    parts = []
+    for token in shared_parser().parseInline(question.question):
+        for child in token.children or []:
+            if child.type == "code_inline":
+                pad = " " if child.content[:1] == "`" or child.content[-1:] == "`" else ""
+                parts.append(f"{child.markup}{pad}{child.content}{pad}{child.markup}")
+            elif child.type in ("text", "image", "softbreak"):
+                parts.append(" " if child.type == "softbreak" else child.content)
+    text = " ".join("".join(parts).split())
+    return f"{question.number}. {text}"
 
 
 AnyCanvas = TypeVar("AnyCanvas", bound=Canvas)
 
 
 @contextmanager
-def fixed_date() -> Iterator[None]:
-    """While a PDF's canvas is made, the environment cannot date it.
+def dated(at: int) -> Iterator[None]:
+    """While a PDF's canvas is made, it is dated `at` (seconds since 1970, UTC).
 
-    With invariant=1 reportlab dates every PDF 2000-01-01 00:00 UTC, and
-    seeds the document's /ID with that date. SOURCE_DATE_EPOCH, read once
-    as the canvas is made, overrides it (and one that is not a number stops
-    reportlab): the same content would give other bytes elsewhere, and a
-    release would fail `qexport all --check` there. PDFs hold no time, so
-    they ignore it. qexport runs its exporters without threads: nothing else
-    reads the variable while it is away.
+    reportlab reads the date from SOURCE_DATE_EPOCH as the canvas is made
+    (and seeds the document's /ID with it), so the variable says `at` for
+    that moment. qexport runs its exporters without threads: nothing else
+    reads the variable meanwhile.
     """
-    saved = os.environ.pop("SOURCE_DATE_EPOCH", None)
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(at)
     try:
         yield
     finally:
-        if saved is not None:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
             os.environ["SOURCE_DATE_EPOCH"] = saved
 
 
-def with_fixed_date(make: Callable[..., AnyCanvas]) -> Callable[..., AnyCanvas]:
-    """`make`, a canvas maker, with every canvas it makes carrying the fixed date."""
+def with_date(make: Callable[..., AnyCanvas], at: int) -> Callable[..., AnyCanvas]:
+    """`make`, a canvas maker, with every canvas it makes dated `at`."""
 
-    def make_fixed(*args: Any, **kwargs: Any) -> AnyCanvas:
-        with fixed_date():
+    def make_dated(*args: Any, **kwargs: Any) -> AnyCanvas:
+        with dated(at):
             return make(*args, **kwargs)
 
-    return make_fixed
+    return make_dated
 
 
 class Document(BaseDocTemplate):
     """A reproducible document: no clock, no random ids, embedded fonts only."""
 
-    def __init__(self, path: Path, styles: Styles, **kwargs: Any) -> None:
+    def __init__(self, path: Path, styles: Styles, at: int, **kwargs: Any) -> None:
         super().__init__(str(path), **kwargs)
         self.styles = styles
+        self.at = at
 
     def build_story(self, story: Sequence[Flowable]) -> None:
         number_font = (self.styles.body_font.regular, self.styles.size * 0.8)
-        self.build(list(story), canvasmaker=with_fixed_date(canvas_maker(number_font)))
+        self.build(list(story), canvasmaker=with_date(canvas_maker(number_font), self.at))
 
 
 def document(
@@ -88,14 +100,17 @@ def document(
     question_set: QuestionSet,
     styles: Styles,
     paper: tuple[float, float],
+    title: str = "",
     **kwargs: Any,
 ) -> Document:
+    """A document for `question_set`, titled `title` (the set's title by default)."""
     meta = question_set.meta
     return Document(
         path,
         styles,
+        content_date(question_set),
         pagesize=paper,
-        title=meta.title,
+        title=title or meta.title,
         author=meta.author,
         subject=meta.description,
         keywords=pdf_keywords(question_set),

@@ -31,6 +31,7 @@ from qexport.render import shared_parser
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 PIECE = 4_000  # characters of markup; the longest paragraph of the bundled bank has 1,450
+CODE_SHARE = 0.9  # inline code's size, as a share of the text around it
 
 
 def _text(value: str) -> str:
@@ -46,10 +47,18 @@ def _tree(markdown: str) -> SyntaxTreeNode:
 class FlowableRenderer:
     """Renders Markdown to flowables at one set of styles."""
 
-    def __init__(self, styles: Styles, image_path: Callable[[str], Path] | None = None) -> None:
+    def __init__(
+        self,
+        styles: Styles,
+        image_path: Callable[[str], Path] | None = None,
+        frame_height: float = 0.0,
+    ) -> None:
+        """`frame_height`: the height of the layout's text frame, which sizes images."""
         self.styles = styles
         self.image_path = image_path
+        self.frame_height = frame_height
         self._md = shared_parser()  # shared: cards make a renderer for every scale they try
+        self._code = (styles.code_font.regular, styles.size * CODE_SHARE)  # face, size
 
     def render(self, markdown: str) -> list[Flowable]:
         flowables: list[Flowable] = []
@@ -63,10 +72,24 @@ class FlowableRenderer:
         number = f'<font color="{accent}">{question.number}.</font>'
         return f"{number} {self.inline(question.question)}"
 
-    def inline(self, markdown: str) -> str:
-        """One line of Markdown (a question) as paragraph markup."""
+    def inline(self, markdown: str, style: ParagraphStyle | None = None) -> str:
+        """One line of Markdown (a question) as markup for `style`, the question's by default."""
         tree = SyntaxTreeNode(self._md.parseInline(markdown))
-        return "".join(self._inline(node) for node in tree.children)
+        return self._styled(tree, style or self.styles.question)
+
+    def _styled(self, node: SyntaxTreeNode, style: ParagraphStyle) -> str:
+        """`node`'s inline children as markup for a paragraph in `style`.
+
+        Code keeps the same share of the line's size as in the body, bold in a
+        bold line: a heading's code does not shrink out of the heading.
+        """
+        code = self.styles.code_font
+        face = code.bold if style.fontName == self.styles.body_font.bold else code.regular
+        previous, self._code = self._code, (face, style.fontSize * CODE_SHARE)
+        try:
+            return self._inline_children(node)
+        finally:
+            self._code = previous
 
     # Blocks ---------------------------------------------------------------
     def _block(self, node: SyntaxTreeNode, depth: int) -> list[Flowable]:
@@ -79,9 +102,9 @@ class FlowableRenderer:
             return [CodeBlock(highlighted_lines(code, language, styles), styles)]
         if node.type in ("bullet_list", "ordered_list"):
             return self._list(node, depth + 1)
-        if node.type == "heading":
+        if node.type == "heading":  # inside an answer: below the question's own heading
             return [
-                *paragraphs(self._inline_children(node), styles.subsection),
+                *paragraphs(self._styled(node, styles.answer_heading), styles.answer_heading),
                 *self._images(node),
             ]
         if node.type == "blockquote":
@@ -136,7 +159,7 @@ class FlowableRenderer:
                 path = self.image_path(str(child.attrs.get("src", "")))
                 image = Image(str(path))
                 image.hAlign = "LEFT"
-                images.append(_FitImage(image))
+                images.append(_FitImage(image, self.frame_height))
         return images
 
     # Inline ---------------------------------------------------------------
@@ -151,11 +174,12 @@ class FlowableRenderer:
         if kind == "text":
             return _text(node.content)
         if kind == "code_inline":
-            background = styles.theme.palette["code_background"]
-            return (
-                f'<font face="{styles.code_font.regular}" size="{styles.size * 0.9:.2f}" '
-                f'backColor="{background}">{_text(node.content)}</font>'
-            )
+            palette = styles.theme.palette
+            face, size = self._code
+            shade = ""  # the page's own colour needs no drawing
+            if palette["code_background"] != palette["background"]:
+                shade = f' backColor="{palette["code_background"]}"'
+            return f'<font face="{face}" size="{size:.2f}"{shade}>{_text(node.content)}</font>'
         if kind == "strong":
             return f"<b>{self._inline_children(node)}</b>"
         if kind == "em":
@@ -276,16 +300,23 @@ class Indented(Flowable):
 
 
 class _FitImage(Flowable):
-    """An image scaled down to the frame (never up), keeping its proportions."""
+    """An image scaled down to the frame (never up), keeping its proportions.
 
-    def __init__(self, image: Image) -> None:
+    Its size depends on the frame, never on the room left on the page: one
+    that does not fit there moves on whole, rather than printing smaller.
+    """
+
+    def __init__(self, image: Image, frame_height: float) -> None:
         super().__init__()
         self.image = image
+        self.frame_height = frame_height
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        width, height = self.image.imageWidth, self.image.imageHeight
-        scale = min(1.0, avail_width / width, (avail_height * 0.9) / height)
-        self.image.drawWidth, self.image.drawHeight = width * scale, height * scale
+        from qexport.exporters.pdf_images import fit
+
+        pixels = (self.image.imageWidth, self.image.imageHeight)
+        scale = fit(pixels, (avail_width, self.frame_height or avail_height))
+        self.image.drawWidth, self.image.drawHeight = pixels[0] * scale, pixels[1] * scale
         self.width, self.height = self.image.drawWidth, self.image.drawHeight
         return self.width, self.height
 

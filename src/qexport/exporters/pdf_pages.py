@@ -12,7 +12,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, FrameBreak, Paragraph
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    FrameBreak,
+    PageTemplate,
+    Paragraph,
+)
 
 from qexport.fonts import printable
 
@@ -82,6 +89,28 @@ def canvas_maker(number_font: tuple[str, float]) -> Callable[..., NumberingCanva
         return NumberingCanvas(*args, number_font=number_font, **kwargs)
 
     return make
+
+
+def right_hand(page: int, sides: int) -> bool:
+    """Whether page `page` (1-based) is laid out as a right-hand page: all are, one-sided."""
+    return sides == 1 or page % 2 == 1
+
+
+class SidedTemplate(PageTemplate):
+    """One page template whose frame follows the side of the page it lays out.
+
+    The frame is picked from the page's own number as the page begins, never
+    chained from the page before: page breaks and blank filler pages cannot
+    put a text block on the wrong side of the gutter.
+    """
+
+    def __init__(self, name: str, right: Frame, left: Frame, sides: int, **kwargs: Any) -> None:
+        super().__init__(name, [right], **kwargs)
+        self.sided = {True: right, False: left}
+        self.sides = sides
+
+    def beforeDrawPage(self, canv: Canvas, doc: BaseDocTemplate) -> None:
+        self.frames = [self.sided[right_hand(doc.page, self.sides)]]
 
 
 class Anchor(Flowable):

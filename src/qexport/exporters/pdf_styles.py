@@ -20,6 +20,19 @@ from qexport.themes import Theme
 PAPERS = {"a4": A4, "letter": LETTER}
 
 
+CONTENTS_LEADING = 1.35  # of a contents entry's type size, before any tightening
+
+
+@dataclass(frozen=True)
+class _Leaders:
+    """Dot leaders as reportlab's endDots reads them."""
+
+    text: str
+    fontName: str  # the names reportlab looks for
+    fontSize: float
+    textColor: colors.Color
+
+
 @dataclass(frozen=True)
 class CodeRun:
     """How one kind of code token looks: its font face and colour."""
@@ -60,6 +73,9 @@ class Styles:
             "bulletFontName": self.body_font.regular,
             "bulletFontSize": self.size,
             "splitLongWords": 1,
+            # reportlab lets a line run 5% of its spaces past the frame, meant for
+            # justified text; left-aligned lines are never squeezed back in.
+            "spaceShrinkage": 0,
             "allowWidows": 0,
             "allowOrphans": 0,
             "hyphenationLang": "",
@@ -114,6 +130,32 @@ class Styles:
             spaceBefore=self.size * 0.8,
             spaceAfter=self.size * 0.4,
             textColor=self.color("accent"),
+        )
+
+    @cached_property
+    def answer_heading(self) -> ParagraphStyle:
+        """A heading inside an answer: ranks below the question that owns it (bold, body size)."""
+        return self.paragraph(
+            "qx-answer-heading",
+            fontName=self.body_font.bold,
+            spaceBefore=self.size * 0.7,
+            spaceAfter=self.size * 0.3,
+            keepWithNext=1,
+        )
+
+    def contents(self, bold: bool, spacing: float) -> ParagraphStyle:
+        """A contents entry: a level (bold) or a question, its leading scaled by `spacing`.
+
+        Dot leaders fill its last line; the booklet gives each entry its hanging indent.
+        """
+        size = self.size * (1.0 if bold else 0.92)
+        return self.paragraph(
+            f"qx-contents-{'level' if bold else 'question'}",
+            fontName=self.body_font.bold if bold else self.body_font.regular,
+            fontSize=size,
+            leading=size * CONTENTS_LEADING * spacing,
+            spaceAfter=0,
+            endDots=_Leaders(" .", self.body_font.regular, size, self.color("muted")),
         )
 
     @cached_property

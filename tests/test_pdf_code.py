@@ -1,0 +1,438 @@
+"""Code blocks in the PDFs: long lines wrap where a reader expects, keeping their indentation.
+
+Unit tests lay out crafted lines at a fixed narrow width; the PDF tests read the cheat
+sheet and the flash cards back with `pdftotext -bbox` and compare them with the source.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Callable, Iterator, Sequence
+from itertools import pairwise
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+from qexport.cli import cli
+from qexport.codeblocks import code_blocks
+from qexport.exporters.pdf_cards import COLUMNS, MARGIN, ROWS
+from qexport.exporters.pdf_code import CONTINUATION, PADDING, CodeBlock, highlighted_lines
+from qexport.exporters.pdf_styles import Styles, styles_for
+from qexport.loader import load
+from qexport.themes import load_theme
+
+from conftest import CONTENT, FIXTURES
+from pdf_reading import Page, Word, pages
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("pdftotext") is None and not os.environ.get("CI"),
+    reason="needs poppler-utils (pdftotext)",
+)
+WORST = FIXTURES / "worst" / "content"
+BANKS = {"bundled": CONTENT, "worst": WORST}
+MARK = CONTINUATION.strip()
+
+
+# Laying out crafted lines ----------------------------------------------------------
+
+
+def _styles() -> Styles:
+    return styles_for(load_theme("default"), "card")
+
+
+def _laid_out(code: str, width: float, language: str = "") -> CodeBlock:
+    block = CodeBlock(highlighted_lines(code, language, _styles()), _styles())
+    block.wrap(width, 10_000)
+    return block
+
+
+def _text(runs: Sequence[tuple[str, object]]) -> str:
+    return "".join(text for text, _ in runs)
+
+
+def _pieces(code: str, width: float, language: str = "") -> list[str]:
+    """The visual lines of a one-line block, continuations with their hanging indent."""
+    block = _laid_out(code, width, language)
+    return [_text(runs) for _, runs in block.visual]
+
+
+def _rejoined(line: str, pieces: list[str]) -> tuple[str, list[str]]:
+    """The pieces put back together, and how each break was made ('space' or 'none')."""
+    indent = line[: len(line) - len(line.lstrip(" "))]
+    text, kinds = pieces[0], []
+    for piece in pieces[1:]:
+        assert piece.startswith(indent), (piece, indent)  # the hanging indent
+        rest = piece[len(indent) :]
+        if line.startswith(text + rest, 0):
+            kinds.append("none")
+            text += rest
+        else:
+            gap = len(line) - len(line[len(text) :].lstrip(" ")) - len(text)
+            assert gap > 0, (text, rest)
+            kinds.append("space")
+            text += line[len(text) : len(text) + gap] + rest
+    return text, kinds
+
+
+WIDTH = 150.0  # points: about 33 characters at the 6.5 pt floor
+
+
+def _fits(block: CodeBlock) -> None:
+    inner = block.width - 2 * PADDING * block.size
+    mark = stringWidth(CONTINUATION, _styles().code_font.regular, block.size)
+    for continuation, runs in block.visual:
+        width = sum(stringWidth(text, run.font, block.size) for text, run in runs)
+        assert width + (mark if continuation else 0) <= inner + 1e-6, _text(runs)
+
+
+def test_a_long_line_breaks_at_the_last_space_that_fits() -> None:
+    line = "    total = alpha + beta + gamma + delta + epsilon + zeta + eta + theta"
+    block = _laid_out(line, WIDTH)
+    pieces = [_text(runs) for _, runs in block.visual]
+    assert len(pieces) > 2
+    text, kinds = _rejoined(line, pieces)
+    assert text == line
+    assert set(kinds) == {"space"}
+    _fits(block)
+    # The last space that fits: the next word would not have fitted on the piece.
+    inner = block.width - 2 * PADDING * block.size
+    mark = stringWidth(CONTINUATION, _styles().code_font.regular, block.size)
+    for index, (piece, following) in enumerate(pairwise(pieces)):
+        longer = piece + " " + following[4:].split(" ")[0]
+        used = stringWidth(longer, _styles().code_font.regular, block.size)
+        assert used + (mark if index else 0) > inner, (piece, following)
+
+
+def test_a_line_without_spaces_breaks_after_punctuation() -> None:
+    line = "    result=compute(first_argument,second_argument,third_argument,fourth)"
+    pieces = _pieces(line, WIDTH)
+    text, kinds = _rejoined(line, pieces)
+    assert text == line
+    assert set(kinds) == {"none"}
+    for piece, following in pairwise(pieces):
+        assert not _is_word(piece[-1]), piece  # ends on punctuation
+        assert _is_word(following.strip()[0]), following  # before a word
+    assert "result=compute(" in pieces[0]
+
+
+def test_operators_stay_whole_at_a_break() -> None:
+    line = "  x" + "->y==z" * 20
+    for piece in _pieces(line, WIDTH)[:-1]:
+        assert not piece.endswith(("-", "=")), piece  # breaks after `->y` or `==z`, not inside
+
+
+def test_a_word_is_cut_only_when_nothing_else_fits() -> None:
+    line = "        " + "x" * 150
+    block = _laid_out(line, WIDTH)
+    pieces = [_text(runs) for _, runs in block.visual]
+    text, kinds = _rejoined(line, pieces)
+    assert text == line
+    assert set(kinds) == {"none"}
+    _fits(block)
+    # A word is cut only because a whole piece of it does not fit: every piece is full.
+    inner = block.width - 2 * PADDING * block.size
+    char = stringWidth("x", _styles().code_font.regular, block.size)
+    for continuation, runs in block.visual[:-1]:
+        mark = stringWidth(CONTINUATION, _styles().code_font.regular, block.size)
+        used = sum(stringWidth(t, r.font, block.size) for t, r in runs)
+        used += mark if continuation else 0
+        assert used + char > inner
+
+
+def test_a_space_inside_the_indentation_is_no_place_to_break() -> None:
+    line = "            " + "y" * 60 + " tail"
+    pieces = _pieces(line, WIDTH)
+    assert pieces[0].strip(), pieces  # the first piece holds more than the indentation
+
+
+def test_continuations_carry_the_mark_and_the_lines_indentation() -> None:
+    code = "def f():\n        return first_value + second_value + third_value + fourth_value\n"
+    block = _laid_out(code, WIDTH, "python")
+    assert [flag for flag, _ in block.visual][:2] == [False, False]
+    continuations = [runs for flag, runs in block.visual if flag]
+    assert continuations
+    for runs in continuations:
+        assert _text(runs).startswith("        ")
+        assert _text(runs)[8] != " "
+
+
+def _logical(block: CodeBlock) -> list[list[tuple[bool, Sequence[tuple[str, object]]]]]:
+    """The block's visual lines, grouped by the line of code they show."""
+    groups: list[list[tuple[bool, Sequence[tuple[str, object]]]]] = []
+    for continuation, runs in block.visual:
+        if continuation:
+            groups[-1].append((continuation, runs))
+        else:
+            groups.append([(continuation, runs)])
+    return groups
+
+
+def test_wrapping_keeps_every_character_and_its_style() -> None:
+    code = (
+        "print(f\"{name!r} owes {total:,.2f}\")  # -> 'Ada' owes 1,234.50 and a long tail\n"
+        "    value = some.module.function(argument_one, [1, 2, 3], {'key': 'value'}, x=42)\n"
+        '        raise ValueError("a message that is long enough to need two pieces or more")\n'
+    )
+    lines = highlighted_lines(code, "python", _styles())
+    groups = _logical(_laid_out(code, WIDTH, "python"))
+    assert len(groups) == len(lines)
+    assert all(len(group) > 1 for group in groups)
+    for line, group in zip(lines, groups, strict=True):
+        source = _text(line)
+        text, _ = _rejoined(source, [_text(runs) for _, runs in group])
+        assert text == source
+        indent = len(source) - len(source.lstrip(" "))
+        original = [(char, run) for piece, run in line for char in piece if char != " "]
+        drawn = [
+            (char, run)
+            for continuation, runs in group
+            for piece, run in runs
+            for char in piece
+            if char != " "
+        ]
+        assert drawn == original  # every character, in its own colour and face
+        assert all(_text(runs)[:indent].strip() == "" for _, runs in group)
+
+
+def test_wrapping_time_grows_linearly_with_the_line() -> None:
+    def seconds(characters: int) -> float:
+        best = float("inf")
+        for tries in range(3):
+            line = ("word, " * characters)[:characters] + f"{tries}"  # a fresh line each time
+            start = time.process_time()
+            _laid_out(line, WIDTH)
+            best = min(best, time.process_time() - start)
+        return best
+
+    seconds(100)
+    n = 5_000
+    small = seconds(n)
+    while small < 0.02 and n < 200_000:
+        n *= 2
+        small = seconds(n)
+    assert seconds(4 * n) / small < 8  # linear: about 4; quadratic: 16
+
+
+# Splitting a block between frames --------------------------------------------------
+
+BLOCK = "\n".join(
+    f"line_{n} = compute(alpha, beta, gamma, delta, epsilon, zeta)" if n % 3 else f"short_{n}"
+    for n in range(12)
+)
+
+
+def _split(keep: int, height: float) -> list[CodeBlock]:
+    block = _laid_out(BLOCK, WIDTH)
+    block.keep = keep
+    return block.split(WIDTH, height)  # type: ignore[return-value]
+
+
+def _height(lines: int, size: float = 6.5) -> float:
+    """The height a block of `lines` visual lines takes (at the 6.5 pt floor)."""
+    return (lines * 1.3 + 2 * PADDING - 0.3) * size + 0.01
+
+
+@pytest.mark.parametrize("keep", [1, 2])
+def test_a_block_splits_only_between_logical_lines(keep: int) -> None:
+    whole = _laid_out(BLOCK, WIDTH).visual
+    assert any(flag for flag, _ in whole)  # some lines are wrapped
+    splits = 0
+    for lines in range(1, len(whole)):
+        pieces = _split(keep, _height(lines))
+        if not pieces:
+            continue
+        first, rest = pieces
+        assert not rest.visual[0][0], lines  # the second piece starts a logical line
+        assert len(first.visual) <= lines
+        assert first.visual + rest.visual == whole
+        assert min(len(first.visual), len(rest.visual)) >= keep
+        splits += 1
+    assert splits
+
+
+def test_on_a_card_a_block_fills_the_room_it_has() -> None:
+    whole = _laid_out(BLOCK, WIDTH).visual
+    starts = [index for index, (flag, _) in enumerate(whole) if not flag]
+    for lines in range(1, len(whole)):
+        pieces = _split(1, _height(lines))
+        best = max((start for start in starts if 0 < start <= lines), default=0)
+        if best == 0:
+            assert pieces == []
+        else:
+            assert len(pieces[0].visual) == best  # as many whole lines as fit
+
+
+def test_blank_lines_at_a_break_are_dropped() -> None:
+    code = "first = 1\nsecond = 2\n\n\nthird = 3\nfourth = 4\n"
+    block = _laid_out(code, WIDTH)
+    block.keep = 1
+    for lines in (2, 3, 4):
+        first, rest = block.split(WIDTH, _height(lines, block.size))
+        assert [_text(runs) for _, runs in first.visual] == ["first = 1", "second = 2"]
+        assert [_text(runs) for _, runs in rest.visual] == ["third = 3", "fourth = 4"]
+    first, rest = block.split(WIDTH, _height(5, block.size))  # the blank lines go with `third` now
+    assert [_text(runs) for _, runs in first.visual][-1] == "third = 3"
+
+
+def test_a_line_taller_than_a_card_is_still_dealt_onto_cards() -> None:
+    from qexport.exporters.pdf_cards import _pack
+    from qexport.exporters.pdf_markdown import FlowableRenderer
+
+    styles = _styles().scaled(0.684)
+    answer = "```\n" + "word " * 3_000 + "\n```\n"
+    cards = _pack(FlowableRenderer(styles).render(answer), WIDTH, 200.0)
+    assert len(cards) > 3
+    for card in cards:
+        assert sum(flowable.wrap(WIDTH, 200.0)[1] for flowable in card) <= 200.0
+
+
+def test_deep_indentation_hangs_at_most_half_the_width() -> None:
+    line = " " * 24 + "deep = call(alpha, beta, gamma, delta, epsilon, zeta, eta)"
+    block = _laid_out(line, WIDTH)
+    _fits(block)
+    for continuation, runs in block.visual[1:]:
+        text = _text(runs)
+        assert continuation
+        assert len(text) - len(text.lstrip(" ")) < 20  # about half of 33 characters
+        assert text.strip()
+
+
+# The PDFs, read back ----------------------------------------------------------------
+
+
+def export(content: Path, out: Path, *args: str) -> Path:
+    result = CliRunner().invoke(cli, ["--content", str(content), "pdf", "--out", str(out), *args])
+    assert result.exit_code == 0, result.output
+    (pdf,) = out.glob("*.pdf")
+    return pdf
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., list[Page]]:
+    """Each PDF's pages, built and read once per module."""
+    cache: dict[tuple[str, ...], list[Page]] = {}
+
+    def get(bank: str, *args: str) -> list[Page]:
+        key = (bank, *args)
+        if key not in cache:
+            cache[key] = pages(export(BANKS[bank], tmp_path_factory.mktemp("pdf"), *args))
+        return cache[key]
+
+    return get
+
+
+def lines_by_column(page: Page, cards: bool) -> dict[tuple[int, int], list[list[Word]]]:
+    """Each column's (or card's) lines of words, top to bottom, each line left to right.
+
+    Keyed by (row, column): the card's slot, or (0, column) on a page of columns.
+    """
+    slots: dict[tuple[int, int], list[Word]] = {}
+    card_height = (page.height - 2 * MARGIN) / ROWS
+    for word in page.words:
+        row = min(max(int((word.y0 - MARGIN) // card_height), 0), ROWS - 1) if cards else 0
+        column = min(int(word.x0 * COLUMNS // page.width), COLUMNS - 1)
+        slots.setdefault((row, column), []).append(word)
+    found = {}
+    for key, words in sorted(slots.items()):
+        lines: list[list[Word]] = []
+        for word in sorted(words, key=lambda w: (w.y0, w.x0)):
+            if lines and abs(word.y0 - lines[-1][0].y0) < 1.5:
+                lines[-1].append(word)
+            else:
+                lines.append([word])
+        found[key] = [sorted(line, key=lambda w: w.x0) for line in lines]
+    return found
+
+
+def wrapped_lines(all_pages: list[Page], cards: bool) -> Iterator[list[list[Word]]]:
+    """Each code line drawn in pieces: its first piece and the `↪` pieces below it."""
+    for page in all_pages:
+        for lines in lines_by_column(page, cards).values():
+            for index, line in enumerate(lines):
+                if line[0].text == MARK or index + 1 == len(lines):
+                    continue
+                pieces = [line]
+                for following in lines[index + 1 :]:
+                    if following[0].text != MARK:
+                        break
+                    pieces.append(following)
+                if len(pieces) > 1:
+                    yield pieces
+
+
+def source_code(bank: str) -> str:
+    """Every line of the bank's code blocks, spaces squeezed, one a line."""
+    questions = load(BANKS[bank]).question_set.questions
+    return "\n".join(
+        " ".join(line.split())
+        for question in questions
+        for block in code_blocks(question)
+        for line in block.code.splitlines()
+    )
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+LAYOUTS = [
+    pytest.param(bank, layout, paper, id=f"{bank}-{layout}-{paper}")
+    for bank in BANKS
+    for layout in ("cards", "cheatsheet")
+    for paper in ("a4", "letter")
+]
+
+
+def mid_word_breaks(pieces: list[list[Word]], source: str) -> list[str]:
+    """Breaks inside a word, on pieces that held a space where they could have broken."""
+    found = []
+    for piece, following in pairwise(pieces):
+        body = piece[1:] if piece[0].text == MARK else piece
+        before, after = body[-1].text, following[1].text
+        joined, spaced = before + after, before + " " + after
+        inside = _is_word(before[-1]) and _is_word(after[0])
+        if inside and joined in source and spaced not in source and len(body) > 1:
+            found.append(f"{before}|{after}")
+    return found
+
+
+@pytest.mark.parametrize(("bank", "layout", "paper"), LAYOUTS)
+def test_no_code_line_wraps_inside_a_word_it_could_break_before(
+    built: Callable[..., list[Page]], bank: str, layout: str, paper: str
+) -> None:
+    all_pages = built(bank, "--layout", layout, "--paper", paper)
+    source = source_code(bank)
+    wrapped = list(wrapped_lines(all_pages, layout == "cards"))
+    assert wrapped  # the banks have lines too long for a column or a card
+    bad = [cut for pieces in wrapped for cut in mid_word_breaks(pieces, source)]
+    assert bad == []
+
+
+@pytest.mark.parametrize(("bank", "layout", "paper"), LAYOUTS)
+def test_every_continuation_keeps_the_lines_indentation(
+    built: Callable[..., list[Page]], bank: str, layout: str, paper: str
+) -> None:
+    """A continuation's text starts one mark's width (`↪ `) right of its line's first word.
+
+    In a monospaced face the mark and its space are two characters, each as wide as the
+    mark's own box; so the measure holds whatever the indentation and the font size.
+    """
+    all_pages = built(bank, "--layout", layout, "--paper", paper)
+    checked = 0
+    for pieces in wrapped_lines(all_pages, layout == "cards"):
+        first = pieces[0][0]
+        for piece in pieces[1:]:
+            mark, text = piece[0], piece[1]
+            character = mark.x1 - mark.x0
+            indent = (first.x0 - mark.x0) / character  # the mark sits at the block's edge
+            assert indent == pytest.approx(round(indent), abs=0.1)
+            assert text.x0 - first.x0 == pytest.approx(2 * character, abs=0.6), (
+                " ".join(w.text for w in pieces[0]),
+                " ".join(w.text for w in piece),
+            )
+            checked += 1
+    assert checked

@@ -1,0 +1,293 @@
+"""Every PDF measured the way a reader sees it: where each word lands on the page.
+
+For every layout, paper and theme, the bundled bank and the worst-case bank
+are built once, read back with `pdftotext -bbox` (words) and the content
+stream (rules and cut lines), and checked: no word outside its page's text
+frame, right-hand pages the mirror of left-hand ones, card text clear of
+the cut lines, code wrapped at spaces with its indentation kept, contents
+entries never cut short. The first pages are rendered to PNG beside the
+PDFs (pytest's temporary folder), to look at.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from PIL import Image
+
+from qexport.cli import cli
+from qexport.codeblocks import language_of
+from qexport.fonts import printable
+from qexport.loader import load
+from qexport.render import shared_parser
+
+from conftest import CONTENT, FIXTURES
+from pdf_reading import Box, Line, Page, drawings, pages, text_lines
+
+pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="needs poppler-utils")
+
+BANKS = {"bundled": CONTENT, "worst": FIXTURES / "worst" / "content"}
+LAYOUTS = ("booklet", "cheatsheet", "cards")
+PAPERS = ("a4", "letter")
+THEMES = ("default", "print")
+CUT_CLEARANCE = 8.0  # points between a card's text and its cut lines
+SLACK = 0.5  # points: rounding in poppler's boxes
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class Printed:
+    pdf: Path
+    pages: list[Page]
+    drawings: list[list[Box]]
+
+
+@pytest.fixture(scope="module")
+def printed() -> dict[tuple[str, ...], Printed]:
+    """PDFs built so far in this module, by (bank, layout, paper, theme)."""
+    return {}
+
+
+def build(cache: dict[tuple[str, ...], Printed], tmp: Path, *key: str) -> Printed:
+    if key not in cache:
+        bank, layout, paper, theme = key
+        out = tmp / "-".join(key)
+        argv = ["--content", str(BANKS[bank]), "pdf", "--out", str(out)]
+        argv += ["--layout", layout, "--paper", paper, "--theme", theme]
+        result = CliRunner().invoke(cli, argv)
+        assert result.exit_code == 0, result.output
+        (pdf,) = out.glob("*.pdf")
+        words = pages(pdf)
+        _render_first_pages(pdf, words)
+        cache[key] = Printed(pdf, words, drawings(pdf))
+    return cache[key]
+
+
+def _render_first_pages(pdf: Path, words: list[Page]) -> None:
+    """PNGs of the first pages beside the PDF, to look at: each shows ink iff it has words."""
+    subprocess.run(
+        ["pdftoppm", "-r", "60", "-f", "1", "-l", "4", "-png", str(pdf), str(pdf.with_suffix(""))],
+        check=True,
+    )
+    for png in sorted(pdf.parent.glob("*.png")):
+        number = int(png.stem.rsplit("-", 1)[1])
+        with Image.open(png) as image:
+            inked = image.convert("L").getextrema()[0] < 128
+        assert inked == bool(words[number - 1].words), f"{png.name}"
+
+
+MATRIX = [
+    pytest.param(bank, layout, paper, theme, id=f"{bank}-{layout}-{paper}-{theme}")
+    for bank in BANKS
+    for layout in LAYOUTS
+    for paper in PAPERS
+    for theme in THEMES
+]
+
+
+@pytest.mark.parametrize(("bank", "layout", "paper", "theme"), MATRIX)
+def test_every_word_lies_in_its_page_s_frame(
+    printed: dict[tuple[str, ...], Printed],
+    tmp_path_factory: pytest.TempPathFactory,
+    bank: str,
+    layout: str,
+    paper: str,
+    theme: str,
+) -> None:
+    result = build(printed, tmp_path_factory.getbasetemp(), bank, layout, paper, theme)
+    check = {"booklet": _booklet_frames, "cheatsheet": _cheatsheet_frames, "cards": _card_frames}
+    check[layout](result)
+
+
+@pytest.mark.parametrize(("bank", "layout", "paper", "theme"), MATRIX)
+def test_code_wraps_at_spaces_and_keeps_its_indentation(
+    printed: dict[tuple[str, ...], Printed],
+    tmp_path_factory: pytest.TempPathFactory,
+    bank: str,
+    layout: str,
+    paper: str,
+    theme: str,
+) -> None:
+    result = build(printed, tmp_path_factory.getbasetemp(), bank, layout, paper, theme)
+    sources = _code_lines(BANKS[bank])
+    continued = 0
+    for page, boxes in zip(result.pages, result.drawings, strict=True):
+        for chain in _wrapped_lines(page, _columns(layout, page, boxes)):
+            continued += 1
+            _check_wrapped(chain, sources)
+    if bank == "worst":
+        assert continued, "the worst-case bank's long lines must wrap"
+
+
+# Frames -----------------------------------------------------------------------
+
+
+def _header_rule(boxes: list[Box]) -> Box | None:
+    rules = [box for box in boxes if box.is_horizontal_line]
+    return min(rules, key=lambda box: box.y0) if rules else None
+
+
+def _outside(page: Page, left: float, right: float) -> list[str]:
+    return [w.text for w in page.words if w.x0 < left - SLACK or w.x1 > right + SLACK]
+
+
+def _booklet_frames(result: Printed) -> None:
+    """Words inside the header rule's extent; rectos and versos mirror each other."""
+    edges: dict[bool, set[tuple[float, float]]] = {True: set(), False: set()}
+    text_edges: dict[bool, list[float]] = {True: [], False: []}
+    for number, (page, boxes) in enumerate(zip(result.pages, result.drawings, strict=True), 1):
+        rule = _header_rule(boxes)
+        if number == 1 or not page.words:
+            continue  # the cover has no header; a blank page nothing to check
+        assert rule is not None, f"page {number} has words but no header rule"
+        assert _outside(page, rule.x0, rule.x1) == [], f"page {number}"
+        right_hand = number % 2 == 1
+        edges[right_hand].add((round(rule.x0, 1), round(rule.x1, 1)))
+        body = [w for w in page.words if rule.y0 < w.y0 < page.height - 60]
+        if body:
+            text_edges[right_hand].append(min(w.x0 for w in body))
+    width = result.pages[0].width
+    (recto,), (verso,) = edges[True], edges[False]
+    assert recto[0] > verso[0], "the gutter is on the binding side"
+    assert recto[0] == pytest.approx(width - verso[1], abs=0.2)
+    assert recto[1] == pytest.approx(width - verso[0], abs=0.2)
+    # Each side has one left text edge, its rule's: on most pages a line starts there.
+    for right_hand, rule_edge in ((True, recto[0]), (False, verso[0])):
+        starts = text_edges[right_hand]
+        at_edge = [x for x in starts if abs(x - rule_edge) <= SLACK]
+        assert len(at_edge) >= 0.8 * len(starts), (right_hand, sorted(starts))
+
+
+def _cheatsheet_frames(result: Printed) -> None:
+    for number, (page, boxes) in enumerate(zip(result.pages, result.drawings, strict=True), 1):
+        rule = _header_rule(boxes)
+        assert rule is not None
+        assert _outside(page, rule.x0, rule.x1) == [], f"page {number}"
+        dividers = [box.x0 for box in boxes if box.is_vertical_line]
+        for middle in dividers:
+            crossing = [w.text for w in page.words if w.x0 < middle < w.x1]
+            assert crossing == [], f"page {number}: words across the column divider"
+
+
+def _card_frames(result: Printed) -> None:
+    """Every word inside one card, clear of its cut lines; backs mirror fronts."""
+    for number, (page, boxes) in enumerate(zip(result.pages, result.drawings, strict=True), 1):
+        xs = sorted({round(b.x0, 2) for b in boxes if b.is_vertical_line})
+        ys = sorted({round(b.y0, 2) for b in boxes if b.is_horizontal_line})
+        assert len(xs) >= 2, f"page {number}: no cut lines"
+        assert len(ys) >= 2, f"page {number}: no cut lines"
+        for word in page.words:
+            # A side with no cut line beyond the word gives a gap of -inf: a failure.
+            left = max((x for x in xs if x <= word.x0), default=INF)
+            right = min((x for x in xs if x >= word.x1), default=-INF)
+            top = max((y for y in ys if y <= word.y0), default=INF)
+            bottom = min((y for y in ys if y >= word.y1), default=-INF)
+            gap = min(word.x0 - left, right - word.x1, word.y0 - top, bottom - word.y1)
+            assert gap >= CUT_CLEARANCE - SLACK, f"page {number}: {word.text!r} {gap:.1f} pt"
+    for front, back in zip(result.pages[::2], result.pages[1::2], strict=True):
+        width = front.width
+        assert _cells(front, width, mirrored=True) == _cells(back, width, mirrored=False)
+
+
+def _cells(page: Page, width: float, mirrored: bool) -> set[tuple[int, int]]:
+    """The (row, column) of every card with text, counted from the right if `mirrored`."""
+    cells = set()
+    for word in page.words:
+        column = int((width - word.x1 if mirrored else word.x0) // (width / 2))
+        cells.add((int(word.y0 // (page.height / 3)), column))
+    return cells
+
+
+# Code wraps -------------------------------------------------------------------
+
+MARK = "↪"
+
+
+@cache
+def _code_lines(bank: Path) -> dict[str, str]:
+    """Every code line of `bank` as printed, by its text with all white space removed."""
+    lines: dict[str, str] = {}
+    for question in load(bank).question_set.questions:
+        for token in shared_parser().parse(question.answer):
+            if token.type in ("fence", "code_block"):
+                language_of(token.info)  # the same parse as the PDFs
+                for line in printable(token.content).splitlines():
+                    lines.setdefault(re.sub(r"\s", "", line), line.expandtabs())
+    return lines
+
+
+def _columns(layout: str, page: Page, boxes: list[Box]) -> list[float]:
+    if layout == "booklet":
+        return []
+    return sorted({box.x0 for box in boxes if box.is_vertical_line})
+
+
+def _wrapped_lines(page: Page, split_at: list[float]) -> Iterator[list[Line]]:
+    """Each wrapped code line: its first printed line, then its continuations."""
+    lines = text_lines(page, split_at)
+    chain: list[Line] = []
+    for previous, line in zip([None, *lines], lines, strict=False):
+        if line.words[0].text.startswith(MARK):
+            assert previous is not None, f"a continuation starts a column: {line.text!r}"
+            gap = line.words[0].y0 - previous.words[0].y1
+            assert gap < line.words[0].y1 - line.words[0].y0, (
+                f"{line.text!r} is parted from the line it continues, {previous.text!r}"
+            )
+            chain = chain or [previous]
+            chain.append(line)
+            continue
+        if chain:
+            yield chain
+        chain = []
+    if chain:
+        yield chain
+
+
+def _content(line: Line) -> str:
+    return line.text.removeprefix(MARK).strip()
+
+
+def _word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _piece_end(source: str, start: int, piece: str) -> int:
+    """Where in `source` the printed `piece`, starting at `start`, ends (spaces aside)."""
+    position, taken, wanted = start, 0, len(re.sub(r"\s", "", piece))
+    while taken < wanted:
+        taken += not source[position].isspace()
+        position += 1
+    return position
+
+
+def _check_wrapped(chain: list[Line], sources: dict[str, str]) -> None:
+    head, continuations = chain[0], chain[1:]
+    pieces = [head.text, *(_content(line) for line in continuations)]
+    source = sources.get(re.sub(r"\s", "", "".join(pieces)))
+    assert source is not None, f"no code line reads {pieces!r}"
+    indent = len(source) - len(source.lstrip())
+    start = 0  # in `source`, where the current piece starts
+    for piece in pieces[:-1]:
+        end = _piece_end(source, start, piece)
+        before, after = source[end - 1], source[end : end + 1]
+        inside_word = _word_char(before) and _word_char(after)
+        # A space inside this piece (past the indentation) was a better place to break.
+        has_space = " " in source[max(start, indent) : end].strip()
+        assert not (inside_word and has_space), (
+            f"{source.strip()!r} wraps inside a word at {source[start:end].strip()[-12:]!r}"
+        )
+        start = end
+    # A continuation starts after the mark and the line's own indentation.
+    for line in continuations:
+        content = line.words[1] if line.words[0].text == MARK else line.words[0]
+        assert content.x0 > head.x0 + SLACK or indent == 0, (
+            f"{line.text!r} loses the indentation of {head.text!r}"
+        )
