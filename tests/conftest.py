@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 GOOD = FIXTURES / "good" / "content"
+WORST = FIXTURES / "worst" / "content"
 
 
 @pytest.fixture(autouse=True)
@@ -51,6 +52,32 @@ def start_qexport(*args: str, env: Mapping[str, str]) -> subprocess.Popen[str]:
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def export_pdf(content: Path, out: Path, *args: str) -> Path:
+    """`qexport pdf` of `content` into `out`, in-process; the one PDF it wrote."""
+    result = CliRunner().invoke(cli, ["--content", str(content), "pdf", "--out", str(out), *args])
+    assert result.exit_code == 0, result.output
+    (pdf,) = out.glob("*.pdf")
+    return pdf
+
+
+PDF_DEFAULTS = {"--layout": "booklet", "--paper": "a4", "--theme": "default", "--sides": "two"}
+
+
+@pytest.fixture(scope="session")
+def built_pdf(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
+    """`export_pdf`, built once per test run for each bank and set of options: read only."""
+    cache: dict[tuple[Path, tuple[tuple[str, str], ...]], Path] = {}
+
+    def get(content: Path, *args: str) -> Path:
+        options = {**PDF_DEFAULTS, **dict(zip(args[::2], args[1::2], strict=True))}
+        key = (content, tuple(sorted(options.items())))
+        if key not in cache:
+            cache[key] = export_pdf(content, tmp_path_factory.mktemp("pdf"), *args)
+        return cache[key]
+
+    return get
 
 
 @pytest.fixture

@@ -199,14 +199,26 @@ class Line:
         return " ".join(w.text for w in self.words)
 
 
-def text_lines(page: Page, split_at: Sequence[float] = ()) -> list[Line]:
-    """The page's words grouped into lines, top to bottom; `split_at` are column gaps (x)."""
+def text_lines(
+    page: Page, split_x: Sequence[float] = (), split_y: Sequence[float] = ()
+) -> dict[tuple[int, int], list[Line]]:
+    """The page's words as lines, top to bottom, in each area between the splits.
 
-    def column(word: Word) -> int:
-        return sum(word.x0 >= x for x in split_at)
+    Keyed by (row, column): the area below the row-th of `split_y` and right
+    of the column-th of `split_x` (the cards on a sheet, a page's columns).
+    """
 
-    groups: dict[tuple[int, float], list[Word]] = {}
-    for word in sorted(page.words, key=lambda w: (column(w), round(w.y1, 0), w.x0)):
-        key = (column(word), round(word.y1, 0))
-        groups.setdefault(key, []).append(word)
-    return [Line(words) for _, words in sorted(groups.items())]
+    def area(word: Word) -> tuple[int, int]:
+        return sum(word.y0 >= y for y in split_y), sum(word.x0 >= x for x in split_x)
+
+    areas: dict[tuple[int, int], list[list[Word]]] = {}
+    for word in sorted(page.words, key=lambda w: (w.y0, w.x0)):
+        lines = areas.setdefault(area(word), [])
+        if lines and abs(word.y0 - lines[-1][0].y0) < 1.5:
+            lines[-1].append(word)
+        else:
+            lines.append([word])
+    return {
+        key: [Line(sorted(line, key=lambda w: w.x0)) for line in lines]
+        for key, lines in sorted(areas.items())
+    }

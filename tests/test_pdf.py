@@ -8,21 +8,20 @@ import shutil
 import subprocess
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 
-from qexport.cli import cli
 from qexport.exporters.pdf_cards import COLUMNS, MARGIN, ROWS
 from qexport.loader import load
 from qexport.registry import exporter_names
 from qexport.render import render_plain
 
-from conftest import CONTENT, FIXTURES, Run
+from conftest import CONTENT, FIXTURES, Run, export_pdf
 from pdf_reading import Page, fonts, letters, outline_titles, pages, squash
 
 # CI installs poppler-utils (.ci/run); elsewhere, without it, these tests are skipped.
@@ -35,24 +34,10 @@ QUESTIONS = load(CONTENT).question_set.questions
 EDGE = 20.0  # points: no word may come closer to the paper's edge (about 7 mm)
 
 
-def export(content: Path, out: Path, *args: str) -> Path:
-    result = CliRunner().invoke(cli, ["--content", str(content), "pdf", "--out", str(out), *args])
-    assert result.exit_code == 0, result.output
-    (pdf,) = out.glob("*.pdf")
-    return pdf
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Path]:
-    """Each PDF of the bundled bank, built once per module."""
-    cache: dict[tuple[str, ...], Path] = {}
-
-    def get(*args: str) -> Path:
-        if args not in cache:
-            cache[args] = export(CONTENT, tmp_path_factory.mktemp("pdf"), *args)
-        return cache[args]
-
-    return get
+@pytest.fixture
+def built(built_pdf: Callable[..., Path]) -> Callable[..., Path]:
+    """Each PDF of the bundled bank, built once per test run."""
+    return partial(built_pdf, CONTENT)
 
 
 def _first_words(question_text: str, count: int = 6) -> str:
@@ -201,7 +186,7 @@ def _inside_paper(page: Page) -> list[str]:
 @pytest.mark.parametrize("layout", ["booklet", "cheatsheet", "cards"])
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_worst_case_content_stays_on_the_page(layout: str, paper: str, tmp_path: Path) -> None:
-    pdf = export(WORST, tmp_path, "--layout", layout, "--paper", paper)
+    pdf = export_pdf(WORST, tmp_path, "--layout", layout, "--paper", paper)
     size = A4 if paper == "a4" else LETTER
     reader = PdfReader(pdf)
     assert (float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)) == (
@@ -225,8 +210,8 @@ def test_worst_case_content_stays_on_the_page(layout: str, paper: str, tmp_path:
 
 @pytest.mark.parametrize("layout", ["booklet", "cheatsheet", "cards"])
 def test_rebuilds_are_byte_identical(layout: str, tmp_path: Path) -> None:
-    first = export(WORST, tmp_path / "one", "--layout", layout)
-    second = export(WORST, tmp_path / "two", "--layout", layout)
+    first = export_pdf(WORST, tmp_path / "one", "--layout", layout)
+    second = export_pdf(WORST, tmp_path / "two", "--layout", layout)
     assert first.read_bytes() == second.read_bytes()
 
 
@@ -278,7 +263,7 @@ def test_card_backs_mirror_their_fronts(built: Callable[..., Path]) -> None:
 
 
 def test_long_answer_continues_on_follow_on_cards(tmp_path: Path) -> None:
-    all_pages = pages(export(WORST, tmp_path, "--layout", "cards"))
+    all_pages = pages(export_pdf(WORST, tmp_path, "--layout", "cards"))
     text = squash(" ".join(page.text for page in all_pages))
     assert "(continued, 2 of" in text
     assert "answer 1/" in text
@@ -314,7 +299,7 @@ def test_characters_the_fonts_lack_are_reported_at_their_line(
 
 
 def test_print_theme_builds_in_grayscale_fonts_embedded(tmp_path: Path) -> None:
-    pdf = export(WORST, tmp_path, "--theme", "print")
+    pdf = export_pdf(WORST, tmp_path, "--theme", "print")
     assert all(embedded == "yes" for _, embedded in fonts(pdf))
 
 
@@ -354,7 +339,7 @@ Plainline before the quote.
 def test_every_block_inside_a_quote_is_printed(layout: str, bank: Path, tmp_path: Path) -> None:
     with (bank / "basic.md").open("a", encoding="utf-8") as level_file:
         level_file.write(f"\n{{#quoted topic=data-types}}\n## What is in the quote?\n\n{QUOTED}")
-    pdf = export(bank, tmp_path / "out", "--layout", layout)
+    pdf = export_pdf(bank, tmp_path / "out", "--layout", layout)
     found = pages(pdf)
     text = squash(" ".join(page.text for page in found))
     for expected in (
@@ -461,7 +446,7 @@ def test_invisible_characters_are_left_out_of_every_pdf(
             f"Zero{marks}width and a line\u2028separator, `co{marks}de`.\n\n"
             f"```python\nname = 'in{marks}visible'\n```\n"
         )
-    pdf = export(bank, tmp_path / "out", "--layout", layout)
+    pdf = export_pdf(bank, tmp_path / "out", "--layout", layout)
     text = " ".join(page.text for page in pages(pdf))
     for expected in ("markshide", "Zerowidth", "line separator", "code", "'invisible'"):
         assert expected in text, expected
@@ -485,7 +470,7 @@ def test_a_picture_alone_in_a_list_item_prints_without_its_alt_text(
             "1. ![Altwords for screen readers](pic.png)\n"
             "2. Textitem beside ![Inlinealt](pic2.png)\n"
         )
-    pdf = export(bank, tmp_path / "out", "--layout", layout)
+    pdf = export_pdf(bank, tmp_path / "out", "--layout", layout)
     text = " ".join(page.text for page in pages(pdf))
     assert "Altwords" not in text
     assert "1." in text.split()

@@ -18,18 +18,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from click.testing import CliRunner
 from pypdf import PdfReader
 
-from qexport.cli import cli
 from qexport.exporters.pdf_booklet import BOTTOM, INNER, OUTER, TOP
 from qexport.loader import load
 from qexport.model import Question
 from qexport.render import render_plain, shared_parser
 from qexport.themes import load_theme
 
-from conftest import CONTENT, GOOD
-from pdf_reading import Page, Word, letters, outline_titles, pages
+from conftest import CONTENT, GOOD, export_pdf
+from pdf_reading import Box, Page, Word, drawings, letters, outline_titles, pages
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None and not os.environ.get("CI"),
@@ -40,13 +38,6 @@ BOOKLETS = [(paper, theme) for paper in ("a4", "letter") for theme in ("default"
 # reportlab sets a few lines that mix type faces up to about 1.2 pt wider than asked
 SLACK = 1.5
 NEAR_EMPTY = 1 / 3  # a last contents page filled less than this, then a blank: a wasted spread
-
-
-def export(content: Path, out: Path, *args: str) -> Path:
-    result = CliRunner().invoke(cli, ["--content", str(content), "pdf", "--out", str(out), *args])
-    assert result.exit_code == 0, result.output
-    (pdf,) = out.glob("*.pdf")
-    return pdf
 
 
 # Reading the drawing and the runs of text ----------------------------------------
@@ -62,33 +53,6 @@ def _times(a: list[float], b: list[float]) -> list[float]:
         a[4] * b[0] + a[5] * b[2] + b[4],
         a[4] * b[1] + a[5] * b[3] + b[5],
     ]
-
-
-def stroked_rules(page: Any, height: float) -> list[tuple[float, float, float]]:
-    """(x0, x1, y from the top) of every horizontal line the page strokes, in page space."""
-    ctm, saved = [1.0, 0.0, 0.0, 1.0, 0.0, 0.0], []
-    path: list[tuple[float, float, float]] = []
-    rules = []
-    start = (0.0, 0.0)
-    for operands, operator in page.get_contents().operations:
-        if operator == b"q":
-            saved.append(ctm)
-        elif operator == b"Q":
-            ctm = saved.pop()
-        elif operator == b"cm":
-            ctm = _times([float(v) for v in operands], ctm)
-        elif operator in (b"m", b"l"):
-            x, y = (float(v) for v in operands)
-            point = (x * ctm[0] + y * ctm[2] + ctm[4], x * ctm[1] + y * ctm[3] + ctm[5])
-            if operator == b"l" and abs(point[1] - start[1]) < 0.01:
-                path.append((min(start[0], point[0]), max(start[0], point[0]), height - point[1]))
-            start = point
-        elif operator == b"S":
-            rules += path
-            path = []
-        elif operator in (b"n", b"f", b"f*", b"B", b"b", b"s"):
-            path = []
-    return rules
 
 
 @dataclass(frozen=True)
@@ -173,6 +137,10 @@ class Booklet:
     def reader(self) -> PdfReader:
         return PdfReader(self.pdf)
 
+    @cached_property
+    def drawings(self) -> list[list[Box]]:
+        return drawings(self.pdf)
+
     def section_page(self, title: str) -> int:
         """The 0-based page a top-level outline entry lands on."""
         for item in self.reader.outline:
@@ -186,16 +154,10 @@ class Booklet:
         return range(self.section_page("Contents"), self.section_page("Basic"))
 
 
-@pytest.fixture(scope="module")
-def booklet(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., Booklet]:
-    cache: dict[tuple[str, ...], Booklet] = {}
-
+@pytest.fixture
+def booklet(built_pdf: Callable[..., Path]) -> Callable[..., Booklet]:
     def get(paper: str = "a4", theme: str = "default") -> Booklet:
-        if (paper, theme) not in cache:
-            out = tmp_path_factory.mktemp("booklet")
-            args = ("--layout", "booklet", "--paper", paper, "--theme", theme)
-            cache[paper, theme] = Booklet(export(CONTENT, out, *args))
-        return cache[paper, theme]
+        return Booklet(built_pdf(CONTENT, "--paper", paper, "--theme", theme))
 
     return get
 
@@ -237,10 +199,10 @@ def body_words(page: Page, rule_y: float) -> list[Word]:
 
 
 def header_rule(booklet: Booklet, index: int) -> tuple[float, float, float]:
-    page = booklet.reader.pages[index]
-    rules = [r for r in stroked_rules(page, float(page.mediabox.height)) if r[2] < TOP]
+    """(x0, x1, y from the top) of the page's header rule."""
+    rules = [b for b in booklet.drawings[index] if b.is_horizontal_line and b.y0 < TOP]
     assert len(rules) == 1, (index + 1, rules)
-    return rules[0]
+    return rules[0].x0, rules[0].x1, rules[0].y0
 
 
 def text_pages(booklet: Booklet) -> Iterator[tuple[int, Page]]:
@@ -250,35 +212,11 @@ def text_pages(booklet: Booklet) -> Iterator[tuple[int, Page]]:
             yield index, page
 
 
-@pytest.mark.parametrize(("paper", "theme"), BOOKLETS)
-def test_every_text_block_sits_under_its_header_rule(
-    booklet: Callable[..., Booklet], paper: str, theme: str
-) -> None:
-    built = booklet(paper, theme)
-    edges: dict[bool, set[float]] = {True: set(), False: set()}
-    rules: dict[bool, set[float]] = {True: set(), False: set()}
-    for index, page in text_pages(built):
-        x0, x1, y = header_rule(built, index)
-        words = body_words(page, y)
-        assert words, index + 1
-        outside = [w.text for w in words if w.x0 < x0 - SLACK or w.x1 > x1 + SLACK]
-        assert outside == [], (index + 1, x0, x1, outside[:5])
-        right_hand = index % 2 == 0  # 0-based: page 1 is index 0
-        edges[right_hand].add(round(min(w.x0 for w in words), 1))
-        rules[right_hand].add(round(x0, 1))
-    assert len(edges[True]) == 1, edges  # every right-hand page: one left text edge
-    assert len(edges[False]) == 1, edges  # every left-hand page: another
-    (right,), (left,) = edges[True], edges[False]
-    assert right - left == pytest.approx(INNER - OUTER, abs=0.5)  # the gutter is inside
-    assert rules[True] == {round(INNER, 1)}  # the rule itself: gutter side inside
-    assert rules[False] == {round(OUTER, 1)}
-
-
 def test_one_sided_booklet_has_no_blank_pages_and_one_text_block(
     small_bank: Path, tmp_path: Path
 ) -> None:
-    one = Booklet(export(small_bank, tmp_path / "one", "--sides", "one"))
-    two = Booklet(export(small_bank, tmp_path / "two"))
+    one = Booklet(export_pdf(small_bank, tmp_path / "one", "--sides", "one"))
+    two = Booklet(export_pdf(small_bank, tmp_path / "two"))
     assert all(page.words for page in one.pages)
     assert len(one.pages) < len(two.pages)
     edges, rule_edges = set(), set()
@@ -441,7 +379,7 @@ def test_outline_titles_keep_the_backticks_of_code(
     small = load(small_bank).question_set.questions
     assert any("`" in span for q in small for span in code_spans(q))  # `` a`b ``: a backtick
     for layout in ("booklet", "cheatsheet", "cards"):
-        pdf = export(small_bank, tmp_path / layout, "--layout", layout)
+        pdf = export_pdf(small_bank, tmp_path / layout, "--layout", layout)
         titles = {t for _, t in outline_titles(PdfReader(pdf))}
         for question in small:
             (title,) = [t for t in titles if t.startswith(f"{question.number}. ")]
@@ -458,7 +396,7 @@ def test_outline_titles_keep_the_backticks_of_code(
 def test_answer_headings_rank_below_their_question(
     small_bank: Path, tmp_path: Path, layout: str
 ) -> None:
-    reader = PdfReader(export(small_bank, tmp_path, "--layout", layout))
+    reader = PdfReader(export_pdf(small_bank, tmp_path, "--layout", layout))
     found = runs(reader, range(len(reader.pages)))
     (heading,) = [r for r in found if "Headingword" in r.text]
     (question,) = [r for r in found if "How is" in r.text and "Bold" in r.font]

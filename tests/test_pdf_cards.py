@@ -15,20 +15,22 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 from pypdf.generic import Destination
-from test_pdf_code import BANKS, MARK, export, lines_by_column
 
 from qexport.codeblocks import code_blocks
 from qexport.exporters.pdf_cards import COLUMNS, MARGIN, PADDING, ROWS
+from qexport.exporters.pdf_code import CONTINUATION
 from qexport.exporters.pdf_document import numbered_title
 from qexport.loader import load
 
-from conftest import CONTENT
-from pdf_reading import Page, Word, pages
+from conftest import CONTENT, WORST
+from pdf_reading import Page, Word, pages, text_lines
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None and not os.environ.get("CI"),
     reason="needs poppler-utils (pdftotext)",
 )
+BANKS = {"bundled": CONTENT, "worst": WORST}
+MARK = CONTINUATION.strip()
 CLEAR = 8.0  # points: no word this close to a card's cut line
 CARDS = [
     pytest.param(bank, paper, id=f"{bank}-{paper}") for bank in BANKS for paper in ("a4", "letter")
@@ -52,15 +54,10 @@ class Card:
         return " ".join(w.text for w in self.header)
 
 
-@pytest.fixture(scope="module")
-def cards_pdf(tmp_path_factory: pytest.TempPathFactory) -> Callable[[str, str], Path]:
-    cache: dict[tuple[str, str], Path] = {}
-
+@pytest.fixture
+def cards_pdf(built_pdf: Callable[..., Path]) -> Callable[[str, str], Path]:
     def get(bank: str, paper: str) -> Path:
-        if (bank, paper) not in cache:
-            out = tmp_path_factory.mktemp("cards")
-            cache[bank, paper] = export(BANKS[bank], out, "--layout", "cards", "--paper", paper)
-        return cache[bank, paper]
+        return built_pdf(BANKS[bank], "--layout", "cards", "--paper", paper)
 
     return get
 
@@ -72,13 +69,25 @@ def _slot(page: Page, row: int, column: int) -> tuple[float, float, float, float
     return left, top, left + width, top + height
 
 
+def lines_by_slot(page: Page) -> dict[tuple[int, int], list[list[Word]]]:
+    """Each card's lines of words, top to bottom, by its (row, column) on the sheet."""
+    width = (page.width - 2 * MARGIN) / COLUMNS
+    height = (page.height - 2 * MARGIN) / ROWS
+    columns = [MARGIN + column * width for column in range(1, COLUMNS)]
+    rows = [MARGIN + row * height for row in range(1, ROWS)]
+    return {
+        slot: [line.words for line in lines]
+        for slot, lines in text_lines(page, columns, rows).items()
+    }
+
+
 def cards_of(all_pages: list[Page], side: str) -> list[Card]:
     """Every card on the fronts (or backs), in the order the cards were dealt."""
     cards = []
     first = 0 if side == "front" else 1
     for index in range(first, len(all_pages), 2):
         page = all_pages[index]
-        slots = lines_by_column(page, cards=True)
+        slots = lines_by_slot(page)
         for slot in range(COLUMNS * ROWS):
             row, column = divmod(slot, COLUMNS)
             if side == "back":

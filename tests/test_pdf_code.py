@@ -9,24 +9,17 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from itertools import pairwise
-from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from qexport.cli import cli
-from qexport.codeblocks import code_blocks
-from qexport.exporters.pdf_cards import COLUMNS, MARGIN, ROWS
 from qexport.exporters.pdf_code import CONTINUATION, PADDING, CodeBlock, highlighted_lines
 from qexport.exporters.pdf_styles import Styles, styles_for
-from qexport.loader import load
 from qexport.themes import load_theme
 
 from conftest import CONTENT, FIXTURES
-from pdf_reading import Page, Word, pages
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None and not os.environ.get("CI"),
@@ -76,6 +69,10 @@ def _rejoined(line: str, pieces: list[str]) -> tuple[str, list[str]]:
             kinds.append("space")
             text += line[len(text) : len(text) + gap] + rest
     return text, kinds
+
+
+def _is_word(char: str) -> bool:
+    return char.isalnum() or char == "_"
 
 
 WIDTH = 150.0  # points: about 33 characters at the 6.5 pt floor
@@ -299,140 +296,3 @@ def test_deep_indentation_hangs_at_most_half_the_width() -> None:
         assert continuation
         assert len(text) - len(text.lstrip(" ")) < 20  # about half of 33 characters
         assert text.strip()
-
-
-# The PDFs, read back ----------------------------------------------------------------
-
-
-def export(content: Path, out: Path, *args: str) -> Path:
-    result = CliRunner().invoke(cli, ["--content", str(content), "pdf", "--out", str(out), *args])
-    assert result.exit_code == 0, result.output
-    (pdf,) = out.glob("*.pdf")
-    return pdf
-
-
-@pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> Callable[..., list[Page]]:
-    """Each PDF's pages, built and read once per module."""
-    cache: dict[tuple[str, ...], list[Page]] = {}
-
-    def get(bank: str, *args: str) -> list[Page]:
-        key = (bank, *args)
-        if key not in cache:
-            cache[key] = pages(export(BANKS[bank], tmp_path_factory.mktemp("pdf"), *args))
-        return cache[key]
-
-    return get
-
-
-def lines_by_column(page: Page, cards: bool) -> dict[tuple[int, int], list[list[Word]]]:
-    """Each column's (or card's) lines of words, top to bottom, each line left to right.
-
-    Keyed by (row, column): the card's slot, or (0, column) on a page of columns.
-    """
-    slots: dict[tuple[int, int], list[Word]] = {}
-    card_height = (page.height - 2 * MARGIN) / ROWS
-    for word in page.words:
-        row = min(max(int((word.y0 - MARGIN) // card_height), 0), ROWS - 1) if cards else 0
-        column = min(int(word.x0 * COLUMNS // page.width), COLUMNS - 1)
-        slots.setdefault((row, column), []).append(word)
-    found = {}
-    for key, words in sorted(slots.items()):
-        lines: list[list[Word]] = []
-        for word in sorted(words, key=lambda w: (w.y0, w.x0)):
-            if lines and abs(word.y0 - lines[-1][0].y0) < 1.5:
-                lines[-1].append(word)
-            else:
-                lines.append([word])
-        found[key] = [sorted(line, key=lambda w: w.x0) for line in lines]
-    return found
-
-
-def wrapped_lines(all_pages: list[Page], cards: bool) -> Iterator[list[list[Word]]]:
-    """Each code line drawn in pieces: its first piece and the `↪` pieces below it."""
-    for page in all_pages:
-        for lines in lines_by_column(page, cards).values():
-            for index, line in enumerate(lines):
-                if line[0].text == MARK or index + 1 == len(lines):
-                    continue
-                pieces = [line]
-                for following in lines[index + 1 :]:
-                    if following[0].text != MARK:
-                        break
-                    pieces.append(following)
-                if len(pieces) > 1:
-                    yield pieces
-
-
-def source_code(bank: str) -> str:
-    """Every line of the bank's code blocks, spaces squeezed, one a line."""
-    questions = load(BANKS[bank]).question_set.questions
-    return "\n".join(
-        " ".join(line.split())
-        for question in questions
-        for block in code_blocks(question)
-        for line in block.code.splitlines()
-    )
-
-
-def _is_word(char: str) -> bool:
-    return char.isalnum() or char == "_"
-
-
-LAYOUTS = [
-    pytest.param(bank, layout, paper, id=f"{bank}-{layout}-{paper}")
-    for bank in BANKS
-    for layout in ("cards", "cheatsheet")
-    for paper in ("a4", "letter")
-]
-
-
-def mid_word_breaks(pieces: list[list[Word]], source: str) -> list[str]:
-    """Breaks inside a word, on pieces that held a space where they could have broken."""
-    found = []
-    for piece, following in pairwise(pieces):
-        body = piece[1:] if piece[0].text == MARK else piece
-        before, after = body[-1].text, following[1].text
-        joined, spaced = before + after, before + " " + after
-        inside = _is_word(before[-1]) and _is_word(after[0])
-        if inside and joined in source and spaced not in source and len(body) > 1:
-            found.append(f"{before}|{after}")
-    return found
-
-
-@pytest.mark.parametrize(("bank", "layout", "paper"), LAYOUTS)
-def test_no_code_line_wraps_inside_a_word_it_could_break_before(
-    built: Callable[..., list[Page]], bank: str, layout: str, paper: str
-) -> None:
-    all_pages = built(bank, "--layout", layout, "--paper", paper)
-    source = source_code(bank)
-    wrapped = list(wrapped_lines(all_pages, layout == "cards"))
-    assert wrapped  # the banks have lines too long for a column or a card
-    bad = [cut for pieces in wrapped for cut in mid_word_breaks(pieces, source)]
-    assert bad == []
-
-
-@pytest.mark.parametrize(("bank", "layout", "paper"), LAYOUTS)
-def test_every_continuation_keeps_the_lines_indentation(
-    built: Callable[..., list[Page]], bank: str, layout: str, paper: str
-) -> None:
-    """A continuation's text starts one mark's width (`↪ `) right of its line's first word.
-
-    In a monospaced face the mark and its space are two characters, each as wide as the
-    mark's own box; so the measure holds whatever the indentation and the font size.
-    """
-    all_pages = built(bank, "--layout", layout, "--paper", paper)
-    checked = 0
-    for pieces in wrapped_lines(all_pages, layout == "cards"):
-        first = pieces[0][0]
-        for piece in pieces[1:]:
-            mark, text = piece[0], piece[1]
-            character = mark.x1 - mark.x0
-            indent = (first.x0 - mark.x0) / character  # the mark sits at the block's edge
-            assert indent == pytest.approx(round(indent), abs=0.1)
-            assert text.x0 - first.x0 == pytest.approx(2 * character, abs=0.6), (
-                " ".join(w.text for w in pieces[0]),
-                " ".join(w.text for w in piece),
-            )
-            checked += 1
-    assert checked

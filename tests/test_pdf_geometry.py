@@ -14,17 +14,14 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 from PIL import Image
 
-from qexport.cli import cli
-from qexport.codeblocks import language_of
 from qexport.fonts import printable
 from qexport.loader import load
 from qexport.render import shared_parser
@@ -50,25 +47,22 @@ class Printed:
     drawings: list[list[Box]]
 
 
-@pytest.fixture(scope="module")
-def printed() -> dict[tuple[str, ...], Printed]:
-    """PDFs built so far in this module, by (bank, layout, paper, theme)."""
-    return {}
+@pytest.fixture
+def printed(built_pdf: Callable[..., Path]) -> Callable[..., Printed]:
+    """The PDF of (bank, layout, paper, theme), read back once per test run."""
+
+    def get(bank: str, layout: str, paper: str, theme: str) -> Printed:
+        pdf = built_pdf(BANKS[bank], "--layout", layout, "--paper", paper, "--theme", theme)
+        if pdf not in READ:
+            words = pages(pdf)
+            _render_first_pages(pdf, words)
+            READ[pdf] = Printed(pdf, words, drawings(pdf))
+        return READ[pdf]
+
+    return get
 
 
-def build(cache: dict[tuple[str, ...], Printed], tmp: Path, *key: str) -> Printed:
-    if key not in cache:
-        bank, layout, paper, theme = key
-        out = tmp / "-".join(key)
-        argv = ["--content", str(BANKS[bank]), "pdf", "--out", str(out)]
-        argv += ["--layout", layout, "--paper", paper, "--theme", theme]
-        result = CliRunner().invoke(cli, argv)
-        assert result.exit_code == 0, result.output
-        (pdf,) = out.glob("*.pdf")
-        words = pages(pdf)
-        _render_first_pages(pdf, words)
-        cache[key] = Printed(pdf, words, drawings(pdf))
-    return cache[key]
+READ: dict[Path, Printed] = {}
 
 
 def _render_first_pages(pdf: Path, words: list[Page]) -> None:
@@ -95,32 +89,30 @@ MATRIX = [
 
 @pytest.mark.parametrize(("bank", "layout", "paper", "theme"), MATRIX)
 def test_every_word_lies_in_its_page_s_frame(
-    printed: dict[tuple[str, ...], Printed],
-    tmp_path_factory: pytest.TempPathFactory,
+    printed: Callable[..., Printed],
     bank: str,
     layout: str,
     paper: str,
     theme: str,
 ) -> None:
-    result = build(printed, tmp_path_factory.getbasetemp(), bank, layout, paper, theme)
+    result = printed(bank, layout, paper, theme)
     check = {"booklet": _booklet_frames, "cheatsheet": _cheatsheet_frames, "cards": _card_frames}
     check[layout](result)
 
 
 @pytest.mark.parametrize(("bank", "layout", "paper", "theme"), MATRIX)
 def test_code_wraps_at_spaces_and_keeps_its_indentation(
-    printed: dict[tuple[str, ...], Printed],
-    tmp_path_factory: pytest.TempPathFactory,
+    printed: Callable[..., Printed],
     bank: str,
     layout: str,
     paper: str,
     theme: str,
 ) -> None:
-    result = build(printed, tmp_path_factory.getbasetemp(), bank, layout, paper, theme)
+    result = printed(bank, layout, paper, theme)
     sources = _code_lines(BANKS[bank])
     continued = 0
     for page, boxes in zip(result.pages, result.drawings, strict=True):
-        for chain in _wrapped_lines(page, _columns(layout, page, boxes)):
+        for chain in _wrapped_lines(page, _areas(layout, boxes)):
             continued += 1
             _check_wrapped(chain, sources)
     if bank == "worst":
@@ -159,11 +151,10 @@ def _booklet_frames(result: Printed) -> None:
     assert recto[0] > verso[0], "the gutter is on the binding side"
     assert recto[0] == pytest.approx(width - verso[1], abs=0.2)
     assert recto[1] == pytest.approx(width - verso[0], abs=0.2)
-    # Each side has one left text edge, its rule's: on most pages a line starts there.
+    # Each side has one left text edge, its rule's: every page has a line starting there.
     for right_hand, rule_edge in ((True, recto[0]), (False, verso[0])):
         starts = text_edges[right_hand]
-        at_edge = [x for x in starts if abs(x - rule_edge) <= SLACK]
-        assert len(at_edge) >= 0.8 * len(starts), (right_hand, sorted(starts))
+        assert all(abs(x - rule_edge) <= SLACK for x in starts), (right_hand, sorted(starts))
 
 
 def _cheatsheet_frames(result: Printed) -> None:
@@ -218,37 +209,32 @@ def _code_lines(bank: Path) -> dict[str, str]:
     for question in load(bank).question_set.questions:
         for token in shared_parser().parse(question.answer):
             if token.type in ("fence", "code_block"):
-                language_of(token.info)  # the same parse as the PDFs
                 for line in printable(token.content).splitlines():
                     lines.setdefault(re.sub(r"\s", "", line), line.expandtabs())
     return lines
 
 
-def _columns(layout: str, page: Page, boxes: list[Box]) -> list[float]:
+def _areas(layout: str, boxes: list[Box]) -> tuple[list[float], list[float]]:
+    """Where the page's text areas part: columns, and the cards' rows."""
     if layout == "booklet":
-        return []
-    return sorted({box.x0 for box in boxes if box.is_vertical_line})
+        return [], []
+    columns = sorted({box.x0 for box in boxes if box.is_vertical_line})
+    rows = sorted({box.y0 for box in boxes if box.is_horizontal_line})
+    return columns, rows if layout == "cards" else []
 
 
-def _wrapped_lines(page: Page, split_at: list[float]) -> Iterator[list[Line]]:
+def _wrapped_lines(page: Page, areas: tuple[list[float], list[float]]) -> Iterator[list[Line]]:
     """Each wrapped code line: its first printed line, then its continuations."""
-    lines = text_lines(page, split_at)
-    chain: list[Line] = []
-    for previous, line in zip([None, *lines], lines, strict=False):
-        if line.words[0].text.startswith(MARK):
-            assert previous is not None, f"a continuation starts a column: {line.text!r}"
-            gap = line.words[0].y0 - previous.words[0].y1
-            assert gap < line.words[0].y1 - line.words[0].y0, (
-                f"{line.text!r} is parted from the line it continues, {previous.text!r}"
-            )
-            chain = chain or [previous]
-            chain.append(line)
-            continue
-        if chain:
-            yield chain
-        chain = []
-    if chain:
-        yield chain
+    for lines in text_lines(page, *areas).values():
+        chain: list[Line] = []
+        for previous, line in zip([None, *lines], [*lines, None], strict=True):
+            if line is not None and line.words[0].text.startswith(MARK):
+                assert previous is not None, f"a card or column starts with {line.text!r}"
+                chain = chain or [previous]
+                chain.append(line)
+            elif chain:
+                yield chain
+                chain = []
 
 
 def _content(line: Line) -> str:
@@ -285,9 +271,12 @@ def _check_wrapped(chain: list[Line], sources: dict[str, str]) -> None:
             f"{source.strip()!r} wraps inside a word at {source[start:end].strip()[-12:]!r}"
         )
         start = end
-    # A continuation starts after the mark and the line's own indentation.
+    # A continuation starts after the mark and the line's own indentation: in a
+    # monospaced face, two characters (the mark and a space) right of its line.
+    first = head.words[0]
     for line in continuations:
-        content = line.words[1] if line.words[0].text == MARK else line.words[0]
-        assert content.x0 > head.x0 + SLACK or indent == 0, (
-            f"{line.text!r} loses the indentation of {head.text!r}"
+        mark, content = line.words[0], line.words[1]
+        character = mark.x1 - mark.x0
+        assert content.x0 - first.x0 == pytest.approx(2 * character, abs=0.6), (
+            f"{line.text!r} does not keep the indentation of {head.text!r}"
         )
