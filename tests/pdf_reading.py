@@ -199,26 +199,31 @@ class Line:
         return " ".join(w.text for w in self.words)
 
 
-def text_lines(
-    page: Page, split_x: Sequence[float] = (), split_y: Sequence[float] = ()
-) -> dict[tuple[int, int], list[Line]]:
-    """The page's words as lines, top to bottom, in each area between the splits.
+def lines_of(words: Sequence[Word]) -> list[Line]:
+    """`words` as lines, top to bottom, each left to right.
 
-    Keyed by (row, column): the area below the row-th of `split_y` and right
-    of the column-th of `split_x` (the cards on a sheet, a page's columns).
+    Words share a line when their feet are close: type of two sizes on one
+    line (mono in serif) have other tops, but nearly the same baseline.
     """
-
-    def area(word: Word) -> tuple[int, int]:
-        return sum(word.y0 >= y for y in split_y), sum(word.x0 >= x for x in split_x)
-
-    areas: dict[tuple[int, int], list[list[Word]]] = {}
-    for word in sorted(page.words, key=lambda w: (w.y0, w.x0)):
-        lines = areas.setdefault(area(word), [])
-        if lines and abs(word.y0 - lines[-1][0].y0) < 1.5:
+    lines: list[list[Word]] = []
+    for word in sorted(words, key=lambda w: (w.y1, w.x0)):
+        if lines and word.y1 - lines[-1][0].y1 < 3:
             lines[-1].append(word)
         else:
             lines.append([word])
-    return {
-        key: [Line(sorted(line, key=lambda w: w.x0)) for line in lines]
-        for key, lines in sorted(areas.items())
-    }
+    return [Line(sorted(line, key=lambda w: w.x0)) for line in lines]
+
+
+def text_lines(
+    page: Page, split_x: Sequence[float] = (), split_y: Sequence[float] = ()
+) -> dict[tuple[int, int], list[Line]]:
+    """The page's lines of words in each area between the splits, by (row, column).
+
+    The area below the row-th of `split_y` and right of the column-th of
+    `split_x`: the cards on a sheet, a page's columns.
+    """
+    areas: dict[tuple[int, int], list[Word]] = {}
+    for word in page.words:
+        key = (sum(word.y0 >= y for y in split_y), sum(word.x0 >= x for x in split_x))
+        areas.setdefault(key, []).append(word)
+    return {key: lines_of(words) for key, words in sorted(areas.items())}

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import subprocess
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PIL import Image
 from pypdf import PdfReader
 
 from qexport.exporters.pdf_booklet import BOTTOM, INNER, OUTER, TOP
@@ -27,7 +29,18 @@ from qexport.render import render_plain, shared_parser
 from qexport.themes import load_theme
 
 from conftest import CONTENT, GOOD, export_pdf
-from pdf_reading import Box, Page, Word, drawings, letters, outline_titles, pages
+from pdf_reading import (
+    Box,
+    Line,
+    Page,
+    Word,
+    drawings,
+    letters,
+    lines_of,
+    outline_titles,
+    pages,
+    text_lines,
+)
 
 pytestmark = pytest.mark.skipif(
     shutil.which("pdftotext") is None and not os.environ.get("CI"),
@@ -259,19 +272,8 @@ def contents_entries(built: Booklet) -> list[Entry]:
                 and x0 - 1 <= w.x0
                 and w.x1 <= x1 + 1
             ]
-            entries.append(Entry(index, target, text_lines(inside)))
+            entries.append(Entry(index, target, [line.words for line in lines_of(inside)]))
     return entries
-
-
-def text_lines(words: list[Word]) -> list[list[Word]]:
-    """`words` as lines, top to bottom, each left to right (sizes differ on one line)."""
-    lines: list[list[Word]] = []
-    for word in sorted(words, key=lambda w: w.y1):
-        if lines and word.y1 - lines[-1][-1].y1 < 4:
-            lines[-1].append(word)
-        else:
-            lines.append([word])
-    return [sorted(line, key=lambda w: w.x0) for line in lines]
 
 
 @pytest.mark.parametrize(("paper", "theme"), BOOKLETS)
@@ -407,3 +409,107 @@ def test_answer_headings_rank_below_their_question(
     assert heading.fill != hex_fill(palette["accent"])
     assert heading.fill == hex_fill(palette["text"])
     assert "Bold" in heading.font
+
+
+# A question never ends a page without the start of its answer -----------------------
+
+FILLER = "Filler paragraph number {n} with some words to take up a line or two of room here."
+LONG_LINE = "x = [" + ", ".join(f"'item_{n}'" for n in range(60)) + "]"
+
+
+def _bank_of_page_ends(tmp_path: Path) -> Path:
+    """Questions whose answers start with what cannot be cut short, at many heights on a page.
+
+    Each answer of filler moves the next question a little further down the page;
+    that question's answer starts with a picture, or a code line that wraps.
+    """
+    bank = tmp_path / "content"
+    shutil.copytree(GOOD, bank)
+    (bank / "images").mkdir()
+    Image.new("RGB", (600, 900), "gray").save(bank / "images" / "tall.png")
+    parts = []
+    for n in range(1, 31):
+        filler = "\n\n".join(FILLER.format(n=i) for i in range(n % 7 + 1))
+        start = "![A tall picture](images/tall.png)" if n % 2 else f"```python\n{LONG_LINE}\n```"
+        parts += [
+            f"{{#filler-{n} topic=data-types}}\n## Filler {n}?\n\n{filler}\n",
+            f"{{#starts-{n} topic=data-types}}\n## Starts big {n}?\n\n{start}\n\nThe end.\n",
+        ]
+    (bank / "basic.md").write_text("# Basic\n\n" + "\n".join(parts), encoding="utf-8")
+    return bank
+
+
+@pytest.mark.parametrize("layout", ["booklet", "cheatsheet"])
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_a_question_is_never_parted_from_the_start_of_its_answer(
+    layout: str, paper: str, tmp_path: Path
+) -> None:
+    pdf = export_pdf(
+        _bank_of_page_ends(tmp_path), tmp_path / "out", "--layout", layout, "--paper", paper
+    )
+    all_pages = pages(pdf)
+    heading_pages = {}
+    for number, page in enumerate(all_pages, 1):
+        text = page.text
+        for n in range(1, 31):
+            if f"Starts big {n}?" in text:
+                heading_pages[n] = number
+    assert len(heading_pages) == 30
+    listed = subprocess.run(
+        ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
+    ).stdout.splitlines()[2:]
+    picture_pages = [int(row.split()[0]) for row in listed]
+    assert [heading_pages[n] for n in range(1, 31, 2)] == picture_pages
+    for n in range(2, 31, 2):  # the code line's first words sit on the heading's page
+        page = all_pages[heading_pages[n] - 1]
+        heading = next(w for w in page.words if w.text == f"{n}?")
+        below = [w for w in page.words if w.y0 > heading.y1 and w.text.startswith("['item_0',")]
+        assert below, f"question {n}: its code starts on the next page"
+
+
+def test_outline_titles_leave_out_invisible_characters(tmp_path: Path) -> None:
+    """Bidi isolates around right-to-left text steer its order; no outline can show them."""
+    bank = tmp_path / "content"
+    shutil.copytree(GOOD, bank)
+    basic = bank / "basic.md"
+    text = basic.read_text(encoding="utf-8")
+    basic.write_text(text.replace("## Do dicts keep", "## Is \u2067abc\u2069 kept? Do dicts keep"))
+    for layout in ("booklet", "cheatsheet", "cards"):
+        pdf = export_pdf(bank, tmp_path / layout, "--layout", layout)
+        titles = [title for _, title in outline_titles(PdfReader(pdf))]
+        assert any("Is abc kept?" in title for title in titles), titles
+        assert not any(set(title) & {"\u2066", "\u2067", "\u2068", "\u2069"} for title in titles)
+
+
+def _line_after(pdf: Path, first_words: tuple[str, str]) -> tuple[Line, Line]:
+    """The line that starts with `first_words`, and the line below it in its column."""
+    for page in pages(pdf):
+        for column in text_lines(page, [page.width / 2]).values():
+            for line, below in pairwise(column):
+                if tuple(w.text for w in line.words[:2]) == first_words:
+                    return line, below
+    raise AssertionError(first_words)
+
+
+def test_a_long_question_heading_wraps_under_its_own_text(tmp_path: Path) -> None:
+    bank = tmp_path / "content"
+    shutil.copytree(GOOD, bank)
+    long = "Do dicts keep " + "their insertion order " * 8
+    basic = bank / "basic.md"
+    basic.write_text(basic.read_text(encoding="utf-8").replace("Do dicts keep ", long))
+    for layout in ("booklet", "cheatsheet"):
+        heading, second = _line_after(
+            export_pdf(bank, tmp_path / layout, "--layout", layout), ("2.", "Do")
+        )
+        assert second.words[0].text in long.split()
+        assert second.x0 == pytest.approx(heading.words[1].x0, abs=0.5)
+
+
+@pytest.mark.parametrize(
+    ("sides", "duplex"), [("two", "/DuplexFlipLongEdge"), ("one", "/Simplex")]
+)
+def test_the_booklet_asks_the_printer_for_its_sides(
+    sides: str, duplex: str, tmp_path: Path
+) -> None:
+    pdf = export_pdf(GOOD, tmp_path, "--sides", sides)
+    assert PdfReader(pdf).trailer["/Root"]["/ViewerPreferences"]["/Duplex"] == duplex

@@ -100,6 +100,14 @@ def test_without_a_lock_file_a_pdf_is_dated_by_its_newest_file(
     assert dates(pdf) == (pdf_date(newest),) * 2
     again = build(run, bank, tmp_path / "again", "--layout", "cheatsheet")
     assert again.read_bytes() == pdf.read_bytes()
+    # An image the questions show is content too; a file lying beside them is not.
+    _bank_with_images(bank, {"later.png": (40, 20)})
+    (bank / "notes.txt").write_text("not content", encoding="utf-8")
+    os.utime(bank / "notes.txt", (1_800_000_000, 1_800_000_000))
+    for path in (bank / "basic.md", bank / "images" / "later.png"):
+        os.utime(path, (1_600_000_000, 1_700_000_000 if path.suffix == ".png" else 1_600_000_000))
+    pdf = build(run, bank, tmp_path / "image", "--layout", "cheatsheet")
+    assert dates(pdf) == (pdf_date(1_700_000_000),) * 2
 
 
 def test_a_release_dates_its_pdfs_as_its_deck_and_checks_clean(
@@ -219,3 +227,18 @@ def test_validate_is_quiet_about_a_bank_without_images(run: Callable[..., Run]) 
     result = run("validate", content=CONTENT)
     assert result.exit_code == 0
     assert result.stderr == ""
+
+
+def test_a_pdf_export_warns_of_images_it_prints_blurred(
+    run: Callable[..., Run], bank: Path, tmp_path: Path
+) -> None:
+    """For its own paper: 1,030 px across Letter's wider frame is 146 dpi, across A4's 151."""
+    where = _bank_with_images(bank, {"wide.png": (1030, 200)})
+    letter = run("pdf", "--paper", "letter", "--out", str(tmp_path / "letter"), content=bank)
+    assert letter.exit_code == 0, letter.stderr
+    (warning,) = letter.stderr.splitlines()
+    assert warning.startswith(f"{bank / 'basic.md'}:{where['wide.png']}: warning: ")
+    assert "in the booklet (Letter) at 146 dpi" in warning
+    a4 = run("pdf", "--out", str(tmp_path / "a4"), content=bank)
+    assert a4.exit_code == 0, a4.stderr
+    assert a4.stderr == ""

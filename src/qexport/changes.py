@@ -230,7 +230,7 @@ def content_date(question_set: QuestionSet) -> int:
     SOURCE_DATE_EPOCH when a build sets it; else the latest change the lock
     file records for these questions (the time their notes carry in the
     deck); else, before any is recorded, the newest modification time of
-    the files they come from.
+    the files they come from: set.toml, their level files and images.
     """
     epoch = source_date_epoch()
     if epoch is not None:
@@ -240,6 +240,8 @@ def content_date(question_set: QuestionSet) -> int:
     times = [entry.changed for entry in recorded if entry is not None]
     if times:
         return max(times)
+    content_dir = question_set.content_dir
     files = {q.path for q in question_set.questions}
-    files.add(question_set.content_dir / METADATA_FILE)
+    files |= {content_dir / image for q in question_set.questions for image in q.images}
+    files.add(content_dir / METADATA_FILE)
     return max((int(path.stat().st_mtime) for path in files if path.exists()), default=0)

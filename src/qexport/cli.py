@@ -323,7 +323,7 @@ def model_as_json(question_set: QuestionSet) -> dict[str, Any]:
 
 def exporter_command(name: str) -> click.Command:
     """`qexport NAME`: run the exporter registered as NAME into --out."""
-    from qexport.registry import load_exporter
+    from qexport.registry import check_exporter, load_exporter
 
     exporter = load_exporter(name)
 
@@ -342,6 +342,11 @@ def exporter_command(name: str) -> click.Command:
 
         real_out = resolve_out(out, session.content_dir)  # never into, or around, the content
         question_set = select(session.question_set(), levels, topics, tags)
+        errors, warnings = check_exporter(exporter, question_set, options)
+        if errors:
+            raise ContentErrors(errors, warnings)
+        for warning in warnings:
+            click.echo(str(warning), err=True)
         # Passed at run time: an exporter may read what the release in `out` recorded.
         export = partial(exporter.export, question_set, {**options, "previous_dir": str(out)})
         with release.beside_releases(real_out):  # restores a release whose swap was cut short

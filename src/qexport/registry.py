@@ -141,9 +141,8 @@ def release_options(exporter: Exporter) -> list[dict[str, Any]]:
 def exporter_checks(question_set: QuestionSet) -> tuple[list[ContentError], list[ContentWarning]]:
     """What the exporters' optional `check` finds, for every option set `qexport all` runs.
 
-    `check(question_set, options)` returns content errors and warnings found
-    before anything is written. Several option sets may find the same place:
-    it is reported once, as the first finds it.
+    Several option sets may find the same place: it is reported once, as the
+    first finds it.
     """
     errors: list[ContentError] = []
     warnings: list[ContentWarning] = []
@@ -153,19 +152,35 @@ def exporter_checks(question_set: QuestionSet) -> tuple[list[ContentError], list
             exporter = load_exporter(name)
         except QexportError:
             continue  # a plugin that cannot load says so when it is run, not here
-        check = getattr(exporter, "check", None)
-        if check is None:
-            continue
         for options in release_options(exporter):
-            for problem in check(question_set, options):
-                place = (type(problem).__name__, problem.path, problem.line)
-                if place not in seen:
-                    seen.add(place)
-                    if isinstance(problem, ContentError):
-                        errors.append(problem)
-                    else:
-                        warnings.append(problem)
+            found_errors, found_warnings = check_exporter(exporter, question_set, options)
+            errors += [error for error in found_errors if _first_at(seen, error)]
+            warnings += [warning for warning in found_warnings if _first_at(seen, warning)]
     return errors, warnings
+
+
+def _first_at(
+    seen: set[tuple[str, Path, int | None]], problem: ContentError | ContentWarning
+) -> bool:
+    """Whether `problem` is the first of its kind reported at its place (and remember it)."""
+    place = (type(problem).__name__, problem.path, problem.line)
+    if place in seen:
+        return False
+    seen.add(place)
+    return True
+
+
+def check_exporter(
+    exporter: Exporter, question_set: QuestionSet, options: Mapping[str, Any]
+) -> tuple[list[ContentError], list[ContentWarning]]:
+    """The errors and warnings `exporter`'s optional `check` finds before it writes anything.
+
+    `check(question_set, options)` returns `ContentError`s and `ContentWarning`s.
+    """
+    check = getattr(exporter, "check", None)
+    problems = check(question_set, options) if check is not None else []
+    errors = [p for p in problems if isinstance(p, ContentError)]
+    return errors, [p for p in problems if isinstance(p, ContentWarning)]
 
 
 def exporter_version(name: str) -> str:

@@ -19,7 +19,13 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, PageBreak, PageTemplate, Spacer
 
-from qexport.exporters.pdf_document import Document, document, level_key, numbered_title
+from qexport.exporters.pdf_document import (
+    Document,
+    document,
+    level_key,
+    numbered_title,
+    question_heading,
+)
 from qexport.exporters.pdf_markdown import FlowableRenderer
 from qexport.exporters.pdf_pages import (
     LEFT,
@@ -212,6 +218,8 @@ def _templates(styles: Styles, paper: tuple[float, float], sides: int) -> list[P
 
     def cover(canvas: Canvas, _doc: object) -> None:
         canvas.showOutline()
+        # Ask the printer for the sides the layout is made for.
+        canvas.setViewerPreference("Duplex", "DuplexFlipLongEdge" if sides == 2 else "Simplex")
 
     right, left = frame(INNER, "right-hand"), frame(OUTER, "left-hand")
     return [
@@ -256,7 +264,7 @@ def _question(
 ) -> list[Flowable]:
     topic = question_set.topic(question.topic).label
     label = Para(escape(topic), styles.label)
-    text = Para(renderer.numbered_question(question), styles.question)
+    text = question_heading(renderer.numbered_question(question), question.number, styles.question)
     answer = renderer.render(question.answer)
     head = [*lead, text, label]
     anchor = Anchor(question.id, numbered_title(question), 1)

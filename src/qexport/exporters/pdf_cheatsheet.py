@@ -15,7 +15,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, PageTemplate, Spacer
 
-from qexport.exporters.pdf_document import document, level_key, numbered_title
+from qexport.exporters.pdf_document import document, level_key, numbered_title, question_heading
 from qexport.exporters.pdf_markdown import FlowableRenderer
 from qexport.exporters.pdf_pages import (
     RIGHT,
@@ -81,7 +81,7 @@ def _template(styles: Styles, paper: tuple[float, float], title: str) -> PageTem
 def _question(
     question: Question, styles: Styles, renderer: FlowableRenderer, lead: list[Flowable]
 ) -> list[Flowable]:
-    text = Para(renderer.numbered_question(question), styles.question)
+    text = question_heading(renderer.numbered_question(question), question.number, styles.question)
     answer = renderer.render(question.answer)
     anchor = Anchor(question.id, numbered_title(question), 2)
     keep = KeepStart([*lead, text], answer[0] if answer else None, styles.size * 4)

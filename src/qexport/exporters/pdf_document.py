@@ -8,15 +8,27 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, TypeVar
 
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable
 
 from qexport.changes import content_date
-from qexport.exporters.pdf_pages import canvas_maker
+from qexport.exporters.pdf_pages import Para, canvas_maker
 from qexport.exporters.pdf_styles import Styles
+from qexport.fonts import printable
 from qexport.model import Question, QuestionSet
 from qexport.render import shared_parser
 from qexport.tags import tags_for
+
+
+def question_heading(markup: str, number: int, style: ParagraphStyle) -> Para:
+    """A question's heading; a line after its first starts under its text, past the number."""
+    hang = stringWidth(f"{number}. ", style.fontName, style.fontSize)
+    hung = ParagraphStyle(
+        f"{style.name}-hung", parent=style, leftIndent=hang, firstLineIndent=-hang
+    )
+    return Para(markup, hung)
 
 
 def level_key(level_id: str) -> str:
@@ -45,7 +57,8 @@ def numbered_title(question: Question) -> str:
                 parts.append(f"{child.markup}{pad}{child.content}{pad}{child.markup}")
             elif child.type in ("text", "image", "softbreak"):
                 parts.append(" " if child.type == "softbreak" else child.content)
-    text = " ".join("".join(parts).split())
+    # Without the invisible characters no PDF shows (a viewer's outline would draw boxes).
+    text = " ".join(printable("".join(parts)).split())
     return f"{question.number}. {text}"
 
 

@@ -189,18 +189,32 @@ class KeepStart(Flowable):
         self.lines = lines  # how much of the follower must fit, in points
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        needed = 0.0
-        for flowable in self.head:
-            needed += flowable.wrap(avail_width, avail_height)[1] + flowable.getSpaceBefore()
-            needed += flowable.getSpaceAfter()
-        if self.follower is not None:
-            follower_height = self.follower.wrap(avail_width, avail_height)[1]
-            needed += min(follower_height, self.lines)
         frame = self._doctemplateAttr("frame")  # type: ignore[attr-defined]  # not in the stubs
         # At the top of a fresh frame there is nothing better to move to.
-        if needed > avail_height and frame is not None and not getattr(frame, "_atTop", 1):
+        if frame is None or getattr(frame, "_atTop", True):
+            return 0, 0
+        if not self._starts_here(avail_width, avail_height):
             frame.add_generated_content(FrameBreak)
         return 0, 0
+
+    def _starts_here(self, avail_width: float, avail_height: float) -> bool:
+        """Whether the head, and the follower's start, fit in the room left.
+
+        The follower's start is `lines` points of it, and a piece it can really
+        be split into there: a picture, or a code line wrapped into several,
+        cannot start with a few points of itself.
+        """
+        room = avail_height
+        for flowable in self.head:
+            room -= flowable.wrap(avail_width, avail_height)[1] + flowable.getSpaceBefore()
+            room -= flowable.getSpaceAfter()
+        if self.follower is None:
+            return room >= 0
+        room -= self.follower.getSpaceBefore()
+        height = self.follower.wrap(avail_width, avail_height)[1]
+        if room < min(height, self.lines):
+            return False
+        return height <= room or bool(self.follower.split(avail_width, room))
 
     def draw(self) -> None:
         pass
