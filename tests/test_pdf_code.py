@@ -1,7 +1,8 @@
 """Code blocks in the PDFs: long lines wrap where a reader expects, keeping their indentation.
 
-Unit tests lay out crafted lines at a fixed narrow width; the PDF tests read the cheat
-sheet and the flash cards back with `pdftotext -bbox` and compare them with the source.
+Unit tests lay out crafted lines at a fixed narrow width (or at many widths), and check
+that joining the pieces with one space at each wrap at a space gives back the line; the
+PDF test reads the size of every continuation mark in the cheat sheet and the flash cards.
 """
 
 from __future__ import annotations
@@ -9,10 +10,12 @@ from __future__ import annotations
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from itertools import pairwise
+from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from qexport.exporters.pdf_code import CONTINUATION, PADDING, CodeBlock, highlighted_lines
@@ -54,20 +57,20 @@ def _pieces(code: str, width: float, language: str = "") -> list[str]:
 
 
 def _rejoined(line: str, pieces: list[str]) -> tuple[str, list[str]]:
-    """The pieces put back together, and how each break was made ('space' or 'none')."""
+    """The pieces put back together, and how each break was made ('space' or 'none').
+
+    A wrap at a space takes exactly one space: the pieces join with one space there,
+    with nothing elsewhere.
+    """
     indent = line[: len(line) - len(line.lstrip(" "))]
     text, kinds = pieces[0], []
     for piece in pieces[1:]:
         assert piece.startswith(indent), (piece, indent)  # the hanging indent
         rest = piece[len(indent) :]
-        if line.startswith(text + rest, 0):
-            kinds.append("none")
-            text += rest
-        else:
-            gap = len(line) - len(line[len(text) :].lstrip(" ")) - len(text)
-            assert gap > 0, (text, rest)
-            kinds.append("space")
-            text += line[len(text) : len(text) + gap] + rest
+        kind = "none" if line.startswith(text + rest) else "space"
+        text += rest if kind == "none" else " " + rest
+        assert line.startswith(text), (text, rest)
+        kinds.append(kind)
     return text, kinds
 
 
@@ -212,6 +215,135 @@ def test_wrapping_time_grows_linearly_with_the_line() -> None:
         n *= 2
         small = seconds(n)
     assert seconds(4 * n) / small < 8  # linear: about 4; quadratic: 16
+
+
+# Shrinking, punctuation and runs of spaces -----------------------------------------
+
+SHRUNK = (  # two of the bundled bank's blocks that shrink on the cards
+    'd = {"b": 1, "a": 2}\n'
+    'd["c"] = 3\n'
+    "print(list(d))           # -> ['b', 'a', 'c']\n"
+    'print(d.get("zzz", 0))   # -> 0\n'
+    "print(d | {\"a\": 20})     # -> {'b': 1, 'a': 20, 'c': 3}\n"
+    'print({1: "int", 1.0: "float"})  # -> {1: \'float\'}\n',
+    "x = 42\n"
+    'x = "now a str"          # names can be rebound to any type\n'
+    "try:\n"
+    '    "1" + 1              # but types are never silently coerced\n'
+    "except TypeError:\n"
+    '    print("TypeError")   # -> TypeError\n',
+)
+
+
+@pytest.mark.parametrize("kind", ["card", "body"])  # the cheat sheet's code is at the floor
+@pytest.mark.parametrize("code", SHRUNK, ids=["dict", "types"])
+def test_a_block_shrunk_to_fit_its_frame_is_never_wrapped(code: str, kind: str) -> None:
+    styles = styles_for(load_theme("default"), kind)
+    lines = highlighted_lines(code, "python", styles)
+    unit = max(sum(stringWidth(t, r.font, 1.0) for t, r in line) for line in lines)
+    shrunk = 0
+    for step in range(2_000):
+        width = 150.0 + 150.0 * ((step * 0.6180339887) % 1.0)  # 150 to 300 pt, spread out
+        block = CodeBlock(lines, styles)
+        block.wrap(width, 10_000)
+        if block.size > styles.code_floor:
+            assert not any(flag for flag, _ in block.visual), (width, block.size)
+            shrunk += block.size < styles.code_size
+        elif any(flag for flag, _ in block.visual):  # then the widest line really is too wide
+            assert unit * block.size > width - 2 * PADDING * block.size
+    assert shrunk > 100  # the widths did make the block shrink
+
+
+def _mark_sizes(pdf: Path) -> list[float]:
+    """The font size of every continuation mark drawn in `pdf`."""
+    sizes: list[float] = []
+
+    def visit(text: str, cm: object, tm: Sequence[float], font: object, size: float) -> None:
+        sizes.extend([size * tm[0]] * text.count(MARK))
+
+    for page in PdfReader(pdf).pages:
+        page.extract_text(visitor_text=visit)
+    return sizes
+
+
+@pytest.mark.parametrize("layout", ["cards", "cheatsheet"])
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+def test_only_lines_too_wide_at_the_floor_size_wrap_in_the_pdf(
+    built_pdf: Callable[..., Path], layout: str, paper: str
+) -> None:
+    pdf = built_pdf(CONTENT, "--layout", layout, "--paper", paper)
+    sizes = _mark_sizes(pdf)
+    assert sizes  # the bundled bank has lines too wide even at the floor
+    floor = load_theme("default").sizes["code_floor"]
+    assert [size for size in sizes if abs(size - floor) > 1e-3] == []
+
+
+def _available(block: CodeBlock, continuation: bool, hang: str) -> float:
+    """The width a piece of `block` may take: a continuation's after its mark and indent."""
+    font = _styles().code_font.regular
+    inner = block.width - 2 * PADDING * block.size
+    if not continuation:
+        return inner
+    return inner - stringWidth(CONTINUATION + hang, font, block.size)
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        '        x = "a_string_with_no_spaces_at_all_that_goes_on_and_on_and_on_and_on'
+        '_and_on_and_on_and_on"',
+        "    call(" + "(" * 3 + "a_long_argument_name_that_does_not_fit" * 3 + ")))",
+        '    items = ["' + '","'.join(["an_entry_of_some_length"] * 6) + '"]',
+    ],
+)
+def test_a_break_after_punctuation_never_leaves_a_nearly_empty_piece(line: str) -> None:
+    block = _laid_out(line, WIDTH)
+    pieces = [_text(runs) for _, runs in block.visual]
+    text, kinds = _rejoined(line, pieces)
+    assert text == line
+    _fits(block)
+    hang = line[: len(line) - len(line.lstrip(" "))]
+    font = _styles().code_font.regular
+    for index, kind in enumerate(kinds):
+        if kind == "space":
+            continue  # a space is the preferred break, however short the piece
+        piece = pieces[index][len(hang) if index else 0 :]
+        used = stringWidth(piece, font, block.size)
+        assert used >= _available(block, index > 0, hang) / 2, pieces
+
+
+def test_a_piece_with_a_space_still_breaks_at_the_space() -> None:
+    line = '        x = "' + "s" * 120 + '"'
+    pieces = _pieces(line, WIDTH)
+    assert pieces[0] == "        x ="  # not `x = "ssss…`, cut inside the string
+    assert pieces[1].lstrip(" ").startswith('"s')
+
+
+@pytest.mark.parametrize("run", [2, 6, 13])
+def test_a_wrap_takes_exactly_one_space_of_a_run(run: int) -> None:
+    gap = " " * run
+    line = '    print("' + gap.join(f"column_{c}" for c in "abcdefgh") + '")'
+    block = _laid_out(line, WIDTH, "python")
+    pieces = [_text(runs) for _, runs in block.visual]
+    assert len(pieces) > 2
+    text, kinds = _rejoined(line, pieces)
+    assert text == line  # joined with one space at each break: every space is back
+    assert "space" in kinds
+    assert not any(piece.endswith(" ") for piece in pieces), pieces
+    for piece, kind in zip(pieces[1:], kinds, strict=True):
+        if kind == "space":  # the rest of the run starts the continuation
+            assert piece[4:].startswith(" " * (run - 1) + "column_"), pieces
+    _fits(block)
+
+
+def test_trailing_spaces_never_make_a_continuation() -> None:
+    for line in ["tail = 1" + " " * 80, "    " + "word " * 12 + " " * 40]:
+        block = _laid_out(line, WIDTH)
+        pieces = [_text(runs) for _, runs in block.visual]
+        assert all(piece.strip() for piece in pieces), pieces  # never the mark alone
+        text, _ = _rejoined(line, pieces)
+        assert text == line.rstrip(" ")
+        _fits(block)
 
 
 # Splitting a block between frames --------------------------------------------------

@@ -261,8 +261,11 @@ def _check_wrapped(chain: list[Line], sources: dict[str, str]) -> None:
     assert source is not None, f"no code line reads {pieces!r}"
     indent = len(source) - len(source.lstrip())
     start = 0  # in `source`, where the current piece starts
+    carried: list[int] = []  # spaces a continuation starts with: a wrap takes one
     for piece in pieces[:-1]:
         end = _piece_end(source, start, piece)
+        run = len(source[end:]) - len(source[end:].lstrip(" "))
+        carried.append(max(run - 1, 0))
         before, after = source[end - 1], source[end : end + 1]
         inside_word = _word_char(before) and _word_char(after)
         # A space inside this piece (past the indentation) was a better place to break.
@@ -272,11 +275,12 @@ def _check_wrapped(chain: list[Line], sources: dict[str, str]) -> None:
         )
         start = end
     # A continuation starts after the mark and the line's own indentation: in a
-    # monospaced face, two characters (the mark and a space) right of its line.
+    # monospaced face, two characters (the mark and a space) right of its line,
+    # and then the rest of the run of spaces it was wrapped at.
     first = head.words[0]
-    for line in continuations:
+    for line, spaces in zip(continuations, carried, strict=True):
         mark, content = line.words[0], line.words[1]
         character = mark.x1 - mark.x0
-        assert content.x0 - first.x0 == pytest.approx(2 * character, abs=0.6), (
+        assert content.x0 - first.x0 == pytest.approx((2 + spaces) * character, abs=0.6), (
             f"{line.text!r} does not keep the indentation of {head.text!r}"
         )

@@ -1,16 +1,21 @@
 """Highlighted code blocks that never run off the page.
 
 A block is set at the code size. If its longest line is wider than the frame,
-it shrinks, down to the theme's floor (about 6.5 pt); a line still too wide
-is then wrapped: at a space where it has one, else after punctuation, and in
-a word only as a last resort. Each continuation starts with a visible mark
-and the line's own indentation. Widths are measured with the real font
-metrics, not trusted to the layout engine.
+it shrinks, down to the theme's floor (about 6.5 pt), to the size at which
+that line just fits: it is then never wrapped. A line still too wide at the
+floor is wrapped: at a space where it has one, else after punctuation (when
+that leaves at least half a line), and in a word only as a last resort. A
+wrap at a space takes exactly one space, the first of its run: the rest of
+the run starts the continuation, so joining the pieces with one space gives
+back the line, and a reader can count the spaces in a string. Each
+continuation starts with a visible mark and the line's own indentation.
+Widths are measured with the real font metrics, not trusted to the layout
+engine.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from functools import lru_cache
 
@@ -25,6 +30,7 @@ CONTINUATION = "↪ "
 PADDING = 0.6  # in units of the font size
 LEADING = 1.3
 HAIRLINE = 0.3  # points
+SLACK = 1e-6  # points: float rounding, far below what any printer shows
 
 Run = tuple[str, CodeRun]  # text and how to draw it
 Line = Sequence[Run]
@@ -103,23 +109,25 @@ def _slice(line: Line, starts: Sequence[int], begin: int, end: int) -> list[Run]
     return runs
 
 
-def _break(text: str, start: int, end: int, indent: int) -> tuple[int, int]:
+def _break(text: str, start: int, end: int, indent: int, least: int) -> tuple[int, int]:
     """Where a piece from `start` that fits up to `end` ends, and where the next begins.
 
-    Preferably at the last space after the indentation (the spaces are dropped), else
-    after a punctuation mark that a word follows (so `->`, `==` and `),` stay whole),
-    and only when there is neither, in the middle of a word.
+    Preferably at the last space after the piece's first character that is not
+    indentation: the break takes exactly one space, the first of that space's run,
+    and the next piece starts with the rest of the run. Else after a punctuation
+    mark that a word follows (so `->`, `==` and `),` stay whole), at offset `least`
+    or later, so that the piece is not left nearly empty; else in the middle of a
+    word, filling the piece.
     """
-    space = text.rfind(" ", max(start, indent), end + 1)
-    if space > start:
-        first = space
-        while first - 1 > start and text[first - 1] == " ":
-            first -= 1  # a run of spaces: all of it goes
-        after = space
-        while after < len(text) and text[after] == " ":
-            after += 1
-        return first, after
-    for cut in range(end, max(start, indent), -1):
+    lead = max(start, indent)
+    while lead < end and text[lead] == " ":
+        lead += 1  # a continuation's own leading spaces are no place to break
+    space = text.rfind(" ", lead, end + 1)
+    if space > lead:
+        while text[space - 1] == " ":
+            space -= 1  # the first space of the run: text[lead] is not a space
+        return space, space + 1
+    for cut in range(end, max(start, indent, least - 1), -1):
         if not _is_word(text[cut - 1]) and not text[cut - 1].isspace() and _is_word(text[cut]):
             return cut, cut
     return end, end
@@ -182,10 +190,13 @@ class CodeBlock(Flowable):
         """`line` cut into pieces that fit `inner`; all but the first carry the mark.
 
         A continuation hangs: after the mark it repeats the line's indentation (at
-        most half the width), so Python's nesting stays visible.
+        most half the width), so Python's nesting stays visible. A wrap at a space
+        takes exactly one space and any other wrap none: joining the pieces (without
+        their hanging indentation) with one space at each space wrap gives back the
+        line, but for a wrapped line's trailing spaces, which are not drawn.
         """
         size = self.size
-        if _line_width(line, size) <= inner:
+        if _line_width(line, size) <= inner + SLACK:  # the widest line after shrinking
             return [(False, line)]
         text = "".join(piece for piece, _ in line)
         starts, edges = _offsets(line)  # edges[i]: width of text[:i] at 1 pt
@@ -194,15 +205,18 @@ class CodeBlock(Flowable):
         room = inner / size
         hang = min(indent, max(bisect_right(edges, room / 2 - mark) - 1, 0))
         hanging = _slice(line, starts, 0, hang)
+        tail = len(text.rstrip(" \t"))  # trailing spaces print as nothing: never wrapped
+        slack = SLACK / size
         pieces: list[tuple[bool, Line]] = []
         start, limit = 0, room
         while True:
-            end = max(bisect_right(edges, edges[start] + limit) - 1, start + 1)
+            end = max(bisect_right(edges, edges[start] + limit + slack) - 1, start + 1)
             continuation = bool(pieces)
-            if end >= len(text):
-                pieces.append((continuation, _hung(hanging, line, starts, start, len(text))))
+            if end >= tail:
+                pieces.append((continuation, _hung(hanging, line, starts, start, tail)))
                 return pieces
-            stop, start_next = _break(text, start, end, indent)
+            least = bisect_left(edges, edges[start] + limit / 2)  # half a piece at least
+            stop, start_next = _break(text, start, end, indent, least)
             pieces.append((continuation, _hung(hanging, line, starts, start, stop)))
             start, limit = start_next, room - mark - edges[hang]
 
