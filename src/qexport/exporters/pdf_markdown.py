@@ -15,6 +15,7 @@ from collections.abc import Callable
 from functools import lru_cache
 from html import escape
 from pathlib import Path
+from typing import Any
 
 from markdown_it.tree import SyntaxTreeNode
 from reportlab.lib.styles import ParagraphStyle
@@ -127,37 +128,51 @@ class FlowableRenderer:
                 inner.extend(self._paragraph(child, self.styles.quote_text))
             else:
                 inner.extend(self._block(child, depth))
-        return [Indented(flowable, self.styles.quote_indent) for flowable in inner]
+        return [Indented.by(flowable, self.styles.quote_indent) for flowable in inner]
 
     def _list(self, node: SyntaxTreeNode, depth: int) -> list[Flowable]:
+        """Every item's blocks: its text after the bullet, every other block under that text.
+
+        A nested list keeps its own indent; any other block is laid out as at
+        the top (a list in it counts from there) and set in by the item's indent.
+        An item that starts with such a block has its bullet on a line of its own.
+        """
         ordered = node.type == "ordered_list"
         start = int(str(node.attrs.get("start", 1))) if ordered else 1
+        style = self.styles.list_item(depth)
         flowables: list[Flowable] = []
         for number, item in enumerate(node.children, start):
-            bullet = f"{number}." if ordered else "•"
-            first = True
+            bullet: str | None = f"{number}." if ordered else "•"
             for child in item.children:
+                under: list[Flowable] = []  # set under the item's text
                 if child.type == "paragraph":
-                    style = self.styles.list_item(depth)
-                    images = self._images(child)
+                    under = self._images(child)
                     # A picture on its own: the bullet on a line of its own, then the picture.
-                    alone = images and _pictures_only(child)
-                    text = "&nbsp;" if alone else self._inline_children(child)
-                    flowables.extend(paragraphs(text, style, bullet if first else None))
-                    flowables.extend(images)
-                    first = False
+                    alone = under and _pictures_only(child)
+                    if not alone or bullet is not None:
+                        text = "&nbsp;" if alone else self._inline_children(child)
+                        flowables.extend(paragraphs(text, style, bullet))
                 else:
-                    flowables.extend(self._block(child, depth))
+                    if bullet is not None:
+                        flowables.extend(paragraphs("&nbsp;", style, bullet))
+                    if child.type in ("bullet_list", "ordered_list"):
+                        flowables.extend(self._list(child, depth + 1))
+                    else:
+                        under = self._block(child, depth=0)
+                bullet = None
+                flowables.extend(Indented.by(block, style.leftIndent) for block in under)
         return flowables
 
     def _images(self, node: SyntaxTreeNode) -> list[Flowable]:
+        from qexport.exporters.pdf_images import print_source
+
         if self.image_path is None:
             return []
         images: list[Flowable] = []
         for child in node.walk():
             if child.type == "image":
                 path = self.image_path(str(child.attrs.get("src", "")))
-                image = Image(str(path))
+                image = Image(print_source(path))  # turned upright, in 8 bits
                 image.hAlign = "LEFT"
                 images.append(_FitImage(image, self.frame_height))
         return images
@@ -273,12 +288,22 @@ def split_markup(markup: str, size: int) -> list[str]:
 
 
 class Indented(Flowable):
-    """Another flowable, set `indent` points in from the left (inside a quote)."""
+    """Another flowable, set `indent` points in from the left (in a quote, in a list item)."""
 
     def __init__(self, inner: Flowable, indent: float) -> None:
         super().__init__()
         self.inner = inner
         self.indent = indent
+        held: Any = inner
+        self.keepWithNext = bool(held.getKeepWithNext())  # a heading stays with what follows
+
+    @classmethod
+    def by(cls, flowable: Flowable, indent: float) -> Indented:
+        """`flowable` set `indent` further in: one Indented however deep, as the cards
+        look one level in for the code blocks they size."""
+        if isinstance(flowable, Indented):
+            return cls(flowable.inner, flowable.indent + indent)
+        return cls(flowable, indent)
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         width, height = self.inner.wrap(avail_width - self.indent, avail_height)
@@ -286,7 +311,14 @@ class Indented(Flowable):
         return self.width, self.height
 
     def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
-        parts = self.inner.split(avail_width - self.indent, avail_height)
+        # The frame that asks is set on this flowable only; a code block looks for it
+        # to know whether it starts the frame (and so must break where it can).
+        inner: Any = self.inner
+        inner._frame = getattr(self, "_frame", None)
+        try:
+            parts = inner.split(avail_width - self.indent, avail_height)
+        finally:
+            del inner._frame
         return [Indented(part, self.indent) for part in parts]
 
     def getSpaceBefore(self) -> float:
