@@ -100,6 +100,25 @@ def test_every_word_lies_in_its_page_s_frame(
     check[layout](result)
 
 
+BOOKLETS = [param for param in MATRIX if param.values[1] == "booklet"]
+
+
+@pytest.mark.parametrize(("bank", "layout", "paper", "theme"), BOOKLETS)
+def test_no_contents_entry_is_cut_short(
+    printed: Callable[..., Printed], bank: str, layout: str, paper: str, theme: str
+) -> None:
+    """Contents pages run from the "Contents" page to the page before the first level."""
+    result = printed(bank, layout, paper, theme)
+    texts = [page.text for page in result.pages]
+    first = next(i for i, text in enumerate(texts) if text.startswith("Contents"))
+    level = load(BANKS[bank]).question_set.levels[0].label
+    last = next(i for i, text in enumerate(texts) if i > first and text.startswith(level))
+    contents = " ".join(texts[first:last])
+    assert "…" not in contents
+    numbers = {f"{q.number}." for q in load(BANKS[bank]).question_set.questions}
+    assert numbers <= set(contents.split())  # every entry is there
+
+
 @pytest.mark.parametrize(("bank", "layout", "paper", "theme"), MATRIX)
 def test_code_wraps_at_spaces_and_keeps_its_indentation(
     printed: Callable[..., Printed],
