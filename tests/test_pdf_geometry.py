@@ -79,62 +79,60 @@ def _render_first_pages(pdf: Path, words: list[Page]) -> None:
 
 
 MATRIX = [
-    pytest.param(bank, layout, paper, theme, id=f"{bank}-{layout}-{paper}-{theme}")
+    pytest.param((bank, layout, paper, theme), id=f"{bank}-{layout}-{paper}-{theme}")
     for bank in BANKS
     for layout in LAYOUTS
     for paper in PAPERS
     for theme in THEMES
 ]
+BOOKLETS = [param for param in MATRIX if param.values[0][1] == "booklet"]
 
 
-@pytest.mark.parametrize(("bank", "layout", "paper", "theme"), MATRIX)
-def test_every_word_lies_in_its_page_s_frame(
-    printed: Callable[..., Printed],
-    bank: str,
-    layout: str,
-    paper: str,
-    theme: str,
-) -> None:
-    result = printed(bank, layout, paper, theme)
+@pytest.fixture(params=MATRIX)
+def case(request: pytest.FixtureRequest, printed: Callable[..., Printed]) -> Case:
+    bank, layout, paper, theme = request.param
+    return Case(bank, layout, printed(bank, layout, paper, theme))
+
+
+@pytest.fixture(params=BOOKLETS)
+def booklet(request: pytest.FixtureRequest, printed: Callable[..., Printed]) -> Case:
+    bank, layout, paper, theme = request.param
+    return Case(bank, layout, printed(bank, layout, paper, theme))
+
+
+@dataclass(frozen=True)
+class Case:
+    bank: str
+    layout: str
+    result: Printed
+
+
+def test_every_word_lies_in_its_page_s_frame(case: Case) -> None:
     check = {"booklet": _booklet_frames, "cheatsheet": _cheatsheet_frames, "cards": _card_frames}
-    check[layout](result)
+    check[case.layout](case.result)
 
 
-BOOKLETS = [param for param in MATRIX if param.values[1] == "booklet"]
-
-
-@pytest.mark.parametrize(("bank", "layout", "paper", "theme"), BOOKLETS)
-def test_no_contents_entry_is_cut_short(
-    printed: Callable[..., Printed], bank: str, layout: str, paper: str, theme: str
-) -> None:
+def test_no_contents_entry_is_cut_short(booklet: Case) -> None:
     """Contents pages run from the "Contents" page to the page before the first level."""
-    result = printed(bank, layout, paper, theme)
-    texts = [page.text for page in result.pages]
+    texts = [page.text for page in booklet.result.pages]
+    question_set = load(BANKS[booklet.bank]).question_set
     first = next(i for i, text in enumerate(texts) if text.startswith("Contents"))
-    level = load(BANKS[bank]).question_set.levels[0].label
+    level = question_set.levels[0].label
     last = next(i for i, text in enumerate(texts) if i > first and text.startswith(level))
     contents = " ".join(texts[first:last])
     assert "…" not in contents
-    numbers = {f"{q.number}." for q in load(BANKS[bank]).question_set.questions}
+    numbers = {f"{q.number}." for q in question_set.questions}
     assert numbers <= set(contents.split())  # every entry is there
 
 
-@pytest.mark.parametrize(("bank", "layout", "paper", "theme"), MATRIX)
-def test_code_wraps_at_spaces_and_keeps_its_indentation(
-    printed: Callable[..., Printed],
-    bank: str,
-    layout: str,
-    paper: str,
-    theme: str,
-) -> None:
-    result = printed(bank, layout, paper, theme)
-    sources = _code_lines(BANKS[bank])
+def test_code_wraps_at_spaces_and_keeps_its_indentation(case: Case) -> None:
+    sources = _code_lines(BANKS[case.bank])
     continued = 0
-    for page, boxes in zip(result.pages, result.drawings, strict=True):
-        for chain in _wrapped_lines(page, _areas(layout, boxes)):
+    for page, boxes in zip(case.result.pages, case.result.drawings, strict=True):
+        for chain in _wrapped_lines(page, _areas(case.layout, boxes)):
             continued += 1
             _check_wrapped(chain, sources)
-    if bank == "worst":
+    if case.bank == "worst":
         assert continued, "the worst-case bank's long lines must wrap"
 
 
