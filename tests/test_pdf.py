@@ -288,13 +288,16 @@ def test_characters_the_fonts_lack_are_reported_at_their_line(
         f.write(added)
     result = run("pdf", "--out", str(tmp_path / "dist"), content=bank)
     assert result.exit_code == 1
-    assert result.stderr.splitlines() == [
+    assert result.stderr.splitlines()[:-1] == [
         f"{bank / 'advanced.md'}:14: 'λ' (U+03BB GREEK SMALL LETTER LAMDA) is not in the font "
-        "IBM Plex Serif, so the PDF cannot show it",
+        "IBM Plex Serif, so the PDF cannot show it (1 time, on line 14)",
         f"{bank / 'advanced.md'}:16: '😀' (U+1F600 GRINNING FACE) is not in the font "
-        "IBM Plex Serif, so the PDF cannot show it",
-        "qexport: 2 errors in the content",
+        "IBM Plex Serif, so the PDF cannot show it (1 time, on line 16)",
+        "  hint: the theme 'default' prints text in IBM Plex Serif and code in IBM Plex Mono; "
+        "choose a theme whose fonts cover these characters with --theme NAME (see Themes in "
+        "the README)",
     ]
+    assert result.stderr.splitlines()[-1] == "qexport: 2 errors in the content"
     assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())
 
 

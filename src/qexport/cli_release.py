@@ -91,6 +91,7 @@ def all_command(
     state = _State(picked=bool(only or skip))
     with _clean_errors(out, state):
         jobs_planned = release.plan(content_files.combine(before), only, skip)
+        _check_content(question_set, jobs_planned, quiet)
         if loud:
             click.echo(f"qexport all: {len(jobs_planned)} jobs, {workers} at a time", err=True)
         if check:
@@ -113,6 +114,18 @@ def all_command(
             f"in {elapsed:.1f} s",
             err=True,
         )
+
+
+def _check_content(question_set: QuestionSet, jobs: list[release.Job], quiet: bool) -> None:
+    """What the planned exporters would reject, reported before anything is built."""
+    from qexport.errors import ContentErrors
+    from qexport.registry import exporter_checks
+
+    errors, warnings = exporter_checks(question_set, [(job.exporter, job.options) for job in jobs])
+    if errors:
+        raise ContentErrors(errors, warnings)
+    for warning in warnings if not quiet else ():
+        click.echo(str(warning), err=True)
 
 
 @dataclass

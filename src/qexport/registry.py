@@ -14,7 +14,7 @@ command runs, so a heavy or broken plugin never slows down or breaks others.
 from __future__ import annotations
 
 import sys
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -138,32 +138,51 @@ def release_options(exporter: Exporter) -> list[dict[str, Any]]:
     return [{**defaults, **variant} for variant in variants]
 
 
-def exporter_checks(question_set: QuestionSet) -> tuple[list[ContentError], list[ContentWarning]]:
-    """What the exporters' optional `check` finds, for every option set `qexport all` runs.
+def exporter_checks(
+    question_set: QuestionSet, runs: Iterable[tuple[str, Mapping[str, Any]]] | None = None
+) -> tuple[list[ContentError], list[ContentWarning]]:
+    """What the exporters' optional `check` finds for `runs` (exporter name, options).
 
-    Several option sets may find the same place: it is reported once, as the
-    first finds it.
+    By default, every option set `qexport all` runs; each problem is reported once.
     """
+    if runs is None:
+        runs = [(name, options) for name in _loadable() for options in _release_of(name)]
     errors: list[ContentError] = []
     warnings: list[ContentWarning] = []
-    seen: set[tuple[str, Path, int | None]] = set()
-    for name in exporter_names():
-        try:
-            exporter = load_exporter(name)
-        except QexportError:
-            continue  # a plugin that cannot load says so when it is run, not here
-        for options in release_options(exporter):
-            found_errors, found_warnings = check_exporter(exporter, question_set, options)
-            errors += [error for error in found_errors if _first_at(seen, error)]
-            warnings += [warning for warning in found_warnings if _first_at(seen, warning)]
+    seen: set[tuple[str, Path, int | None, str]] = set()
+    for name, options in runs:
+        found_errors, found_warnings = check_exporter(load_exporter(name), question_set, options)
+        errors += [error for error in found_errors if _first_at(seen, error)]
+        warnings += [warning for warning in found_warnings if _first_at(seen, warning)]
     return errors, warnings
 
 
+def _loadable() -> list[str]:
+    """The exporters that load: a plugin that cannot says so when it is run, not here."""
+    names = []
+    for name in exporter_names():
+        try:
+            load_exporter(name)
+        except QexportError:
+            continue
+        names.append(name)
+    return names
+
+
+def _release_of(name: str) -> list[dict[str, Any]]:
+    return release_options(load_exporter(name))
+
+
 def _first_at(
-    seen: set[tuple[str, Path, int | None]], problem: ContentError | ContentWarning
+    seen: set[tuple[str, Path, int | None, str]], problem: ContentError | ContentWarning
 ) -> bool:
-    """Whether `problem` is the first of its kind reported at its place (and remember it)."""
-    place = (type(problem).__name__, problem.path, problem.line)
+    """Whether `problem` is reported here for the first time (and remember it).
+
+    An error once for each message; a warning once for each place, as the
+    first option set finds it (for an image: the booklet, where it prints largest).
+    """
+    message = problem.message if isinstance(problem, ContentError) else ""
+    place = (type(problem).__name__, problem.path, problem.line, message)
     if place in seen:
         return False
     seen.add(place)

@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -20,70 +20,13 @@ from qexport.exporters import theme_option
 from qexport.registry import Artifact
 
 if TYPE_CHECKING:
-    from qexport.fonts import FontFamily
-    from qexport.model import Question, QuestionSet
+    from qexport.exporters.pdf_styles import Styles
+    from qexport.model import QuestionSet
 
 LAYOUTS = ("booklet", "cheatsheet", "cards")
 PAPERS = ("a4", "letter")
 SIDES = ("two", "one")
 SIZE_FOR_LAYOUT = {"booklet": "body", "cheatsheet": "cheatsheet", "cards": "card"}
-
-
-def _texts(question: Question) -> Iterator[tuple[str, bool, int]]:
-    """(text, is code, file line) for everything of `question` that gets printed."""
-    from qexport.render import shared_parser
-
-    parser = shared_parser()
-    # Parsed, not raw: Markdown turns entities such as &lambda; into the characters printed.
-    for token in parser.parseInline(question.question):
-        for child in token.children or []:
-            yield child.content, child.type == "code_inline", question.line
-    for token in parser.parse(question.answer):
-        line = question.answer_line + (token.map[0] if token.map else 0)
-        if token.type in ("fence", "code_block"):
-            yield token.content, True, line
-        for child in token.children or []:
-            yield child.content, child.type == "code_inline", line
-
-
-def check_glyphs(question_set: QuestionSet, body: FontFamily, code: FontFamily) -> None:
-    """Every character the fonts cannot show, at its `path:line`, raised at once."""
-    errors: list[ContentError] = []
-    meta = question_set.meta
-    metadata_path = question_set.content_dir / "set.toml"
-    labels = [meta.title, meta.description, meta.author, meta.version]
-    labels += [level.label for level in question_set.levels]
-    labels += [topic.label for topic in question_set.topics]
-    for char in body.missing("".join(labels)):
-        errors.append(_glyph_error(char, body.label, metadata_path, None))
-    both = body.codepoints & code.codepoints
-    for question in question_set.questions:
-        if _all_in(both, question.question) and _all_in(both, question.answer):
-            continue  # the common case: no need to tell code from prose
-        reported: set[str] = set()
-        for text, is_code, line in _texts(question):
-            font = code if is_code else body
-            for char in font.missing(text):
-                if char not in reported:
-                    reported.add(char)
-                    errors.append(_glyph_error(char, font.label, question.path, line))
-    if errors:
-        raise ContentErrors(errors)
-
-
-def _all_in(codepoints: frozenset[int], text: str) -> bool:
-    """Whether `codepoints` hold every character of `text`; never when it has an entity (&...;)."""
-    return "&" not in text and all(ord(char) in codepoints for char in set(text) - _CONTROL)
-
-
-_CONTROL = set("\n\r\t")
-
-
-def _glyph_error(char: str, font: str, path: Path, line: int | None) -> ContentError:
-    from qexport.fonts import describe
-
-    message = f"{describe(char)} is not in the font {font}, so the PDF cannot show it"
-    return ContentError(message, path, line)
 
 
 def _nfc(text: str) -> str:
@@ -113,6 +56,16 @@ def _image_loader(question_set: QuestionSet) -> Callable[[str], Path]:
         return question_set.content_dir / image
 
     return image_path
+
+
+def _layout_paper_styles(options: Mapping[str, Any]) -> tuple[str, str, Styles]:
+    """The layout, the paper's name and the styles that `options` ask for."""
+    from qexport.exporters.pdf_styles import styles_for
+    from qexport.themes import load_theme
+
+    layout = str(options.get("layout") or "booklet")
+    theme = load_theme(str(options.get("theme") or DEFAULT_THEME))
+    return layout, str(options.get("paper") or "a4"), styles_for(theme, SIZE_FOR_LAYOUT[layout])
 
 
 class PdfExporter:
@@ -149,29 +102,32 @@ class PdfExporter:
     def check(
         self, question_set: QuestionSet, options: Mapping[str, Any]
     ) -> list[ContentError | ContentWarning]:
-        """What printing would reveal, found before anything is built: blurred images."""
-        from qexport.exporters.pdf_images import blurred_images
+        """What printing would meet, found before anything is built (`pdf_checks`)."""
+        from qexport.exporters.pdf_checks import pdf_problems
+        from qexport.exporters.pdf_styles import PAPERS as PAPER_SIZES
 
-        return list(blurred_images(question_set, options, _image_loader(question_set)))
+        layout, paper, styles = _layout_paper_styles(options)
+        image_path = _image_loader(question_set)
+        return pdf_problems(question_set, styles, layout, PAPER_SIZES[paper], options, image_path)
 
     def export(
         self, question_set: QuestionSet, options: Mapping[str, Any], out_dir: Path
     ) -> list[Artifact]:
+        from qexport.exporters.pdf_checks import missing_glyphs
         from qexport.exporters.pdf_styles import PAPERS as PAPER_SIZES
-        from qexport.exporters.pdf_styles import styles_for
-        from qexport.themes import load_theme
 
-        layout = str(options.get("layout") or "booklet")
-        paper_name = str(options.get("paper") or "a4")
-        theme = load_theme(str(options.get("theme") or DEFAULT_THEME))
+        layout, paper_name, styles = _layout_paper_styles(options)
+        theme = styles.theme
         one_sided = options.get("sides") == "one"
         if one_sided and layout != "booklet":
             raise QexportError(
                 "--sides one is for the booklet: the cheat sheet is one-sided already, "
                 "and flash cards need both sides"
             )
-        styles = styles_for(theme, SIZE_FOR_LAYOUT[layout])
-        check_glyphs(question_set, styles.body_font, styles.code_font)
+        # Checked again here, cheaply: a caller may not have run `check` first.
+        glyphs = missing_glyphs(question_set, styles.body_font, styles.code_font, styles)
+        if glyphs:
+            raise ContentErrors(glyphs)
 
         sides = "one-sided" if one_sided else ""
         path = out_dir / question_set.file_name(layout, sides, paper_name, extension="pdf")

@@ -35,6 +35,7 @@ COLUMNS, ROWS = 2, 3
 MARGIN = 10 * mm
 PADDING = 4 * mm
 SCALES = (1.0, 0.92, 0.85, 0.78, 0.72, 0.68, 0.64)
+SURELY_FITS = 200  # characters of a question: five lines of the widest letters on a front
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,21 @@ class CardMaker:
             question.path,
             question.line,
         )
+
+
+def front_problem(maker: CardMaker, question: Question) -> ContentError | None:
+    """Why `question` cannot fit a card's front, or None (checked before any card is drawn).
+
+    A question this short fits at the smallest scale whatever its characters: only a
+    longer one is laid out to know.
+    """
+    if len(question.question) <= SURELY_FITS:
+        return None
+    try:
+        maker.front(Card(question, 1, 1, (), maker.styles))
+    except ContentError as problem:
+        return problem
+    return None
 
 
 def _slot_origin(

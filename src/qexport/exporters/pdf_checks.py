@@ -1,0 +1,146 @@
+"""What a PDF could not print, found before anything is built.
+
+`qexport validate`, `qexport all` and `qexport pdf` run these first, so the
+content is checked once, with every problem reported together: characters
+the theme's fonts lack (one line per character and file, both fonts in one
+run), questions too long for a flash card, images that would print blurred.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from qexport.errors import ContentError, ContentWarning
+from qexport.metadata import METADATA_FILE
+
+if TYPE_CHECKING:
+    from qexport.exporters.pdf_styles import Styles
+    from qexport.fonts import FontFamily
+    from qexport.model import Question, QuestionSet
+
+SHOWN_LINES = 5  # of a missing character's lines, in its one message
+
+
+@dataclass
+class _Missing:
+    """Where one character, missing from one font, occurs in one file."""
+
+    count: int = 0
+    lines: list[int] = field(default_factory=list)
+
+
+def pdf_problems(
+    question_set: QuestionSet,
+    styles: Styles,
+    layout: str,
+    paper: tuple[float, float],
+    options: Mapping[str, Any],
+    image_path: Callable[[str], Path],
+) -> list[ContentError | ContentWarning]:
+    """Every problem printing `question_set` in `layout` would meet."""
+    from qexport.exporters.pdf_images import blurred_images
+
+    problems: list[ContentError | ContentWarning] = []
+    problems += missing_glyphs(question_set, styles.body_font, styles.code_font, styles)
+    if layout == "cards":
+        problems += _questions_too_long_for_a_card(question_set, styles, paper, image_path)
+    problems += blurred_images(question_set, options, image_path)
+    return problems
+
+
+def missing_glyphs(
+    question_set: QuestionSet, body: FontFamily, code: FontFamily, styles: Styles
+) -> list[ContentError]:
+    """One error per character a font lacks, per file: its count and first lines."""
+    found: dict[tuple[Path, str, str], _Missing] = {}
+
+    def note(path: Path, font: FontFamily, text: str, line: int | None) -> None:
+        for char in font.missing(text):
+            missing = found.setdefault((path, font.label, char), _Missing())
+            missing.count += text.count(char)
+            if line is not None and line not in missing.lines:
+                missing.lines.append(line)
+
+    meta = question_set.meta
+    labels = [meta.title, meta.description, meta.author, meta.version]
+    labels += [level.label for level in question_set.levels]
+    labels += [topic.label for topic in question_set.topics]
+    note(question_set.content_dir / METADATA_FILE, body, "\n".join(labels), None)
+    both = body.codepoints & code.codepoints
+    for question in question_set.questions:
+        if _all_in(both, question.question) and _all_in(both, question.answer):
+            continue  # the common case: no need to tell code from prose
+        for text, is_code, line in _texts(question):
+            note(question.path, code if is_code else body, text, line)
+    errors = [_glyph_error(key, missing) for key, missing in found.items()]
+    if errors:
+        last = errors[-1]
+        hint = _hint(styles, body, code)
+        errors[-1] = ContentError(f"{last.message}\n  hint: {hint}", last.path, last.line)
+    return errors
+
+
+def _glyph_error(key: tuple[Path, str, str], missing: _Missing) -> ContentError:
+    from qexport.fonts import describe
+
+    path, font, char = key
+    times = f"{missing.count} time{'s' if missing.count != 1 else ''}"
+    where = ""
+    if missing.lines:
+        shown = ", ".join(str(line) for line in missing.lines[:SHOWN_LINES])
+        more = len(missing.lines) - SHOWN_LINES
+        where = f", on line{'s' if len(missing.lines) > 1 else ''} {shown}"
+        where += f" and {more} more" if more > 0 else ""
+    message = (
+        f"{describe(char)} is not in the font {font}, so the PDF cannot show it ({times}{where})"
+    )
+    return ContentError(message, path, missing.lines[0] if missing.lines else None)
+
+
+def _hint(styles: Styles, body: FontFamily, code: FontFamily) -> str:
+    return (
+        f"the theme '{styles.theme.name}' prints text in {body.label} and code in "
+        f"{code.label}; choose a theme whose fonts cover these characters with --theme NAME "
+        "(see Themes in the README)"
+    )
+
+
+def _all_in(codepoints: frozenset[int], text: str) -> bool:
+    """Whether `codepoints` hold every character of `text`; never when it has an entity (&...;)."""
+    return "&" not in text and all(ord(char) in codepoints for char in set(text) - _CONTROL)
+
+
+_CONTROL = set("\n\r\t")
+
+
+def _texts(question: Question) -> Iterator[tuple[str, bool, int]]:
+    """(text, is code, file line) for everything of `question` that gets printed."""
+    from qexport.render import shared_parser
+
+    parser = shared_parser()
+    # Parsed, not raw: Markdown turns entities such as &lambda; into the characters printed.
+    for token in parser.parseInline(question.question):
+        for child in token.children or []:
+            yield child.content, child.type == "code_inline", question.line
+    for token in parser.parse(question.answer):
+        line = question.answer_line + (token.map[0] if token.map else 0)
+        if token.type in ("fence", "code_block"):
+            yield token.content, True, line
+        for child in token.children or []:
+            yield child.content, child.type == "code_inline", line
+
+
+def _questions_too_long_for_a_card(
+    question_set: QuestionSet,
+    styles: Styles,
+    paper: tuple[float, float],
+    image_path: Callable[[str], Path],
+) -> list[ContentError]:
+    from qexport.exporters.pdf_cards import CardMaker, card_box, front_problem
+
+    maker = CardMaker(question_set, styles, card_box(paper), image_path)
+    problems = (front_problem(maker, question) for question in question_set.questions)
+    return [problem for problem in problems if problem is not None]
