@@ -18,7 +18,7 @@ from qexport import release
 from qexport.cache import cache_dir
 from qexport.manifest import MANIFEST, SUMS
 
-from conftest import GOOD, Run, start_qexport
+from conftest import GOOD, Run, clean_failure, start_qexport
 
 ARTIFACTS = [
     "tiny-test-set-anki.csv",
@@ -331,3 +331,50 @@ def test_a_killed_or_interrupted_run_leaves_the_previous_release(
     assert _finish(_qexport(plugin_site, *args))[0] == 0
     assert _snapshot(dist) != before
     assert not list(tmp_path.glob(".qexport-staging-*"))
+
+
+# Single exports and the release keep apart -----------------------------------------
+
+
+def test_a_single_export_then_a_release_both_work(
+    run: Callable[..., Run], bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    single = run("anki", content=bank)  # by default into build/
+    assert single.exit_code == 0, single.stderr
+    assert (tmp_path / "build" / "tiny-test-set.apkg").is_file()
+    release_result = run("all", content=bank)  # by default into dist/
+    assert release_result.exit_code == 0, release_result.stderr
+    assert (tmp_path / "dist" / "manifest.json").is_file()
+    assert (tmp_path / "build" / "tiny-test-set.apkg").is_file()  # nothing deleted
+
+
+def test_a_release_then_a_single_export_leave_the_release_whole(
+    run: Callable[..., Run], bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    assert run("all", content=bank).exit_code == 0
+    before = {p.name: p.read_bytes() for p in (tmp_path / "dist").iterdir()}
+    letter = run("pdf", "--paper", "letter", content=bank)
+    assert letter.exit_code == 0, letter.stderr
+    assert (tmp_path / "build" / "tiny-test-set-booklet-letter.pdf").is_file()
+    assert {p.name: p.read_bytes() for p in (tmp_path / "dist").iterdir()} == before
+    # Into the release itself, it is refused, and the release stays as it was.
+    into = run("pdf", "--paper", "letter", "--out", "dist", content=bank)
+    clean_failure(into, "holds a release", "build/")
+    assert {p.name: p.read_bytes() for p in (tmp_path / "dist").iterdir()} == before
+    check = run("all", "--check", content=bank)
+    assert check.exit_code == 0, check.stderr
+
+
+def test_file_names_say_the_theme(run: Callable[..., Run], bank: Path, tmp_path: Path) -> None:
+    out = tmp_path / "build"
+    for args in (("pdf",), ("pdf", "--theme", "print"), ("anki",), ("anki", "--theme", "print")):
+        assert run(*args, "--out", str(out), content=bank).exit_code == 0
+    names = sorted(p.name for p in out.iterdir())
+    assert names == [
+        "tiny-test-set-booklet-a4-print.pdf",
+        "tiny-test-set-booklet-a4.pdf",
+        "tiny-test-set-print.apkg",
+        "tiny-test-set.apkg",
+    ]

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
     from qexport.model import QuestionSet
 
 BUG_EXIT_CODE = 3
-DEFAULT_OUT = Path("dist")
+RELEASE_OUT = Path("dist")  # `qexport all`: the release, and nothing else
+BUILD_OUT = Path("build")  # `qexport NAME`: single exports, never in a release
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -321,6 +322,17 @@ def model_as_json(question_set: QuestionSet) -> dict[str, Any]:
     }
 
 
+def _refuse_release(out: Path) -> None:
+    """A single export never writes into a release: its SHA256SUMS would go stale."""
+    from qexport.manifest import MANIFEST
+
+    if (out / MANIFEST).exists():
+        raise QexportError(
+            f"{out} holds a release (qexport all wrote its {MANIFEST}); a single export "
+            f"would leave it out of date: write it elsewhere (by default into {BUILD_OUT}/)"
+        )
+
+
 def exporter_command(name: str) -> click.Command:
     """`qexport NAME`: run the exporter registered as NAME into --out."""
     from qexport.registry import check_exporter, load_exporter
@@ -341,14 +353,16 @@ def exporter_command(name: str) -> click.Command:
         from qexport.output import publish, record_written, resolve_out
 
         real_out = resolve_out(out, session.content_dir)  # never into, or around, the content
+        _refuse_release(real_out)
         question_set = select(session.question_set(), levels, topics, tags)
         errors, warnings = check_exporter(exporter, question_set, options)
         if errors:
             raise ContentErrors(errors, warnings)
         for warning in warnings:
             click.echo(str(warning), err=True)
-        # Passed at run time: an exporter may read what the release in `out` recorded.
-        export = partial(exporter.export, question_set, {**options, "previous_dir": str(out)})
+        # Passed at run time: an exporter may read what the last release recorded.
+        previous = {"previous_dir": str(RELEASE_OUT)}
+        export = partial(exporter.export, question_set, {**options, **previous})
         with release.beside_releases(real_out):  # restores a release whose swap was cut short
             published = publish(out, export)
             record_written(out, published)  # so `qexport all` knows qexport wrote them
@@ -361,9 +375,9 @@ def exporter_command(name: str) -> click.Command:
         click.Option(
             ["--out"],
             type=click.Path(path_type=Path, file_okay=False),
-            default=DEFAULT_OUT,
+            default=BUILD_OUT,
             show_default=True,
-            help="Where to write the files.",
+            help="Where to write the files; never a release folder (qexport all writes those).",
         ),
         *exporter.options,
     ]

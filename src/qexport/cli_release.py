@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from qexport import content_files, manifest, release
-from qexport.cli import DEFAULT_OUT, QexportGroup, Session, exporter_command
+from qexport.cli import RELEASE_OUT, QexportGroup, Session, exporter_command
 from qexport.errors import QexportError
 from qexport.lock_file_guard import LockFileGuard
 from qexport.model import QuestionSet
@@ -35,7 +35,7 @@ def _size(size: int) -> str:
 @click.option(
     "--out",
     type=click.Path(path_type=Path, file_okay=False),
-    default=DEFAULT_OUT,
+    default=RELEASE_OUT,
     show_default=True,
     help="The release folder; replaced whole, only when every exporter succeeded, and only "
     "if qexport wrote everything in it.",

@@ -57,6 +57,11 @@ class Theme:
     fonts: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_FONTS))
     sizes: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_SIZES))
 
+    @property
+    def file_part(self) -> str:
+        """What a file built with this theme adds to its name: nothing for the default."""
+        return "" if self.name == DEFAULT_THEME else self.name
+
     def code_css(self) -> str:
         """CSS for highlighted `.highlight` code, in day and night mode.
 

@@ -72,7 +72,7 @@ class AnkiExporter:
         cards, css, hashes = deck_inputs(question_set, theme)
 
         lock_path = question_set.content_dir / changes.LOCK_FILE
-        path = out_dir / question_set.file_name(extension="apkg")
+        path = out_dir / question_set.file_name(theme.file_part, extension="apkg")
         lock_existed = lock_path.exists()
         if lock_existed:
             previous, notes = changes.read(lock_path), list[str]()

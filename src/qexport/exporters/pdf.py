@@ -130,7 +130,8 @@ class PdfExporter:
             raise ContentErrors(glyphs)
 
         sides = "one-sided" if one_sided else ""
-        path = out_dir / question_set.file_name(layout, sides, paper_name, extension="pdf")
+        parts = (layout, sides, paper_name, theme.file_part)
+        path = out_dir / question_set.file_name(*parts, extension="pdf")
         paper = PAPER_SIZES[paper_name]
 
         image_path = _image_loader(question_set)
