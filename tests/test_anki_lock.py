@@ -563,3 +563,22 @@ def test_an_old_deck_in_an_ordinary_folder_is_not_taken_for_the_last_release(
     result = run("anki", "--out", str(downloads), content=bank)
     assert result.exit_code == 0, result.stderr
     assert "no previous deck to rebuild it from" in result.stderr
+
+
+def test_a_single_deck_export_rebuilds_a_lost_lock_from_the_release_beside_the_content(
+    content: Path, tmp_path: Path, run: Callable[..., Run], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`qexport anki` writes into build/, and still finds the last release in dist/."""
+    assert _all(run, content, tmp_path / "dist").exit_code == 0
+    released = changes.read(content / changes.LOCK_FILE)
+    (content / changes.LOCK_FILE).unlink()
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(LATER))
+    result = run("anki", content=content)
+    assert result.exit_code == 0, result.stderr
+    assert (tmp_path / "build" / "python-interview-questions.apkg").is_file()
+    assert f"rebuilt it from {tmp_path / 'dist'}" in result.stderr.replace("\n", " ")
+    rebuilt = changes.read(content / changes.LOCK_FILE)
+    assert {k: e.changed for k, e in rebuilt.items() if k.startswith("note:")} == {
+        k: e.changed for k, e in released.items() if k.startswith("note:")
+    }

@@ -360,8 +360,9 @@ def exporter_command(name: str) -> click.Command:
             raise ContentErrors(errors, warnings)
         for warning in warnings:
             click.echo(str(warning), err=True)
-        # Passed at run time: an exporter may read what the last release recorded.
-        previous = {"previous_dir": str(RELEASE_OUT)}
+        # Passed at run time: an exporter may read what the last release recorded,
+        # in the release folder beside the content (where `qexport all` puts it).
+        previous = {"previous_dir": str(session.content_dir.parent / RELEASE_OUT)}
         export = partial(exporter.export, question_set, {**options, **previous})
         with release.beside_releases(real_out):  # restores a release whose swap was cut short
             published = publish(out, export)
