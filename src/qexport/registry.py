@@ -145,32 +145,29 @@ def exporter_checks(
 
     By default, every option set `qexport all` runs; each problem is reported once.
     """
+    exporters = _loadable()
     if runs is None:
-        runs = [(name, options) for name in _loadable() for options in _release_of(name)]
+        runs = [(name, options) for name, e in exporters.items() for options in release_options(e)]
     errors: list[ContentError] = []
     warnings: list[ContentWarning] = []
     seen: set[tuple[str, Path, int | None, str]] = set()
     for name, options in runs:
-        found_errors, found_warnings = check_exporter(load_exporter(name), question_set, options)
+        exporter = exporters.get(name) or load_exporter(name)
+        found_errors, found_warnings = check_exporter(exporter, question_set, options)
         errors += [error for error in found_errors if _first_at(seen, error)]
         warnings += [warning for warning in found_warnings if _first_at(seen, warning)]
     return errors, warnings
 
 
-def _loadable() -> list[str]:
-    """The exporters that load: a plugin that cannot says so when it is run, not here."""
-    names = []
+def _loadable() -> dict[str, Exporter]:
+    """The exporters that load, by name: a plugin that cannot says so when it is run."""
+    exporters = {}
     for name in exporter_names():
         try:
-            load_exporter(name)
+            exporters[name] = load_exporter(name)
         except QexportError:
             continue
-        names.append(name)
-    return names
-
-
-def _release_of(name: str) -> list[dict[str, Any]]:
-    return release_options(load_exporter(name))
+    return exporters
 
 
 def _first_at(

@@ -104,11 +104,9 @@ class PdfExporter:
     ) -> list[ContentError | ContentWarning]:
         """What printing would meet, found before anything is built (`pdf_checks`)."""
         from qexport.exporters.pdf_checks import pdf_problems
-        from qexport.exporters.pdf_styles import PAPERS as PAPER_SIZES
 
         layout, paper, styles = _layout_paper_styles(options)
-        image_path = _image_loader(question_set)
-        return pdf_problems(question_set, styles, layout, PAPER_SIZES[paper], options, image_path)
+        return pdf_problems(question_set, styles, layout, paper, _image_loader(question_set))
 
     def export(
         self, question_set: QuestionSet, options: Mapping[str, Any], out_dir: Path
@@ -125,7 +123,7 @@ class PdfExporter:
                 "and flash cards need both sides"
             )
         # Checked again here, cheaply: a caller may not have run `check` first.
-        glyphs = missing_glyphs(question_set, styles.body_font, styles.code_font, styles)
+        glyphs = missing_glyphs(question_set, styles)
         if glyphs:
             raise ContentErrors(glyphs)
 

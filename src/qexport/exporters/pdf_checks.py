@@ -8,10 +8,10 @@ run), questions too long for a flash card, images that would print blurred.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from qexport.errors import ContentError, ContentWarning
 from qexport.metadata import METADATA_FILE
@@ -36,25 +36,24 @@ def pdf_problems(
     question_set: QuestionSet,
     styles: Styles,
     layout: str,
-    paper: tuple[float, float],
-    options: Mapping[str, Any],
+    paper: str,
     image_path: Callable[[str], Path],
 ) -> list[ContentError | ContentWarning]:
-    """Every problem printing `question_set` in `layout` would meet."""
+    """Every problem printing `question_set` in `layout` on `paper` (its name) would meet."""
     from qexport.exporters.pdf_images import blurred_images
+    from qexport.exporters.pdf_styles import PAPERS
 
     problems: list[ContentError | ContentWarning] = []
-    problems += missing_glyphs(question_set, styles.body_font, styles.code_font, styles)
+    problems += missing_glyphs(question_set, styles)
     if layout == "cards":
-        problems += _questions_too_long_for_a_card(question_set, styles, paper, image_path)
-    problems += blurred_images(question_set, options, image_path)
+        problems += _questions_too_long_for_a_card(question_set, styles, PAPERS[paper], image_path)
+    problems += blurred_images(question_set, styles, layout, paper, image_path)
     return problems
 
 
-def missing_glyphs(
-    question_set: QuestionSet, body: FontFamily, code: FontFamily, styles: Styles
-) -> list[ContentError]:
-    """One error per character a font lacks, per file: its count and first lines."""
+def missing_glyphs(question_set: QuestionSet, styles: Styles) -> list[ContentError]:
+    """One error per character a font of `styles` lacks, per file: its count and first lines."""
+    body, code = styles.body_font, styles.code_font
     found: dict[tuple[Path, str, str], _Missing] = {}
 
     def note(path: Path, font: FontFamily, text: str, line: int | None) -> None:

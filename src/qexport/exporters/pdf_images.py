@@ -14,20 +14,19 @@ other file goes into the PDF as it is.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-from qexport import DEFAULT_THEME
 from qexport.errors import ContentWarning
 from qexport.model import QuestionSet
 
 if TYPE_CHECKING:
     from PIL.Image import Image as PilImage
 
-    from qexport.themes import Theme
+    from qexport.exporters.pdf_styles import Styles
 
 SHARP_DPI = 150
 PAPER_LABELS = {"a4": "A4", "letter": "Letter"}
@@ -44,8 +43,8 @@ def fit(pixels: tuple[float, float], frame: tuple[float, float]) -> float:
     return min(1.0, frame[0] / width, frame[1] * MAX_HEIGHT_SHARE / height)
 
 
-def image_frame(layout: str, paper: tuple[float, float], theme: Theme) -> tuple[float, float]:
-    """The widest and tallest room an answer's image gets in `layout`, in points."""
+def image_frame(layout: str, paper: tuple[float, float], styles: Styles) -> tuple[float, float]:
+    """The widest and tallest room an answer's image gets in `layout` at `styles`, in points."""
     if layout == "booklet":
         from qexport.exporters import pdf_booklet
 
@@ -55,29 +54,28 @@ def image_frame(layout: str, paper: tuple[float, float], theme: Theme) -> tuple[
 
         return pdf_cheatsheet.text_frame(paper)
     from qexport.exporters import pdf_cards
-    from qexport.exporters.pdf_styles import styles_for
 
-    return pdf_cards.text_frame(paper, styles_for(theme, "card"))
+    return pdf_cards.text_frame(paper, styles)
 
 
 def blurred_images(
     question_set: QuestionSet,
-    options: Mapping[str, Any],
+    styles: Styles,
+    layout: str,
+    paper: str,
     image_path: Callable[[str], Path],
 ) -> list[ContentWarning]:
     """A warning for each image shown where it would print below SHARP_DPI.
 
-    `image_path` finds the file behind an image's `src`, as the PDF does.
+    In `layout`, at its `styles`, on `paper` (its name); `image_path` finds the
+    file behind an image's `src`, as the PDF does.
     """
     from PIL import Image
 
     from qexport.exporters.pdf_styles import PAPERS
     from qexport.media import image_sources, shown_name
-    from qexport.themes import load_theme
 
-    layout, paper = str(options.get("layout")), str(options.get("paper"))
-    theme = load_theme(str(options.get("theme") or DEFAULT_THEME))
-    frame = image_frame(layout, PAPERS[paper], theme)
+    frame = image_frame(layout, PAPERS[paper], styles)
     where = f"the {layout} ({PAPER_LABELS.get(paper, paper)})"
     sizes: dict[Path, tuple[int, int]] = {}
     warnings = []
