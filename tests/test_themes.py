@@ -102,3 +102,14 @@ def test_a_colour_that_is_not_hex_is_refused_at_its_line(
 def test_a_theme_name_is_a_folder_name_never_a_path(name: str) -> None:
     with pytest.raises(QexportError, match="unknown theme"):
         load_theme(name)
+
+
+def test_code_without_a_shade_of_its_own_is_outlined_in_the_deck() -> None:
+    """The print theme shades no code (no toner): a hairline marks it, as in its PDFs."""
+    printed = load_theme("print")
+    day = printed.code_css().splitlines()[0]
+    assert f"border: 1px solid {printed.palette['rule']}" in day
+    css = load_theme("default").code_css().splitlines()
+    blocks = [line for line in css if line.split(" {")[0].endswith("highlight")]
+    assert len(blocks) == 2  # day and night
+    assert not [line for line in blocks if "border" in line]  # shaded code needs no line

@@ -88,6 +88,9 @@ class Theme:
 
 def _block_rule(selector: str, palette: Mapping[str, str]) -> str:
     colours = f"color: {palette['code_text']}; background: {palette['code_background']}"
+    if palette["code_background"] == palette["background"]:
+        # No shade to tell code from the card: a hairline, as the PDFs draw.
+        colours += f"; border: 1px solid {palette['rule']}"
     return f"{selector} {{ {colours}; }}"
 
 
