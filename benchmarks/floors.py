@@ -26,7 +26,7 @@ from typing import Any
 
 
 def prepare(bank: Path, work: Path) -> None:
-    from qexport.exporters.anki_deck import cards_for
+    from qexport.exporters.anki.deck import cards_for
     from qexport.loader import load
     from qexport.render import markdown_parser
 
@@ -60,10 +60,10 @@ def prepare(bank: Path, work: Path) -> None:
 
 def _markup(question_set: Any) -> list[dict[str, Any]]:
     """Each question's paragraphs as the booklet's markup, and its code as plain text."""
-    from qexport.exporters.pdf_code import CodeBlock
-    from qexport.exporters.pdf_markdown import FlowableRenderer
-    from qexport.exporters.pdf_pages import Para
-    from qexport.exporters.pdf_styles import styles_for
+    from qexport.exporters.pdf.code_block import CodeBlock
+    from qexport.exporters.pdf.flowables import Para
+    from qexport.exporters.pdf.markdown import FlowableRenderer
+    from qexport.exporters.pdf.styles import styles_for
     from qexport.themes import load_theme
 
     renderer = FlowableRenderer(styles_for(load_theme(), "body"))
@@ -130,7 +130,7 @@ def rich_reportlab(work: Path, out: Path) -> None:
     from reportlab.lib.styles import getSampleStyleSheet
     from reportlab.platypus import Paragraph, Preformatted, SimpleDocTemplate
 
-    from qexport.exporters.pdf_styles import styles_for
+    from qexport.exporters.pdf.styles import styles_for
     from qexport.themes import load_theme
 
     styles = styles_for(load_theme(), "body")

@@ -21,7 +21,8 @@ import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
 from qexport import anki_ids, changes
-from qexport.exporters import anki_deck, anki_notetype
+from qexport.exporters.anki import deck as anki_deck
+from qexport.exporters.anki import notetype as anki_notetype
 from qexport.loader import load
 from qexport.registry import Exporter, exporter_names, load_exporter
 from qexport.tags import tags_for

@@ -539,7 +539,7 @@ def test_a_deck_of_another_set_is_never_taken_for_the_last_release(
 
 
 def test_the_markup_compared_is_what_learners_meet_not_qexports_styling() -> None:
-    from qexport.exporters.anki_lock import visible
+    from qexport.exporters.anki.lock_from_deck import visible
 
     assert visible('<p class="lead">Hi <code class="x">a</code></p>') == visible(
         "<p>Hi <code>a</code></p>"

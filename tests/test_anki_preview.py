@@ -95,7 +95,7 @@ def test_a_preview_cut_short_is_still_known_as_a_preview(
 ) -> None:
     folder = tmp_path / "preview"
     assert _preview(run, bank, folder, tmp_path / "dist").exit_code == 0
-    from qexport.exporters import anki_preview
+    from qexport.exporters.anki import preview as anki_preview
 
     real_replace = os.replace
     moved = []
@@ -120,7 +120,7 @@ def test_a_marker_lists_only_page_names(
     bank: Path, run: Callable[..., Run], tmp_path: Path
 ) -> None:
     """A marker written by hand cannot make a preview delete or overwrite other files."""
-    from qexport.exporters import anki_preview
+    from qexport.exporters.anki import preview as anki_preview
 
     folder = tmp_path / "preview"
     folder.mkdir()

@@ -17,7 +17,7 @@ from anki.collection import (
 )
 
 from qexport import anki_ids
-from qexport.exporters.anki_deck import cards_for
+from qexport.exporters.anki.deck import cards_for
 from qexport.exporters.csv import anki_csv, neutralize
 from qexport.loader import load
 from qexport.tags import tags_for

@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.units import mm
 
-from qexport.exporters.pdf_cards import COLUMNS, MARGIN, ROWS
+from qexport.exporters.pdf.cards import COLUMNS, MARGIN, ROWS
 from qexport.loader import load
 from qexport.registry import exporter_names
 from qexport.render import render_plain
@@ -379,9 +379,9 @@ def _layout_seconds(answer: str, layout: str) -> float:
 
     from reportlab.platypus import SimpleDocTemplate
 
-    from qexport.exporters.pdf_cards import _pack
-    from qexport.exporters.pdf_markdown import FlowableRenderer
-    from qexport.exporters.pdf_styles import PAPERS, styles_for
+    from qexport.exporters.pdf.cards import _pack
+    from qexport.exporters.pdf.markdown import FlowableRenderer
+    from qexport.exporters.pdf.styles import PAPERS, styles_for
     from qexport.themes import load_theme
 
     start = time.process_time()
@@ -413,7 +413,7 @@ def test_layout_time_is_linear_in_the_answer(unit: str, layout: str) -> None:
 
 
 def test_split_markup_keeps_text_and_balances_tags() -> None:
-    from qexport.exporters.pdf_markdown import split_markup
+    from qexport.exporters.pdf.markdown import split_markup
 
     markup = '<b>bold &amp; <font face="x">' + "word " * 50 + "</font></b> tail" + "z" * 90
     pieces = split_markup(markup, 60)

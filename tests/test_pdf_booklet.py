@@ -22,7 +22,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
-from qexport.exporters.pdf_booklet import BOTTOM, INNER, OUTER, TOP
+from qexport.exporters.pdf.booklet import BOTTOM, INNER, OUTER, TOP
 from qexport.loader import load
 from qexport.model import Question
 from qexport.render import render_plain, shared_parser

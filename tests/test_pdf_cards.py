@@ -17,9 +17,9 @@ from pypdf import PdfReader
 from pypdf.generic import Destination
 
 from qexport.codeblocks import code_blocks
-from qexport.exporters.pdf_cards import COLUMNS, MARGIN, PADDING, ROWS
-from qexport.exporters.pdf_code import CONTINUATION
-from qexport.exporters.pdf_document import numbered_title
+from qexport.exporters.pdf.cards import COLUMNS, MARGIN, PADDING, ROWS
+from qexport.exporters.pdf.code_block import CONTINUATION
+from qexport.exporters.pdf.document import numbered_title
 from qexport.loader import load
 
 from conftest import CONTENT, WORST

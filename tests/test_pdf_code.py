@@ -18,8 +18,8 @@ import pytest
 from pypdf import PdfReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from qexport.exporters.pdf_code import CONTINUATION, PADDING, CodeBlock, highlighted_lines
-from qexport.exporters.pdf_styles import Styles, styles_for
+from qexport.exporters.pdf.code_block import CONTINUATION, PADDING, CodeBlock, highlighted_lines
+from qexport.exporters.pdf.styles import Styles, styles_for
 from qexport.themes import load_theme
 
 from conftest import CONTENT, FIXTURES
@@ -408,8 +408,8 @@ def test_blank_lines_at_a_break_are_dropped() -> None:
 
 
 def test_a_line_taller_than_a_card_is_still_dealt_onto_cards() -> None:
-    from qexport.exporters.pdf_cards import _pack
-    from qexport.exporters.pdf_markdown import FlowableRenderer
+    from qexport.exporters.pdf.cards import _pack
+    from qexport.exporters.pdf.markdown import FlowableRenderer
 
     styles = _styles().scaled(0.684)
     answer = "```\n" + "word " * 3_000 + "\n```\n"

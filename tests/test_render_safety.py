@@ -18,7 +18,7 @@ from typing import Any
 
 import pytest
 
-from qexport.exporters import anki_notetype
+from qexport.exporters.anki import notetype as anki_notetype
 from qexport.render import HtmlRenderer, render_html, render_inline_html
 
 from conftest import Run

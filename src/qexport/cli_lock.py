@@ -40,8 +40,8 @@ def lock_command(session: Session, deck: Path, theme: str, replace: bool) -> Non
     own edits survive the next import; changed and new notes get a new time.
     """
     from qexport import changes
-    from qexport.exporters import anki_lock
-    from qexport.exporters.anki_deck import deck_inputs, stamp_lock
+    from qexport.exporters.anki import lock_from_deck
+    from qexport.exporters.anki.deck import deck_inputs, stamp_lock
     from qexport.themes import load_theme
 
     question_set = session.question_set()
@@ -63,8 +63,8 @@ def lock_command(session: Session, deck: Path, theme: str, replace: bool) -> Non
             )
     loaded = load_theme(theme)
     cards, css, hashes = deck_inputs(question_set, loaded)
-    wanted = anki_lock.expected(question_set, cards, css)
-    rebuilt = anki_lock.from_deck(deck, question_set, wanted, hashes)
+    wanted = lock_from_deck.expected(question_set, cards, css)
+    rebuilt = lock_from_deck.from_deck(deck, question_set, wanted, hashes)
     if not rebuilt.entries:
         raise QexportError(
             f"{deck} holds no note of this set (set id {question_set.meta.id}): "

@@ -39,8 +39,8 @@ def anki_csv(question_set: QuestionSet) -> str:
     import io
 
     from qexport import anki_ids  # the deck's own guids and HTML, loaded only when used
-    from qexport.exporters.anki_deck import cards_for
-    from qexport.exporters.anki_notetype import FIELDS
+    from qexport.exporters.anki.deck import cards_for
+    from qexport.exporters.anki.notetype import FIELDS
 
     out = io.StringIO()
     # Anki reads #separator first: a #columns line before it would be misread.

@@ -19,28 +19,24 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, PageBreak, PageTemplate, Spacer
 
-from qexport.exporters.pdf_document import (
+from qexport.exporters.pdf.document import (
     Document,
     document,
     level_key,
     numbered_title,
     question_heading,
 )
-from qexport.exporters.pdf_markdown import FlowableRenderer
-from qexport.exporters.pdf_pages import (
-    LEFT,
-    RIGHT,
+from qexport.exporters.pdf.flowables import (
     Anchor,
     Deferred,
     KeepStart,
-    NumberingCanvas,
     Para,
     RightHandFiller,
     SectionMark,
-    SidedTemplate,
-    right_hand,
 )
-from qexport.exporters.pdf_styles import CONTENTS_LEADING, Styles
+from qexport.exporters.pdf.markdown import FlowableRenderer
+from qexport.exporters.pdf.pages import LEFT, RIGHT, NumberingCanvas, SidedTemplate, right_hand
+from qexport.exporters.pdf.styles import CONTENTS_LEADING, Styles
 from qexport.model import Question, QuestionSet
 
 INNER, OUTER, TOP, BOTTOM = 22 * mm, 15 * mm, 22 * mm, 20 * mm

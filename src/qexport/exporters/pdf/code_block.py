@@ -23,7 +23,7 @@ from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
-from qexport.exporters.pdf_styles import CodeRun, Styles, code_runs
+from qexport.exporters.pdf.styles import CodeRun, Styles, code_runs
 from qexport.fonts import FontFamily
 
 CONTINUATION = "↪ "

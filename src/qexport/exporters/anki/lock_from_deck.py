@@ -40,8 +40,8 @@ from typing import Any
 from qexport import anki_ids, changes
 from qexport.changes import NOTE_KEY
 from qexport.errors import QexportError
-from qexport.exporters import anki_notetype as notetype
-from qexport.exporters.anki_deck import NOTETYPE_KEY, Card, image_digests
+from qexport.exporters.anki import notetype
+from qexport.exporters.anki.deck import NOTETYPE_KEY, Card, image_digests
 from qexport.model import QuestionSet
 
 COLLECTION = "collection.anki2"

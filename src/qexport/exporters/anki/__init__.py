@@ -24,7 +24,7 @@ from qexport.registry import Artifact, record_content_written
 
 if TYPE_CHECKING:
     from qexport.changes import Entry
-    from qexport.exporters.anki_lock import Rebuilt
+    from qexport.exporters.anki.lock_from_deck import Rebuilt
     from qexport.model import QuestionSet
 
 NO_LOCK = (
@@ -63,9 +63,9 @@ class AnkiExporter:
     ) -> list[Artifact]:
         # Everything heavy is imported here, so that `qexport --help` stays fast.
         from qexport import changes
-        from qexport.exporters import anki_lock
-        from qexport.exporters.anki_deck import NOTETYPE_KEY, deck_inputs, stamp_lock, write_apkg
-        from qexport.exporters.anki_preview import write_preview
+        from qexport.exporters.anki import lock_from_deck
+        from qexport.exporters.anki.deck import NOTETYPE_KEY, deck_inputs, stamp_lock, write_apkg
+        from qexport.exporters.anki.preview import write_preview
         from qexport.themes import load_theme
 
         theme = load_theme(str(options.get("theme") or DEFAULT_THEME))
@@ -77,7 +77,7 @@ class AnkiExporter:
         if lock_existed:
             previous, notes = changes.read(lock_path), list[str]()
         else:
-            wanted = anki_lock.expected(question_set, cards, css)
+            wanted = lock_from_deck.expected(question_set, cards, css)
             previous_dir = options.get("previous_dir")  # the release this build replaces
             folder = Path(previous_dir) if previous_dir else None
             previous, notes = _without_lock(
@@ -123,13 +123,13 @@ def _without_lock(
     hashes: Mapping[str, str],
 ) -> tuple[dict[str, Entry], list[str]]:
     """Lock entries rebuilt from the deck this build replaces, and a note saying so."""
-    from qexport.exporters import anki_lock
+    from qexport.exporters.anki import lock_from_deck
 
     if previous_dir is None:
         return {}, [NO_LOCK.format(lock=lock_path)]
     deck = previous_dir / name
     if deck.is_file():
-        rebuilt = anki_lock.from_deck(deck, question_set, wanted, hashes)
+        rebuilt = lock_from_deck.from_deck(deck, question_set, wanted, hashes)
     else:  # the title, and with it the file name, changed since that release
         found = _deck_of_this_set(previous_dir, question_set, wanted, hashes)
         if found is None:
@@ -155,7 +155,7 @@ def _deck_of_this_set(
     notes, a deck of another set none; one that cannot be read safely is passed over.
     """
     from qexport import manifest
-    from qexport.exporters import anki_lock
+    from qexport.exporters.anki import lock_from_deck
 
     listed = manifest.read(previous_dir) or ()
     names = {str(a["path"]) for a in listed if a["exporter"] == "anki"}
@@ -165,7 +165,7 @@ def _deck_of_this_set(
         if deck.suffix != ".apkg" or deck.is_symlink() or not deck.is_file():
             continue
         try:
-            rebuilt = anki_lock.from_deck(deck, question_set, wanted, hashes)
+            rebuilt = lock_from_deck.from_deck(deck, question_set, wanted, hashes)
         except QexportError:
             continue
         held = rebuilt.kept + rebuilt.changed

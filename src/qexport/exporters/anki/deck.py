@@ -22,7 +22,7 @@ from urllib.parse import unquote
 from qexport import anki_ids, changes
 from qexport.changes import NOTE_KEY
 from qexport.errors import QexportError
-from qexport.exporters import anki_notetype as notetype
+from qexport.exporters.anki import notetype
 from qexport.model import Question, QuestionSet
 from qexport.tags import tags_for
 from qexport.themes import Theme

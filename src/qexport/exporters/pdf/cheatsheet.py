@@ -15,18 +15,11 @@ from reportlab.lib.units import mm
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, PageTemplate, Spacer
 
-from qexport.exporters.pdf_document import document, level_key, numbered_title, question_heading
-from qexport.exporters.pdf_markdown import FlowableRenderer
-from qexport.exporters.pdf_pages import (
-    RIGHT,
-    Anchor,
-    Deferred,
-    KeepStart,
-    NumberingCanvas,
-    Para,
-    SectionMark,
-)
-from qexport.exporters.pdf_styles import Styles
+from qexport.exporters.pdf.document import document, level_key, numbered_title, question_heading
+from qexport.exporters.pdf.flowables import Anchor, Deferred, KeepStart, Para, SectionMark
+from qexport.exporters.pdf.markdown import FlowableRenderer
+from qexport.exporters.pdf.pages import RIGHT, NumberingCanvas
+from qexport.exporters.pdf.styles import Styles
 from qexport.model import Question, QuestionSet
 
 MARGIN, GAP, TOP, BOTTOM = 10 * mm, 6 * mm, 16 * mm, 17 * mm

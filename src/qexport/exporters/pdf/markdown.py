@@ -23,9 +23,9 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Image, Spacer
 
 from qexport.codeblocks import language_of
-from qexport.exporters.pdf_code import CodeBlock, highlighted_lines
-from qexport.exporters.pdf_pages import Para
-from qexport.exporters.pdf_styles import Styles
+from qexport.exporters.pdf.code_block import CodeBlock, highlighted_lines
+from qexport.exporters.pdf.flowables import Para
+from qexport.exporters.pdf.styles import Styles
 from qexport.fonts import printable
 from qexport.model import Question
 from qexport.render import shared_parser
@@ -164,7 +164,7 @@ class FlowableRenderer:
         return flowables
 
     def _images(self, node: SyntaxTreeNode) -> list[Flowable]:
-        from qexport.exporters.pdf_images import print_source
+        from qexport.exporters.pdf.images import print_source
 
         if self.image_path is None:
             return []
@@ -344,7 +344,7 @@ class _FitImage(Flowable):
         self.frame_height = frame_height
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        from qexport.exporters.pdf_images import fit
+        from qexport.exporters.pdf.images import fit
 
         pixels = (self.image.imageWidth, self.image.imageHeight)
         scale = fit(pixels, (avail_width, self.frame_height or avail_height))

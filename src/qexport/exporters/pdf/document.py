@@ -14,8 +14,9 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import BaseDocTemplate, Flowable
 
 from qexport.changes import content_date
-from qexport.exporters.pdf_pages import Para, canvas_maker
-from qexport.exporters.pdf_styles import Styles
+from qexport.exporters.pdf.flowables import Para
+from qexport.exporters.pdf.pages import canvas_maker
+from qexport.exporters.pdf.styles import Styles
 from qexport.fonts import printable
 from qexport.model import Question, QuestionSet
 from qexport.render import shared_parser

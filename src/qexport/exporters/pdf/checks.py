@@ -8,19 +8,23 @@ run), questions too long for a flash card, images that would print blurred.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qexport.errors import ContentError, ContentWarning
+from qexport.exporters.pdf.images import MAX_HEIGHT_SHARE
 from qexport.metadata import METADATA_FILE
 
 if TYPE_CHECKING:
-    from qexport.exporters.pdf_styles import Styles
+    from qexport.exporters.pdf.styles import Styles
     from qexport.fonts import FontFamily
     from qexport.model import Question, QuestionSet
 
+SHARP_DPI = 150
+PAPER_LABELS = {"a4": "A4", "letter": "Letter"}
 SHOWN_LINES = 5  # of a missing character's lines, in its one message
 
 
@@ -40,8 +44,7 @@ def pdf_problems(
     image_path: Callable[[str], Path],
 ) -> list[ContentError | ContentWarning]:
     """Every problem printing `question_set` in `layout` on `paper` (its name) would meet."""
-    from qexport.exporters.pdf_images import blurred_images
-    from qexport.exporters.pdf_styles import PAPERS
+    from qexport.exporters.pdf.styles import PAPERS
 
     problems: list[ContentError | ContentWarning] = []
     problems += missing_glyphs(question_set, styles)
@@ -138,8 +141,84 @@ def _questions_too_long_for_a_card(
     paper: tuple[float, float],
     image_path: Callable[[str], Path],
 ) -> list[ContentError]:
-    from qexport.exporters.pdf_cards import CardMaker, card_box, front_problem
+    from qexport.exporters.pdf.cards import CardMaker, card_box, front_problem
 
     maker = CardMaker(question_set, styles, card_box(paper), image_path)
     problems = (front_problem(maker, question) for question in question_set.questions)
     return [problem for problem in problems if problem is not None]
+
+
+def image_frame(layout: str, paper: tuple[float, float], styles: Styles) -> tuple[float, float]:
+    """The widest and tallest room an answer's image gets in `layout` at `styles`, in points."""
+    from qexport.exporters.pdf import booklet, cards, cheatsheet
+
+    if layout == "booklet":
+        return booklet.text_frame(paper)
+    if layout == "cheatsheet":
+        return cheatsheet.text_frame(paper)
+    return cards.text_frame(paper, styles)
+
+
+def blurred_images(
+    question_set: QuestionSet,
+    styles: Styles,
+    layout: str,
+    paper: str,
+    image_path: Callable[[str], Path],
+) -> list[ContentWarning]:
+    """A warning for each image shown where it would print below SHARP_DPI.
+
+    In `layout`, at its `styles`, on `paper` (its name); `image_path` finds the
+    file behind an image's `src`, as the PDF does.
+    """
+    from PIL import Image
+
+    from qexport.exporters.pdf.images import fit, upright_size
+    from qexport.exporters.pdf.styles import PAPERS
+    from qexport.media import image_sources, shown_name
+
+    frame = image_frame(layout, PAPERS[paper], styles)
+    where = f"the {layout} ({PAPER_LABELS.get(paper, paper)})"
+    sizes: dict[Path, tuple[int, int]] = {}
+    warnings = []
+    for question in question_set.questions:
+        for src, line in image_sources(question.answer):
+            path = image_path(src)
+            if path not in sizes:
+                with Image.open(path) as opened:
+                    sizes[path] = upright_size(opened)
+            scale = fit(sizes[path], frame)
+            if 72 / scale < SHARP_DPI:
+                message = _blurred_message(shown_name(src), sizes[path], scale, where, frame)
+                warnings.append(
+                    ContentWarning(message, question.path, question.answer_line + line)
+                )
+    return warnings
+
+
+def _blurred_message(
+    image: str,
+    pixels: tuple[int, int],
+    scale: float,
+    where: str,
+    frame: tuple[float, float],
+) -> str:
+    width_mm = pixels[0] * scale * 25.4 / 72
+    # The widest this shape can print; shrunk to that, this many pixels print sharp.
+    largest = min(frame[0], frame[1] * MAX_HEIGHT_SHARE * pixels[0] / pixels[1])
+    needed = math.ceil(largest * SHARP_DPI / 72)
+    blurred = (
+        f"image '{image}' ({pixels[0]} x {pixels[1]} px) prints {width_mm:.0f} mm wide in "
+        f"{where} at {72 / scale:.0f} dpi, blurred on paper"
+    )
+    if scale < 1:  # shrunk to fit: it prints as large as it can, so only pixels can help
+        return (
+            f"{blurred}: shrunk to fit, so at that size one at least {needed:,} px wide "
+            f"prints sharp ({SHARP_DPI} dpi)"
+        )
+    # Not shrunk: more pixels make it print larger, up to the largest size that fits.
+    return (
+        f"{blurred}: images print at one point per pixel, so a sharp print ({SHARP_DPI} dpi) "
+        f"needs at least {needed:,} px wide and then prints as large as fits "
+        f"({largest * 25.4 / 72:.0f} mm wide); sizing images is not available yet"
+    )

@@ -19,8 +19,8 @@ from html import escape
 from pathlib import Path
 
 from qexport.errors import QexportError
-from qexport.exporters import anki_notetype as notetype
-from qexport.exporters.anki_deck import Card
+from qexport.exporters.anki import notetype
+from qexport.exporters.anki.deck import Card
 from qexport.themes import Theme
 
 MARKER = ".qexport-preview"

@@ -20,7 +20,7 @@ from qexport.exporters import theme_option
 from qexport.registry import Artifact
 
 if TYPE_CHECKING:
-    from qexport.exporters.pdf_styles import Styles
+    from qexport.exporters.pdf.styles import Styles
     from qexport.model import QuestionSet
 
 LAYOUTS = ("booklet", "cheatsheet", "cards")
@@ -60,7 +60,7 @@ def _image_loader(question_set: QuestionSet) -> Callable[[str], Path]:
 
 def _layout_paper_styles(options: Mapping[str, Any]) -> tuple[str, str, Styles]:
     """The layout, the paper's name and the styles that `options` ask for."""
-    from qexport.exporters.pdf_styles import styles_for
+    from qexport.exporters.pdf.styles import styles_for
     from qexport.themes import load_theme
 
     layout = str(options.get("layout") or "booklet")
@@ -103,7 +103,7 @@ class PdfExporter:
         self, question_set: QuestionSet, options: Mapping[str, Any]
     ) -> list[ContentError | ContentWarning]:
         """What printing would meet, found before anything is built (`pdf_checks`)."""
-        from qexport.exporters.pdf_checks import pdf_problems
+        from qexport.exporters.pdf.checks import pdf_problems
 
         layout, paper, styles = _layout_paper_styles(options)
         return pdf_problems(question_set, styles, layout, paper, _image_loader(question_set))
@@ -111,8 +111,8 @@ class PdfExporter:
     def export(
         self, question_set: QuestionSet, options: Mapping[str, Any], out_dir: Path
     ) -> list[Artifact]:
-        from qexport.exporters.pdf_checks import missing_glyphs
-        from qexport.exporters.pdf_styles import PAPERS as PAPER_SIZES
+        from qexport.exporters.pdf.checks import missing_glyphs
+        from qexport.exporters.pdf.styles import PAPERS as PAPER_SIZES
 
         layout, paper_name, styles = _layout_paper_styles(options)
         theme = styles.theme
@@ -135,15 +135,15 @@ class PdfExporter:
         image_path = _image_loader(question_set)
 
         if layout == "booklet":
-            from qexport.exporters.pdf_booklet import build_booklet
+            from qexport.exporters.pdf.booklet import build_booklet
 
             build_booklet(question_set, styles, paper, path, image_path, 1 if one_sided else 2)
         elif layout == "cheatsheet":
-            from qexport.exporters.pdf_cheatsheet import build_cheatsheet
+            from qexport.exporters.pdf.cheatsheet import build_cheatsheet
 
             build_cheatsheet(question_set, styles, paper, path, image_path)
         else:
-            from qexport.exporters.pdf_cards import build_cards
+            from qexport.exporters.pdf.cards import build_cards
 
             build_cards(question_set, styles, paper, path, image_path)
         selection = question_set.selection.slug() or "all"

@@ -19,16 +19,16 @@ from reportlab.platypus import Flowable
 
 from qexport.changes import content_date
 from qexport.errors import ContentError
-from qexport.exporters.pdf_code import CodeBlock
-from qexport.exporters.pdf_document import (
+from qexport.exporters.pdf.code_block import CodeBlock
+from qexport.exporters.pdf.document import (
     dated,
     level_key,
     numbered_title,
     pdf_keywords,
 )
-from qexport.exporters.pdf_markdown import FlowableRenderer
-from qexport.exporters.pdf_pages import Para
-from qexport.exporters.pdf_styles import Styles
+from qexport.exporters.pdf.flowables import Para
+from qexport.exporters.pdf.markdown import FlowableRenderer
+from qexport.exporters.pdf.styles import Styles
 from qexport.model import Question, QuestionSet
 
 COLUMNS, ROWS = 2, 3
