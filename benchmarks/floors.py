@@ -26,7 +26,7 @@ from typing import Any
 
 
 def prepare(bank: Path, work: Path) -> None:
-    from qexport.exporters.anki.deck import cards_for
+    from qexport.exporters.anki.deck import notes_for
     from qexport.loader import load
     from qexport.render import markdown_parser
 
@@ -40,7 +40,7 @@ def prepare(bank: Path, work: Path) -> None:
             "deck": card.deck,
             "guid": card.question.id,
         }
-        for card in cards_for(question_set)
+        for card in notes_for(question_set)
     ]
     parser = markdown_parser()
     texts = []
@@ -60,7 +60,7 @@ def prepare(bank: Path, work: Path) -> None:
 
 def _markup(question_set: Any) -> list[dict[str, Any]]:
     """Each question's paragraphs as the booklet's markup, and its code as plain text."""
-    from qexport.exporters.pdf.code_block import CodeBlock
+    from qexport.exporters.pdf.code_flowable import CodeFlowable
     from qexport.exporters.pdf.flowables import Para
     from qexport.exporters.pdf.markdown import FlowableRenderer
     from qexport.exporters.pdf.styles import styles_for
@@ -73,7 +73,7 @@ def _markup(question_set: Any) -> list[dict[str, Any]]:
         for flowable in renderer.render(question.answer):
             if isinstance(flowable, Para):
                 blocks.append(["text", flowable.text])
-            elif isinstance(flowable, CodeBlock):
+            elif isinstance(flowable, CodeFlowable):
                 code = "\n".join("".join(text for text, _ in line) for line in flowable.lines)
                 blocks.append(["code", code])
         questions.append({"question": renderer.numbered_question(question), "blocks": blocks})

@@ -13,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from qexport.cli import cli
+from qexport.codeblocks import CodeBlock, blocks_from_tokens
+from qexport.model import Question
 
 ROOT = Path(__file__).resolve().parents[1]
 CONTENT = ROOT / "content"
@@ -153,3 +155,13 @@ def collection(tmp_path: Path) -> Iterator[Any]:
     col = Collection(str(tmp_path / "anki" / "collection.anki2"))
     yield col
     col.close()
+
+
+def answer_code_blocks(question: Question) -> list[CodeBlock]:
+    """The fenced code blocks of `question`'s answer, located in its file, as the loader
+    finds them (lines are exact unless the author left runs of blank lines above one)."""
+    from qexport.loader import parser
+
+    lines = question.answer.split("\n")
+    tokens = parser().parse(question.answer)
+    return blocks_from_tokens(tokens, lines, question.path, question.answer_line, [], [])

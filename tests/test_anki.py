@@ -21,10 +21,11 @@ import pytest
 from anki.collection import Collection, ImportAnkiPackageOptions, ImportAnkiPackageRequest
 
 from qexport import anki_ids, changes
+from qexport.exporter import Exporter
 from qexport.exporters.anki import deck as anki_deck
 from qexport.exporters.anki import notetype as anki_notetype
 from qexport.loader import load
-from qexport.registry import Exporter, exporter_names, load_exporter
+from qexport.registry import exporter_names, load_exporter
 from qexport.tags import tags_for
 from qexport.themes import load_theme
 
@@ -330,7 +331,7 @@ def test_bundled_lock_file_is_current() -> None:
     question_set = load(CONTENT).question_set
     theme = load_theme()
     hashes = anki_deck.content_hashes(
-        question_set, anki_deck.cards_for(question_set), theme, anki_notetype.css(theme)
+        question_set, anki_deck.notes_for(question_set), theme, anki_notetype.css(theme)
     )
     lock = changes.read(CONTENT / changes.LOCK_FILE)
     stale = sorted(
@@ -449,14 +450,14 @@ def test_notes_with_anki_markup_are_delivered_again_once_defused(
     import_deck(collection, build(content, T0))
     question_set = load(content).question_set
     theme = load_theme("default")
-    cards = anki_deck.cards_for(question_set)
+    cards = anki_deck.notes_for(question_set)
     lock_path = content / changes.LOCK_FILE
     entries = changes.read(lock_path)
     for card in cards:
         q = card.question
         level, topic = question_set.level(q.level).label, question_set.topic(q.topic).label
         parts = [anki_deck.RENDER_VERSION, q.id, q.question, q.answer, level, topic]
-        old_hash = changes.content_hash([*parts, *card.tags, *q.images])
+        old_hash = changes.digest_of([*parts, *card.tags, *q.images])
         key = anki_deck.NOTE_KEY + q.id
         entries[key] = changes.Entry(entries[key].changed, old_hash)
     changes.write(lock_path, entries)

@@ -23,7 +23,7 @@ from test_anki import DECK, T0, Counts, _edit_answer, _notes, import_deck, png
 from qexport import anki_ids, changes
 from qexport.errors import QexportError
 from qexport.loader import load
-from qexport.output import publish
+from qexport.output import write_artifacts
 from qexport.registry import load_exporter
 
 from conftest import CONTENT, GOOD, Run
@@ -32,12 +32,18 @@ MNEMONIC = "<p>My own mnemonic.</p>"
 LATER = int(time.time()) + 60
 
 
-def export(content: Path, out: Path, **options: object) -> tuple[Path, tuple[str, ...]]:
-    """The anki exporter as `qexport anki --out` and `qexport all` run it."""
+def export(
+    content: Path, out: Path, previous_dir: str | None = None, **options: object
+) -> tuple[Path, tuple[str, ...]]:
+    """The anki exporter as `qexport anki --out` and `qexport all` run it: record, then build."""
     question_set = load(content).question_set
     exporter = load_exporter("anki")
-    (artifact,) = publish(out, lambda staging: exporter.export(question_set, options, staging))
-    return artifact.path, artifact.notes
+    previous = Path(previous_dir) if previous_dir else None
+    recorded = exporter.record(question_set, options, previous_release=previous)  # type: ignore[attr-defined]
+    (artifact,) = write_artifacts(
+        out, lambda staging: exporter.export(question_set, options, staging)
+    )
+    return artifact.path, (*recorded.notes, *artifact.notes)
 
 
 def _learner_edits(collection: Collection, content: Path, question_id: str) -> str:

@@ -22,7 +22,7 @@ RECORD = """
 import sys
 from pathlib import Path
 from qexport.output import record_written
-from qexport.registry import Artifact
+from qexport.exporter import Artifact
 
 out, index = Path(sys.argv[1]), sys.argv[2]
 path = out / f"file-{index}.txt"

@@ -79,7 +79,7 @@ def test_source_date_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_hash_separates_parts() -> None:
-    assert changes.content_hash(["ab", "c"]) != changes.content_hash(["a", "bc"])
+    assert changes.digest_of(["ab", "c"]) != changes.digest_of(["a", "bc"])
 
 
 def _entry_text(changed: str) -> str:

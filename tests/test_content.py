@@ -14,18 +14,18 @@ from pathlib import Path
 
 import pytest
 
-from qexport.codeblocks import CodeBlock, code_blocks
+from qexport.codeblocks import CodeBlock
 from qexport.loader import load
 from qexport.tags import tags_for
 
-from conftest import CONTENT
+from conftest import CONTENT, answer_code_blocks
 
 LOADED = load(CONTENT)
 QUESTIONS = LOADED.question_set.questions
 BLOCKS = [
     (question.id, block)
     for question in QUESTIONS
-    for block in code_blocks(question)
+    for block in answer_code_blocks(question)
     if block.is_python
 ]
 RUN_TIMEOUT_SECONDS = 20
@@ -73,7 +73,7 @@ def test_code_lines_fit_a_phone_and_a_page() -> None:
     too_long = [
         f"{q.location}: {line}"
         for q in QUESTIONS
-        for block in code_blocks(q)
+        for block in answer_code_blocks(q)
         for line in block.code.splitlines()
         if len(line) > 79
     ]

@@ -17,7 +17,7 @@ from anki.collection import (
 )
 
 from qexport import anki_ids
-from qexport.exporters.anki.deck import cards_for
+from qexport.exporters.anki.deck import notes_for
 from qexport.exporters.csv import anki_csv, neutralize
 from qexport.loader import load
 from qexport.tags import tags_for
@@ -58,7 +58,7 @@ def test_anki_csv_into_a_fresh_collection(
     new, _, _, conflicting = import_csv(collection, path)
     assert (new, conflicting) == (100, 0)
     question_set = load(content).question_set
-    cards = {anki_ids.note_guid(question_set, c.question): c for c in cards_for(question_set)}
+    cards = {anki_ids.note_guid(question_set, c.question): c for c in notes_for(question_set)}
     for note_id in collection.find_notes(""):
         note = collection.get_note(note_id)
         card = cards[note.guid]

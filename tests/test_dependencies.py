@@ -48,6 +48,6 @@ def test_the_scan_is_kept_while_no_package_changes(monkeypatch: pytest.MonkeyPat
         scanless.setattr(dependencies, "_scan", no_scan)
         assert dependencies.dependency_versions("csv") == first
     dependencies._dependency_versions.cache_clear()
-    cache.write_text(dependencies.CACHE, '{"fingerprint": 1, "exporters": [[')  # damaged
+    cache.write_cached(dependencies.CACHE, '{"fingerprint": 1, "exporters": [[')  # damaged
     assert dependencies.dependency_versions("csv") == first
     dependencies._dependency_versions.cache_clear()

@@ -214,14 +214,14 @@ def test_references_to_ordinary_characters_are_text(bank: Path) -> None:
 
 
 def test_nesting_as_deep_as_the_renderers_go_is_kept(bank: Path) -> None:
-    from qexport.render import render_html
+    from qexport.render import HtmlRenderer
 
     items = "\n".join("  " * depth + f"- depth{depth + 1}" for depth in range(9))
     quote = "> " * 19 + "quote19"
     with (bank / "basic.md").open("a", encoding="utf-8") as level_file:
         level_file.write(f"\n{{#deep topic=data-types}}\n## How deep?\n\n{items}\n\n{quote}\n")
     (deep,) = [q for q in load(bank).question_set.questions if q.id == "deep"]
-    html = render_html(deep.answer)
+    html = HtmlRenderer().render(deep.answer)
     assert "depth9" in html
     assert "quote19" in html
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from qexport.errors import QexportError
-from qexport.output import STAGING_PREFIX, publish
-from qexport.registry import Artifact
+from qexport.exporter import Artifact
+from qexport.output import STAGING_PREFIX, write_artifacts
 
 from conftest import Run, clean_failure
 
@@ -35,7 +35,7 @@ def _writer(*names: str, fail: bool = False) -> Callable[[Path], list[Artifact]]
 
 def test_artifacts_move_into_place(tmp_path: Path) -> None:
     out = tmp_path / "dist"
-    published = publish(out, _writer("a.txt", "sub/b.txt"))
+    published = write_artifacts(out, _writer("a.txt", "sub/b.txt"))
     assert [a.path for a in published] == [out / "a.txt", out / "sub" / "b.txt"]
     assert (out / "sub" / "b.txt").read_text(encoding="utf-8") == "new sub/b.txt"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(STAGING_PREFIX)]
@@ -46,7 +46,7 @@ def test_interrupted_export_keeps_the_previous_files(tmp_path: Path) -> None:
     out.mkdir()
     (out / "a.txt").write_text("old", encoding="utf-8")
     with pytest.raises(KeyboardInterrupt):
-        publish(out, _writer("a.txt", fail=True))
+        write_artifacts(out, _writer("a.txt", fail=True))
     assert (out / "a.txt").read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
 
@@ -64,7 +64,7 @@ def test_unwritable_out_dir_is_a_clean_error(
 
     monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(QexportError, match=r"cannot write to .*: Permission denied"):
-        publish(out, _writer("a.txt"))
+        write_artifacts(out, _writer("a.txt"))
     assert (out / "a.txt").read_text(encoding="utf-8") == "old"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist"]
 
@@ -72,7 +72,7 @@ def test_unwritable_out_dir_is_a_clean_error(
 def test_out_path_that_is_a_file_is_a_clean_error(tmp_path: Path) -> None:
     (tmp_path / "dist").write_text("not a folder", encoding="utf-8")
     with pytest.raises(QexportError, match="cannot write to"):
-        publish(tmp_path / "dist", _writer("a.txt"))
+        write_artifacts(tmp_path / "dist", _writer("a.txt"))
 
 
 @pytest.mark.parametrize("command", ["anki", "csv", "all"])

@@ -16,13 +16,12 @@ import pytest
 from pypdf import PdfReader
 from pypdf.generic import Destination
 
-from qexport.codeblocks import code_blocks
 from qexport.exporters.pdf.cards import COLUMNS, MARGIN, PADDING, ROWS
-from qexport.exporters.pdf.code_block import CONTINUATION
+from qexport.exporters.pdf.code_flowable import CONTINUATION
 from qexport.exporters.pdf.document import numbered_title
 from qexport.loader import load
 
-from conftest import CONTENT, WORST
+from conftest import CONTENT, WORST, answer_code_blocks
 from pdf_reading import Page, Word, pages, text_lines
 
 pytestmark = pytest.mark.skipif(
@@ -124,7 +123,7 @@ def _code_blocks(bank: str) -> list[list[str]]:
     return [
         ["".join(line.split()) for line in block.code.splitlines()]
         for question in questions
-        for block in code_blocks(question)
+        for block in answer_code_blocks(question)
     ]
 
 

@@ -18,7 +18,12 @@ import pytest
 from pypdf import PdfReader
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from qexport.exporters.pdf.code_block import CONTINUATION, PADDING, CodeBlock, highlighted_lines
+from qexport.exporters.pdf.code_flowable import (
+    CONTINUATION,
+    PADDING,
+    CodeFlowable,
+    highlighted_lines,
+)
 from qexport.exporters.pdf.styles import Styles, styles_for
 from qexport.themes import load_theme
 
@@ -40,8 +45,8 @@ def _styles() -> Styles:
     return styles_for(load_theme("default"), "card")
 
 
-def _laid_out(code: str, width: float, language: str = "") -> CodeBlock:
-    block = CodeBlock(highlighted_lines(code, language, _styles()), _styles())
+def _laid_out(code: str, width: float, language: str = "") -> CodeFlowable:
+    block = CodeFlowable(highlighted_lines(code, language, _styles()), _styles())
     block.wrap(width, 10_000)
     return block
 
@@ -81,7 +86,7 @@ def _is_word(char: str) -> bool:
 WIDTH = 150.0  # points: about 33 characters at the 6.5 pt floor
 
 
-def _fits(block: CodeBlock) -> None:
+def _fits(block: CodeFlowable) -> None:
     inner = block.width - 2 * PADDING * block.size
     mark = stringWidth(CONTINUATION, _styles().code_font.regular, block.size)
     for continuation, runs in block.visual:
@@ -160,7 +165,7 @@ def test_continuations_carry_the_mark_and_the_lines_indentation() -> None:
         assert _text(runs)[8] != " "
 
 
-def _logical(block: CodeBlock) -> list[list[tuple[bool, Sequence[tuple[str, object]]]]]:
+def _logical(block: CodeFlowable) -> list[list[tuple[bool, Sequence[tuple[str, object]]]]]:
     """The block's visual lines, grouped by the line of code they show."""
     groups: list[list[tuple[bool, Sequence[tuple[str, object]]]]] = []
     for continuation, runs in block.visual:
@@ -244,7 +249,7 @@ def test_a_block_shrunk_to_fit_its_frame_is_never_wrapped(code: str, kind: str) 
     shrunk = 0
     for step in range(2_000):
         width = 150.0 + 150.0 * ((step * 0.6180339887) % 1.0)  # 150 to 300 pt, spread out
-        block = CodeBlock(lines, styles)
+        block = CodeFlowable(lines, styles)
         block.wrap(width, 10_000)
         if block.size > styles.code_floor:
             assert not any(flag for flag, _ in block.visual), (width, block.size)
@@ -278,7 +283,7 @@ def test_only_lines_too_wide_at_the_floor_size_wrap_in_the_pdf(
     assert [size for size in sizes if abs(size - floor) > 1e-3] == []
 
 
-def _available(block: CodeBlock, continuation: bool, hang: str) -> float:
+def _available(block: CodeFlowable, continuation: bool, hang: str) -> float:
     """The width a piece of `block` may take: a continuation's after its mark and indent."""
     font = _styles().code_font.regular
     inner = block.width - 2 * PADDING * block.size
@@ -354,7 +359,7 @@ BLOCK = "\n".join(
 )
 
 
-def _split(keep: int, height: float) -> list[CodeBlock]:
+def _split(keep: int, height: float) -> list[CodeFlowable]:
     block = _laid_out(BLOCK, WIDTH)
     block.keep = keep
     return block.split(WIDTH, height)  # type: ignore[return-value]

@@ -13,7 +13,7 @@ from pygments.token import String, _TokenType
 
 from qexport.cli import cli
 from qexport.codeblocks import language_of
-from qexport.exporters.pdf.code_block import highlighted_lines
+from qexport.exporters.pdf.code_flowable import highlighted_lines
 from qexport.exporters.pdf.styles import CodeRun, styles_for
 from qexport.loader import load
 from qexport.render import lexer_for, shared_parser

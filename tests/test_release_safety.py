@@ -23,7 +23,8 @@ import pytest
 
 from qexport import release
 from qexport.cache import cache_dir
-from qexport.manifest import MANIFEST, SUMS, sha256_file
+from qexport.files import sha256_file
+from qexport.manifest import MANIFEST, SUMS
 
 from conftest import FIXTURES, GOOD, Run, clean_failure, start_qexport
 
@@ -773,7 +774,7 @@ def test_ctrl_c_during_the_swap_waits_for_it_and_tells_the_truth(
 EDITABLE_PLUGIN = """
 from pathlib import Path
 
-from qexport.registry import Artifact
+from qexport.exporter import Artifact
 
 WORD = {word!r}
 
@@ -894,7 +895,7 @@ def _failing_publish(
         meanwhile()
         raise raised
 
-    monkeypatch.setattr(release, "publish", publish)
+    monkeypatch.setattr(release, "swap_in", publish)
 
 
 def _change_an_answer(bank: Path) -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from qexport.render import HtmlRenderer, Renderer, highlight_code, render_html, render_inline_html
+from qexport.render import HtmlRenderer, highlight_code
 
 from conftest import FIXTURES
 
@@ -22,25 +22,30 @@ GOLDEN = sorted((FIXTURES / "render").glob("*.md"))
 @pytest.mark.parametrize("source", GOLDEN, ids=[p.stem for p in GOLDEN])
 def test_golden(source: Path) -> None:
     expected_path = source.with_suffix(".html")
-    html = render_html(source.read_text(encoding="utf-8"))
+    html = HtmlRenderer().render(source.read_text(encoding="utf-8"))
     if os.environ.get("QEXPORT_UPDATE_GOLDEN"):
         expected_path.write_text(html, encoding="utf-8")
     assert html == expected_path.read_text(encoding="utf-8")
 
 
 def test_script_is_escaped() -> None:
-    html = render_html('<script>alert("x")</script>\n\nText <script src="x.js"></script>')
+    html = HtmlRenderer().render(
+        '<script>alert("x")</script>\n\nText <script src="x.js"></script>'
+    )
     assert "<script" not in html
     assert "&lt;script&gt;" in html
 
 
 def test_javascript_links_are_not_links() -> None:
-    html = render_html("[click](javascript:alert(1)) [data](data:text/html;base64,xx)")
+    html = HtmlRenderer().render("[click](javascript:alert(1)) [data](data:text/html;base64,xx)")
     assert "href" not in html
 
 
 def test_inline_code_becomes_code_and_keeps_angle_brackets() -> None:
-    assert render_inline_html("Is `List<int>` valid?") == "Is <code>List&lt;int&gt;</code> valid?"
+    assert (
+        HtmlRenderer().render_inline("Is `List<int>` valid?")
+        == "Is <code>List&lt;int&gt;</code> valid?"
+    )
 
 
 def test_python_is_highlighted_with_css_classes() -> None:
@@ -60,5 +65,5 @@ def test_unknown_language_is_escaped_plain_text() -> None:
 
 
 def test_renderer_protocol() -> None:
-    renderer: Renderer[str] = HtmlRenderer()
+    renderer = HtmlRenderer()
     assert renderer.render("*hi*") == "<p><em>hi</em></p>\n"

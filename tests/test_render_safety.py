@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 
 from qexport.exporters.anki import notetype as anki_notetype
-from qexport.render import HtmlRenderer, render_html, render_inline_html
+from qexport.render import HtmlRenderer
 
 from conftest import Run
 
@@ -109,8 +109,8 @@ def test_anki_markup_reaches_no_card_as_markup(
 
 
 def test_code_shows_exactly_what_was_written() -> None:
-    block = render_html(f"```python\n{CODE}\n```")
-    inline = render_inline_html(f"`{CODE}`")
+    block = HtmlRenderer().render(f"```python\n{CODE}\n```")
+    inline = HtmlRenderer().render_inline(f"`{CODE}`")
     assert visible_text(block).rstrip("\n") == CODE
     assert visible_text(inline) == CODE
     assert "[sound:" not in block
@@ -127,7 +127,7 @@ def test_markup_in_attributes_is_defused_without_breaking_them() -> None:
 
 
 def test_plain_brackets_are_left_alone() -> None:
-    assert render_html("A [link](https://x.org) and [1, 2].") == (
+    assert HtmlRenderer().render("A [link](https://x.org) and [1, 2].") == (
         '<p>A <a href="https://x.org">link</a> and [1, 2].</p>\n'
     )
 

@@ -25,7 +25,7 @@ def cache_dir() -> Path:
     return Path(base) / "qexport"
 
 
-def read_text(name: str) -> str | None:
+def read_cached(name: str) -> str | None:
     """The text cached as `name`, or None when absent or unreadable."""
     try:
         # surrogateescape: paths that are not UTF-8 come back as they went in
@@ -34,9 +34,9 @@ def read_text(name: str) -> str | None:
         return None
 
 
-def write_text(name: str, text: str) -> None:
+def write_cached(name: str, text: str) -> None:
     """Cache `text` as `name`, atomically; silently skipped where the cache is not writable."""
-    from qexport.output import replace_text  # only on a cache miss, so not at start-up
+    from qexport.files import replace_text  # only on a cache miss, so not at start-up
 
     folder = cache_dir()
     try:
@@ -50,7 +50,7 @@ def read_json(name: str) -> Any:
     """The JSON value cached as `name`, or None when absent or unreadable."""
     import json
 
-    text = read_text(name)
+    text = read_cached(name)
     try:
         return None if text is None else json.loads(text)
     except (ValueError, RecursionError):  # RecursionError: a damaged file, deeply nested
@@ -60,7 +60,7 @@ def read_json(name: str) -> Any:
 def write_json(name: str, value: Any) -> None:
     import json
 
-    write_text(name, json.dumps(value))
+    write_cached(name, json.dumps(value))
 
 
 def read_map(name: str) -> dict[str, Any]:

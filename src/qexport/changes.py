@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qexport.errors import ContentError, QexportError
+from qexport.files import replace_text
 from qexport.metadata import METADATA_FILE
 from qexport.normalize import MAX_FILE_BYTES, check_inside
-from qexport.output import replace_text
 
 if TYPE_CHECKING:
     from qexport.model import QuestionSet
@@ -43,7 +43,7 @@ FORMAT = 1
 DIFFERS = ""  # the hash of an entry whose content is known to have moved: it never matches
 
 
-def content_hash(parts: Iterable[str]) -> str:
+def digest_of(parts: Iterable[str]) -> str:
     """A hash of `parts` that no re-grouping of the same text can fake."""
     digest = hashlib.sha256()
     for part in parts:

@@ -1,4 +1,4 @@
-"""The `qexport` command line.
+"""The `qexport` command line: every command, each importing what it does when it runs.
 
 Exit codes: 0 ok, 1 content or other qexport errors, 2 usage errors,
 3 an internal error (a bug in qexport; set QEXPORT_DEBUG=1 for the traceback).
@@ -6,18 +6,16 @@ Exit codes: 0 ok, 1 content or other qexport errors, 2 usage errors,
 
 from __future__ import annotations
 
-import importlib
 import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
-from qexport.errors import ContentErrors, QexportError, did_you_mean
-from qexport.tags import tags_for
+from qexport import DEFAULT_THEME
+from qexport.errors import QexportError, did_you_mean
 
 if TYPE_CHECKING:
     from qexport.model import QuestionSet
@@ -46,34 +44,21 @@ class Session:
         return self._set
 
 
-# Commands that live in other modules, imported only when used.
-LAZY_COMMANDS = {
-    "all": "qexport.cli_release:all_command",
-    "export": "qexport.cli_release:export_group",
-    "exporters": "qexport.cli_release:exporters_command",
-    "lock": "qexport.cli_lock:lock_command",
-}
-
-
 class QexportGroup(click.Group):
     """Built-in commands plus one command per registered exporter."""
 
-    lazy: ClassVar[dict[str, str]] = {}
+    builtins = True
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         from qexport.registry import exporter_names
 
-        builtins = sorted([*super().list_commands(ctx), *self.lazy])
+        builtins = sorted(super().list_commands(ctx)) if self.builtins else []
         return builtins + [n for n in exporter_names() if n not in builtins]
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        command = super().get_command(ctx, cmd_name)
+        command = super().get_command(ctx, cmd_name) if self.builtins else None
         if command is not None:
             return command
-        if cmd_name in self.lazy:
-            module, _, attribute = self.lazy[cmd_name].partition(":")
-            loaded: click.Command = getattr(importlib.import_module(module), attribute)
-            return loaded
         from qexport.registry import exporter_names
 
         if cmd_name not in exporter_names():
@@ -86,11 +71,8 @@ class QexportGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
-        except QexportError as exc:
-            report(exc)
-            ctx.exit(exc.exit_code)
         except (click.ClickException, click.exceptions.Exit, click.Abort):
-            raise
+            raise  # QexportError is a ClickException: click prints it and exits with its code
         except Exception as exc:
             if os.environ.get("QEXPORT_DEBUG"):
                 raise
@@ -103,46 +85,7 @@ class QexportGroup(click.Group):
             ctx.exit(BUG_EXIT_CODE)
 
 
-def report(exc: QexportError) -> None:
-    """Print a qexport error the way users should see it: no traceback."""
-    if isinstance(exc, ContentErrors):
-        for warning in exc.warnings:
-            click.echo(str(warning), err=True)
-        for error in exc.errors:
-            click.echo(str(error), err=True)
-        count = len(exc.errors)
-        click.echo(f"qexport: {count} error{'s' if count != 1 else ''} in the content", err=True)
-    else:
-        click.echo(f"qexport: {exc}", err=True)
-
-
-# What `qexport --help` says of the lazy commands, so listing them imports nothing.
-LAZY_HELP = {
-    "all": "Validate the content and write every artifact, a manifest and SHA256SUMS.",
-    "export": "Run any registered exporter by name (the same as `qexport NAME`).",
-    "exporters": "List the registered exporters, built in and plugins.",
-    "lock": "Rebuild a lost or damaged lock file from the last release's deck.",
-}
-
-
-class RootGroup(QexportGroup):
-    lazy = LAZY_COMMANDS
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        rows = []
-        for name in self.list_commands(ctx):
-            if name in LAZY_HELP:
-                rows.append((name, LAZY_HELP[name]))
-                continue
-            command = self.get_command(ctx, name)
-            if command is not None and not command.hidden:
-                rows.append((name, command.get_short_help_str(formatter.width - 6 - len(name))))
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
-
-
-@click.group(cls=RootGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=QexportGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option(
     "--content",
     "content_dir",
@@ -195,55 +138,22 @@ def select(
     return question_set if selection.is_everything else question_set.select(selection)
 
 
-def summary(question_set: QuestionSet) -> str:
-    counts = question_set.counts_by_level()
-    per_level = ", ".join(f"{counts[level.id]} {level.id}" for level in question_set.levels)
-    meta = question_set.meta
-    return (
-        f"{meta.title} {meta.version}: {len(question_set.questions)} questions "
-        f"({per_level}), {len(question_set.topics)} topics"
-    )
-
-
 @cli.command()
 @click.pass_obj
 def validate(session: Session) -> None:
     """Check the content and its lock file; print every problem, or a one-line summary."""
-    from qexport import changes
-    from qexport.errors import ContentError
-    from qexport.registry import exporter_checks
+    from qexport.commands.show import validate
 
-    question_set = session.question_set()
-    try:  # a damaged lock file stops every deck build: say so now, not at release time
-        changes.read(question_set.content_dir / changes.LOCK_FILE)
-    except ContentError as exc:
-        raise ContentErrors([exc]) from None
-    errors, warnings = exporter_checks(question_set)
-    if errors:
-        raise ContentErrors(errors, warnings)
-    for warning in warnings:
-        click.echo(str(warning), err=True)
-    click.echo(f"ok: {summary(question_set)}")
+    validate(session.question_set())
 
 
 @cli.command()
 @click.pass_obj
 def stats(session: Session) -> None:
     """Count the questions by topic and level."""
-    question_set = session.question_set()
-    levels = question_set.levels
-    header = ["Topic", *(level.label for level in levels), "Total"]
-    rows = []
-    for topic in question_set.topics:
-        counts = [
-            sum(1 for q in question_set.questions if q.topic == topic.id and q.level == level.id)
-            for level in levels
-        ]
-        rows.append([topic.label, *map(str, counts), str(sum(counts))])
-    totals = question_set.counts_by_level()
-    rows.append(["Total", *(str(totals[level.id]) for level in levels), str(sum(totals.values()))])
-    lines = _table(rows, header)
-    click.echo("\n".join([*lines[:-1], lines[1], lines[-1]]))
+    from qexport.commands.show import stats
+
+    click.echo("\n".join(stats(session.question_set())))
 
 
 @cli.command("list")
@@ -258,84 +168,123 @@ def list_questions(
     as_json: bool,
 ) -> None:
     """One line per question, or the model as JSON."""
+    from qexport.commands.show import model_as_json, question_lines
+
     question_set = select(session.question_set(), levels, topics, tags)
     if as_json:
         import json
 
         click.echo(json.dumps(model_as_json(question_set), ensure_ascii=False, indent=2))
-        return
-    rows = [(str(q.number), q.level, q.topic, q.id, q.question) for q in question_set.questions]
-    if rows:
-        click.echo("\n".join(_table(rows)))
+    elif lines := question_lines(question_set):
+        click.echo("\n".join(lines))
 
 
-def _table(rows: Sequence[Sequence[str]], header: Sequence[str] | None = None) -> list[str]:
-    """Rows as aligned text: numeric columns right-aligned, a rule under the header."""
-    framed = [header, *rows] if header else list(rows)
-    widths = [max(len(row[i]) for row in framed) for i in range(len(framed[0]))]
-    numeric = [all(row[i].isdigit() for row in rows) for i in range(len(widths))]
+@cli.command("all")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=RELEASE_OUT,
+    show_default=True,
+    help="The release folder; replaced whole, only when every exporter succeeded, and only "
+    "if qexport wrote everything in it.",
+)
+@click.option(
+    "--jobs",
+    "-j",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Exporters run in parallel processes.  [default: the number of CPUs]",
+)
+@click.option("--only", multiple=True, metavar="NAME", help="Run only this exporter (repeat).")
+@click.option("--skip", multiple=True, metavar="NAME", help="Leave out this exporter (repeat).")
+@click.option(
+    "--check",
+    is_flag=True,
+    help="Rebuild into a temporary folder and exit 1 if --out differs (a release gate).",
+)
+@click.option("--wait", is_flag=True, help="If another run holds --out, wait for it.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
+@click.pass_obj
+def all_command(
+    session: Session,
+    out: Path,
+    jobs: int | None,
+    only: tuple[str, ...],
+    skip: tuple[str, ...],
+    check: bool,
+    wait: bool,
+    quiet: bool,
+) -> None:
+    """Validate the content and write every artifact, a manifest and SHA256SUMS."""
+    from qexport import content_files
+    from qexport.commands.release_all import Settings, release_all
 
-    def line(row: Sequence[str]) -> str:
-        cells = (
-            cell.rjust(width) if right else cell.ljust(width)
-            for cell, width, right in zip(row, widths, numeric, strict=True)
-        )
-        return "  ".join(cells).rstrip()
-
-    lines = [line(row) for row in rows]
-    if header:
-        lines[:0] = [line(header), "  ".join("-" * width for width in widths)]
-    return lines
-
-
-def model_as_json(question_set: QuestionSet) -> dict[str, Any]:
-    meta = question_set.meta
-    levels = question_set.counts_by_level()
-    return {
-        "set": {
-            "id": meta.id,
-            "title": meta.title,
-            "description": meta.description,
-            "author": meta.author,
-            "version": meta.version,
-            "language": meta.language,
-            "tag_prefix": meta.tag_prefix,
-        },
-        "levels": [
-            {"id": lv.id, "label": lv.label, "count": levels[lv.id]} for lv in question_set.levels
-        ],
-        "topics": [{"id": t.id, "label": t.label} for t in question_set.topics],
-        "questions": [
-            {
-                "id": q.id,
-                "number": q.number,
-                "level": q.level,
-                "topic": q.topic,
-                "tags": list(tags_for(q, meta)),
-                "extra_tags": list(q.tags),
-                "question": q.question,
-                "answer": q.answer,
-                "source": {"path": q.path.as_posix(), "line": q.line},
-            }
-            for q in question_set.questions
-        ],
-    }
+    workers = jobs or os.cpu_count() or 1
+    candidates = content_files.candidates(session.content_dir)  # before loading: edits show
+    question_set = session.question_set()
+    before = content_files.of_set(candidates, question_set)
+    settings = Settings(out, workers, only, skip, check, wait, quiet)
+    release_all(question_set, before, settings)
 
 
-def _refuse_release(out: Path) -> None:
-    """A single export never writes into a release: its SHA256SUMS would go stale."""
-    from qexport.manifest import MANIFEST
+@cli.command("exporters")
+def exporters_command() -> None:
+    """List the registered exporters, built in and plugins."""
+    from qexport.registry import exporter_descriptions
 
-    if (out / MANIFEST).exists():
-        raise QexportError(
-            f"{out} holds a release (qexport all wrote its {MANIFEST}); a single export "
-            f"would leave it out of date: write it elsewhere (by default into {BUILD_OUT}/)"
-        )
+    rows = exporter_descriptions()
+    width = max((len(name) for name, _, _ in rows), default=0)
+    for name, description, package in rows:
+        click.echo(f"{name:<{width}}  {description}  [{package}]")
+
+
+class ExportGroup(QexportGroup):
+    """`qexport export NAME ...`: every registered exporter, by name."""
+
+    builtins = False
+
+
+@cli.group("export", cls=ExportGroup)
+def export_group() -> None:
+    """Run any registered exporter by name (the same as `qexport NAME`)."""
+
+
+@cli.command("lock")
+@click.option(
+    "--from",
+    "deck",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    metavar="DECK.apkg",
+    help="The deck of the last release, as learners got it.",
+)
+@click.option(
+    "--theme",
+    default=DEFAULT_THEME,
+    show_default=True,
+    metavar="NAME",
+    help="The theme that deck was built with.",
+)
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Replace a lock file that is not lost or damaged (its times are then gone).",
+)
+@click.pass_obj
+def lock_command(session: Session, deck: Path, theme: str, replace: bool) -> None:
+    """Rebuild a lost or damaged lock file from the last release's deck.
+
+    Notes that are the same in that deck keep its change times, so learners'
+    own edits survive the next import; changed and new notes get a new time.
+    """
+    from qexport.commands.lock import rebuild_lock
+
+    rebuild_lock(session.question_set(), deck, theme, replace)
 
 
 def exporter_command(name: str) -> click.Command:
     """`qexport NAME`: run the exporter registered as NAME into --out."""
-    from qexport.registry import check_exporter, load_exporter
+    from qexport.registry import load_exporter
 
     exporter = load_exporter(name)
 
@@ -349,28 +298,13 @@ def exporter_command(name: str) -> click.Command:
         tags: tuple[str, ...],
         **options: Any,
     ) -> None:
-        from qexport import release
-        from qexport.output import publish, record_written, resolve_out
+        from qexport.commands.export import export_one
 
-        real_out = resolve_out(out, session.content_dir)  # never into, or around, the content
-        _refuse_release(real_out)
-        question_set = select(session.question_set(), levels, topics, tags)
-        errors, warnings = check_exporter(exporter, question_set, options)
-        if errors:
-            raise ContentErrors(errors, warnings)
-        for warning in warnings:
-            click.echo(str(warning), err=True)
-        # Passed at run time: an exporter may read what the last release recorded,
-        # in the release folder beside the content (where `qexport all` puts it).
-        previous = {"previous_dir": str(session.content_dir.parent / RELEASE_OUT)}
-        export = partial(exporter.export, question_set, {**options, **previous})
-        with release.beside_releases(real_out):  # restores a release whose swap was cut short
-            published = publish(out, export)
-            record_written(out, published)  # so `qexport all` knows qexport wrote them
-        for artifact in published:
-            click.echo(str(artifact.path))
-            for note in artifact.notes:
-                click.echo(note, err=True)
+        whole = session.question_set()
+        question_set = select(whole, levels, topics, tags)
+        # The last release, where `qexport all` puts it: beside the content.
+        previous = session.content_dir.parent / RELEASE_OUT
+        export_one(name, whole, question_set, out, options, previous)
 
     params: list[click.Parameter] = [
         click.Option(

@@ -19,7 +19,6 @@ from pathlib import Path
 from markdown_it.token import Token
 
 from qexport.errors import ContentError, ContentWarning, did_you_mean
-from qexport.model import Question
 
 PYTHON_NAMES = frozenset({"python", "py", "python3"})
 NORUN = "norun"
@@ -166,17 +165,3 @@ def _check_coding_line(block: CodeBlock, errors: list[ContentError]) -> None:
         line = block.line + (getattr(exc, "lineno", None) or coding[0])
         message = f"{getattr(exc, 'msg', None) or exc} (its coding line; saved, it is UTF-8)"
         errors.append(ContentError(f"python code does not compile: {message}", block.path, line))
-
-
-def code_blocks(question: Question) -> list[CodeBlock]:
-    """The fenced code blocks of `question`'s answer, located in its file.
-
-    Lines are exact unless the author left runs of blank lines above a block.
-    """
-    from qexport.loader import parser
-
-    errors: list[ContentError] = []
-    notes: list[ContentWarning] = []
-    lines = question.answer.split("\n")
-    tokens = parser().parse(question.answer)
-    return blocks_from_tokens(tokens, lines, question.path, question.answer_line, errors, notes)

@@ -26,8 +26,8 @@ from pathlib import Path, PurePosixPath
 
 from qexport.changes import LOCK_FILE
 from qexport.errors import QexportError
+from qexport.files import sha256_file
 from qexport.loader import IGNORED_FILES
-from qexport.manifest import sha256_file
 from qexport.metadata import METADATA_FILE
 from qexport.model import QuestionSet
 from qexport.normalize import MAX_FILE_BYTES

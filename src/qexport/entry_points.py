@@ -17,7 +17,7 @@ import sys
 from dataclasses import dataclass, fields
 from typing import Any
 
-from qexport.cache import read_text, write_text
+from qexport.cache import read_cached, write_cached
 
 METADATA_SUFFIXES = (".dist-info", ".egg-info")
 _SAFE = re.compile(r"[^A-Za-z0-9.-]+")
@@ -50,11 +50,11 @@ def registered(group: str) -> list[Registered]:
     fingerprint = path_fingerprint(group, sys.path)
     # One file per environment (named after it), so reinstalling overwrites it.
     name = f"entry-points-{group}-{_SAFE.sub('_', sys.prefix).strip('_')[-80:]}.txt"
-    cached = _parse(read_text(name), fingerprint)
+    cached = _parse(read_cached(name), fingerprint)
     if cached is not None:
         return cached
     found = _scan(group)
-    write_text(name, _format(fingerprint, found))
+    write_cached(name, _format(fingerprint, found))
     return found
 
 

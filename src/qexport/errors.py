@@ -1,6 +1,6 @@
 """Errors and warnings that qexport reports to its users.
 
-`QexportError` and its subclasses are expected failures: the CLI prints them
+`QexportError` and its subclasses are expected failures: click prints them
 as one clean message and exits with `exit_code`. Any other exception is a bug.
 """
 
@@ -9,12 +9,28 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import IO, Any
+
+import click
 
 
-class QexportError(Exception):
+class QexportError(click.ClickException):
     """A failure the user can fix; printed without a traceback."""
 
     exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Errors cross process boundaries when `qexport all` runs exporters in parallel.
+        return (type(self), (self.message,))
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        click.echo(f"qexport: {self}", err=file is None, file=file)
 
 
 def _location(path: Path | str, line: int | None) -> str:
@@ -26,7 +42,6 @@ class ContentError(QexportError):
 
     def __init__(self, message: str, path: Path | str, line: int | None = None) -> None:
         super().__init__(message)
-        self.message = message
         self.path = Path(path)
         self.line = line
 
@@ -68,9 +83,17 @@ class ContentErrors(QexportError):
         return (ContentErrors, (self.errors, self.warnings))
 
     def __str__(self) -> str:
+        return "\n".join([*(str(e) for e in self.errors), self.summary()])
+
+    def summary(self) -> str:
         count = len(self.errors)
-        summary = f"{count} error{'s' if count != 1 else ''} in the content"
-        return "\n".join([*(str(e) for e in self.errors), summary])
+        return f"{count} error{'s' if count != 1 else ''} in the content"
+
+    def show(self, file: IO[Any] | None = None) -> None:
+        """Warnings first, then every error, then the count."""
+        for line in [*self.warnings, *self.errors]:
+            click.echo(str(line), err=file is None, file=file)
+        click.echo(f"qexport: {self.summary()}", err=file is None, file=file)
 
 
 def did_you_mean(word: str, known: Iterable[str]) -> str:

@@ -19,13 +19,11 @@ import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from qexport.dependencies import dependency_versions
+from qexport.files import sha256_file
 from qexport.model import QuestionSet
-
-if TYPE_CHECKING:
-    from qexport.release import Job
 
 MANIFEST = "manifest.json"
 SUMS = "SHA256SUMS"
@@ -52,14 +50,6 @@ ENTRY_FIELDS = (  # in the order `entry` writes them
 )
 # Files operating systems drop into any folder they show: never the user's work.
 CLUTTER = frozenset({".ds_store", "thumbs.db", "desktop.ini"})
-
-
-def sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def jsonable(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -104,16 +94,19 @@ def inputs_key(
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
 
 
-def entry(folder: Path, name: str, job: Job, key: str, version: str) -> dict[str, Any]:
+def entry(
+    folder: Path, name: str, exporter: str, options: Mapping[str, Any], key: str, version: str
+) -> dict[str, Any]:
+    """The manifest's entry for the file `name` in `folder`, built by `exporter`."""
     path = folder / name
-    described = inputs(job.exporter, version, job.options)
+    described = inputs(exporter, version, options)
     return {
         "path": name,
         "size": path.stat().st_size,
         "sha256": sha256_file(path),
-        "exporter": job.exporter,
+        "exporter": exporter,
         "exporter_version": described["exporter_version"],
-        "options": job.options,
+        "options": dict(options),
         "theme_sha256": described["theme_sha256"],
         "inputs": key,
     }

@@ -18,36 +18,14 @@ from pathlib import Path
 from typing import Any
 
 from qexport.errors import QexportError
-from qexport.registry import Artifact
+from qexport.exporter import Artifact
 
 STAGING_PREFIX = ".qexport-export-"  # not the release's: `qexport all` tidies only its own
 WRITTEN_CACHE = "written.json"  # what single exporters wrote where: see record_written
 WRITTEN_LIMIT = 200  # folders remembered; the oldest are forgotten first
 
 
-def replace_text(path: Path, text: str, mode: int = 0o644) -> None:
-    """Replace the file at `path` with `text` in UTF-8, as `replace_bytes` does."""
-    # surrogateescape: file names that are not UTF-8 are written back as they were read
-    replace_bytes(path, text.encode("utf-8", errors="surrogateescape"), mode)
-
-
-def replace_bytes(path: Path, data: bytes, mode: int = 0o644) -> None:
-    """Replace the file at `path` with `data`: readers see the old file or the new, never half.
-
-    Raises OSError; the temporary file beside `path` is removed first.
-    """
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        os.chmod(temporary, mode)  # mkstemp makes files private
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def publish(out_dir: Path, build: Callable[[Path], Sequence[Artifact]]) -> list[Artifact]:
+def write_artifacts(out_dir: Path, build: Callable[[Path], Sequence[Artifact]]) -> list[Artifact]:
     """Run `build(staging_dir)`, then move what it wrote into `out_dir`."""
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
@@ -79,7 +57,7 @@ def record_written(out_dir: Path, artifacts: Sequence[Artifact]) -> None:
     means `qexport all` refuses the folder with a clear message.
     """
     from qexport.cache import locked, read_map, update_map
-    from qexport.manifest import sha256_file
+    from qexport.files import sha256_file
 
     folder = str(out_dir.resolve())
     digests = {}

@@ -1,12 +1,7 @@
-"""Exporters, and finding them through the `qexport.exporters` entry points.
+"""Finding exporters through the `qexport.exporters` entry points, and what they check.
 
-An exporter is one small class. Built-in exporters and third-party plugins
-register the same way, in their package's `pyproject.toml`::
-
-    [project.entry-points."qexport.exporters"]
-    anki = "qexport.exporters.anki:AnkiExporter"
-
-Each registered exporter becomes a `qexport <name>` command. Listing the
+Built-in exporters and third-party plugins register the same way (see
+`qexport.exporter`). Each registered exporter becomes a `qexport <name>` command. Listing the
 commands reads only entry-point names; a plugin's module is imported when its
 command runs, so a heavy or broken plugin never slows down or breaks others.
 """
@@ -15,76 +10,18 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
-
-import click
+from typing import TYPE_CHECKING, Any
 
 from qexport.entry_points import Registered, registered
 from qexport.errors import ContentError, ContentWarning, QexportError, did_you_mean
+from qexport.exporter import ENTRY_POINT_GROUP, Artifact, Exporter
 
 if TYPE_CHECKING:
     from qexport.model import QuestionSet
 
-ENTRY_POINT_GROUP = "qexport.exporters"
-
-
-@dataclass(frozen=True)
-class Artifact:
-    """One file an exporter wrote, and what made it."""
-
-    path: Path
-    exporter: str
-    options: Mapping[str, Any] = field(default_factory=dict)
-    notes: tuple[str, ...] = ()  # things the user should know, e.g. a file to commit
-    # Files written into the content folder (the lock file): sha256 by name there, so
-    # `qexport all` can tell them from an edit saved while it was building.
-    content_written: Mapping[str, str] = field(default_factory=dict)
-
-
-# In a release job's folder: what the job wrote into the content, recorded as soon as
-# written, so a release that fails or is interrupted before the job returns can still
-# put those files back (see lock_file_guard).
-CONTENT_WRITTEN_RECORD = ".content-written.json"
-
-
-def record_content_written(out_dir: Path, written: Mapping[str, str], content_dir: Path) -> None:
-    """Note in a job's folder what it wrote into the content: by name there, the sha256
-    and the inode (another run writing the same bytes makes another file)."""
-    import json
-
-    record = {
-        name: [digest, (content_dir / name).stat().st_ino] for name, digest in written.items()
-    }
-    (out_dir / CONTENT_WRITTEN_RECORD).write_text(json.dumps(record), encoding="utf-8")
-
-
-@runtime_checkable
-class Exporter(Protocol):
-    """Turns a question set into files in `out_dir`.
-
-    `options` holds the values of the click options the exporter declares,
-    by parameter name. Heavy libraries belong inside `export`, not at the
-    top of the module, so `qexport --help` stays fast.
-
-    An exporter may also have `release`: the option sets `qexport all` runs
-    it with (e.g. one per PDF layout). Without it, `all` runs it once with
-    its defaults.
-
-    An exporter that writes the lock file sets `records_changes = True`; one
-    whose output depends on it (the PDFs' dates) sets `reads_changes = True`,
-    and `qexport all` starts it only once the recorders have finished.
-    """
-
-    name: str
-    description: str
-    options: Sequence[click.Option]
-
-    def export(
-        self, question_set: QuestionSet, options: Mapping[str, Any], out_dir: Path
-    ) -> list[Artifact]: ...
+__all__ = ["Artifact"]  # plugins written for qexport 0.1 import it from here
 
 
 def _entry_points() -> dict[str, Registered]:

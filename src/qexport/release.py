@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,17 +30,17 @@ from qexport.cache import read_json, read_map, update_map, write_json
 from qexport.errors import QexportError
 from qexport.model import QuestionSet
 from qexport.output import locked, observing, resolve_out
-from qexport.registry import exporter_names, exporter_version, load_exporter, release_options
+from qexport.registry import exporter_names, exporter_version, load_exporter
 from qexport.release_folder import (
     STAGING_PREFIX,
     beside_releases,
     interrupted,
     new_staging,
     own_staging,
-    publish,
     recover,
     replaceable,
     staging_prefix,
+    swap_in,
     verify_again,
 )
 
@@ -52,11 +52,11 @@ __all__ = [  # the folder's and output's, re-exported for the release's callers
     "new_staging",
     "observing",
     "own_staging",
-    "publish",
     "recover",
     "replaceable",
     "resolve_out",
     "staging_prefix",
+    "swap_in",
     "verify_again",
 ]
 SECONDS_CACHE = "job-seconds.json"  # how long each job took last time, to start the longest first
@@ -81,53 +81,43 @@ class Built:
     seconds: float
     reused: bool
     notes: tuple[str, ...] = ()
-    # Content files the exporter wrote (the lock file): sha256 by name in the content folder.
-    content_written: Mapping[str, str] = field(default_factory=dict)
     # A carried-over artifact's manifest entry, kept as released (--only/--skip).
     recorded: Mapping[str, Any] | None = None
 
 
-Report = Callable[[Built, Path], None]
+OnBuilt = Callable[[Built, Path], None]
 
 
-def plan(content: str, only: Sequence[str], skip: Sequence[str]) -> list[Job]:
-    """One job per exporter and option set, keyed by `content` (hashed before loading)."""
+Run = tuple[str, dict[str, Any]]  # an exporter's name and one option set
+
+
+def pick(runs: Sequence[Run], only: Sequence[str], skip: Sequence[str]) -> list[Run]:
+    """The runs of the exporters --only names (all if none), less those --skip names."""
     names = exporter_names()
     for name in [*only, *skip]:
         if name not in names:
             raise QexportError(f"no exporter named '{name}' (installed: {', '.join(names)})")
-    jobs = []
-    for name in names:
-        if (only and name not in only) or name in skip:
-            continue
-        exporter = load_exporter(name)
-        for options in release_options(exporter):
-            clean = manifest.jsonable(options)
-            key = manifest.inputs_key(content, name, exporter_version(name), clean)
-            jobs.append(Job(name, clean, key))
-    if not jobs:
+    picked = [run for run in runs if (not only or run[0] in only) and run[0] not in skip]
+    if not picked:
         raise QexportError("--only and --skip leave no exporter to run")
+    return picked
+
+
+def plan(content: str, runs: Sequence[Run]) -> list[Job]:
+    """One job per run, keyed by `content`, the content's hash as the build will see it."""
+    jobs = []
+    for name, options in runs:
+        clean = manifest.jsonable(options)
+        key = manifest.inputs_key(content, name, exporter_version(name), clean)
+        jobs.append(Job(name, clean, key))
     return jobs
 
 
-def run_job(
-    question_set: QuestionSet,
-    job: Job,
-    folder: Path,
-    check: bool,
-    previous_dir: str | None = None,
-) -> Built:
-    """Run one exporter into `folder` (in a worker process when running in parallel).
-
-    `previous_dir`, the verified previous release, is passed at run time, out of
-    the job's options and key: an exporter may read what the last release recorded.
-    """
+def run_job(question_set: QuestionSet, job: Job, folder: Path) -> Built:
+    """Run one exporter into `folder` (in a worker process when running in parallel)."""
     started = time.perf_counter()
     folder.mkdir(parents=True)
-    options = {**job.options, "record_changes": not check}
-    if previous_dir is not None:
-        options["previous_dir"] = previous_dir
-    artifacts = load_exporter(job.exporter).export(question_set, options, folder)
+    artifacts = load_exporter(job.exporter).export(question_set, job.options, folder)
     files = []
     for artifact in artifacts:
         try:
@@ -137,9 +127,8 @@ def run_job(
                 f"exporter '{job.exporter}' wrote {artifact.path}, outside its output folder"
             ) from None
     notes = tuple(note for artifact in artifacts for note in artifact.notes)
-    wrote = {name: d for artifact in artifacts for name, d in artifact.content_written.items()}
     seconds = time.perf_counter() - started
-    return Built(job, tuple(files), seconds, reused=False, notes=notes, content_written=wrote)
+    return Built(job, tuple(files), seconds, reused=False, notes=notes)
 
 
 def build(
@@ -149,10 +138,10 @@ def build(
     previous: manifest.Manifest | None,
     workers: int,
     check: bool,
-    report: Report,
-    previous_dir: str | None = None,
+    report: OnBuilt,
 ) -> list[Built]:
-    """Every job's files in `staging`: reused from `previous` where inputs match."""
+    """Every job's files in `staging`: reused from `previous` where inputs match (never
+    with `check`, which rebuilds everything)."""
     results: list[Built] = []
     pending: list[Job] = []
     for job in jobs:
@@ -167,13 +156,10 @@ def build(
         else:
             pending.append(job)
     work = staging / ".jobs"
-    recorders, readers = _change_roles(pending)
     if workers <= 1 or len(pending) <= 1:
-        built_jobs: dict[int, Built] = {}
-        for i in sorted(range(len(pending)), key=lambda i: i in readers):
-            built = run_job(question_set, pending[i], work / str(i), check, previous_dir)
-            built_jobs[i] = _collect(built, work / str(i), staging, report)
-        results += [built_jobs[i] for i in range(len(pending))]
+        for i, job in enumerate(pending):
+            built = run_job(question_set, job, work / str(i))
+            results.append(_collect(built, work / str(i), staging, report))
         remember_seconds(results)
         return results
     pool = ProcessPoolExecutor(
@@ -181,19 +167,8 @@ def build(
     )
     try:
         futures: dict[int, Future[Built]] = {}
-
-        def submit(indexes: Sequence[int]) -> None:
-            for i in indexes:
-                futures[i] = pool.submit(
-                    run_job, question_set, pending[i], work / str(i), check, previous_dir
-                )
-
-        order = _longest_first(pending)
-        submit([i for i in order if i not in readers])
-        if readers:
-            for i in recorders:
-                futures[i].result()  # readers see the lock file as this run leaves it
-            submit([i for i in order if i in readers])
+        for i in _longest_first(pending):
+            futures[i] = pool.submit(run_job, question_set, pending[i], work / str(i))
         for i in range(len(pending)):  # collected in plan order, so the report reads the same
             results.append(_collect(futures[i].result(), work / str(i), staging, report))
     except BrokenProcessPool:
@@ -208,18 +183,6 @@ def build(
     pool.shutdown()
     remember_seconds(results)
     return results
-
-
-def _change_roles(jobs: Sequence[Job]) -> tuple[set[int], set[int]]:
-    """Which jobs record changes in the lock file, and which read them (PDF dates).
-
-    A reader starts only once every recorder has finished, so that it sees
-    the lock file as the release leaves it: the same bytes as a rebuild.
-    """
-    exporters = [load_exporter(job.exporter) for job in jobs]
-    recorders = {i for i, e in enumerate(exporters) if getattr(e, "records_changes", False)}
-    readers = {i for i, e in enumerate(exporters) if getattr(e, "reads_changes", False)}
-    return recorders, (readers - recorders if recorders else set())
 
 
 def _reusable(previous: manifest.Manifest, job: Job) -> tuple[str, ...] | None:
@@ -304,7 +267,7 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             process.join(WORKER_EXIT_SECONDS)
 
 
-def _collect(built: Built, folder: Path, staging: Path, report: Report) -> Built:
+def _collect(built: Built, folder: Path, staging: Path, report: OnBuilt) -> Built:
     for name in built.files:
         target = staging / name
         if target.exists():
@@ -315,21 +278,14 @@ def _collect(built: Built, folder: Path, staging: Path, report: Report) -> Built
     return built
 
 
-def content_written(results: Sequence[Built]) -> dict[str, str]:
-    """What this run's exporters wrote into the content folder: sha256 by name."""
-    return {name: d for built in results for name, d in built.content_written.items()}
-
-
 def describe_manifest(
     question_set: QuestionSet, results: Sequence[Built], staging: Path, content: str
 ) -> None:
     """Write manifest.json and SHA256SUMS for the release in `staging`.
 
-    `content` is hashed after the build, so it includes what exporters recorded
-    (the lock file); it may differ from the plan's only by what this run wrote.
-    Every artifact built or reused is keyed by it, so a fresh build describes
-    the same release; a carried-over one keeps its entry as released. What
-    real builds produced is remembered for later reuse.
+    Every artifact built or reused is keyed by `content`, as planned, so a
+    fresh build describes the same release; a carried-over one keeps its
+    entry as released. What real builds produced is remembered for later reuse.
     """
     from qexport import __version__
 
@@ -339,10 +295,12 @@ def describe_manifest(
         if built.recorded is not None:
             entries.append(dict(built.recorded))
             continue
-        version = exporter_version(built.job.exporter)
-        key = manifest.inputs_key(content, built.job.exporter, version, built.job.options)
+        job = built.job
+        version = exporter_version(job.exporter)
         for name in built.files:
-            entries.append(manifest.entry(staging, name, built.job, key, version))
-            produced.setdefault(key, {})[name] = entries[-1]["sha256"]
+            entries.append(
+                manifest.entry(staging, name, job.exporter, job.options, job.key, version)
+            )
+            produced.setdefault(job.key, {})[name] = entries[-1]["sha256"]
     manifest.write(staging, str(__version__), content, question_set, entries)
     remember_builds(produced)

@@ -163,7 +163,7 @@ def _looked_at(out_dir: Path) -> manifest.Verified | None:
     return manifest.verify(out_dir, written_files(out_dir))
 
 
-def publish(staging: Path, out_dir: Path, swapped: Callable[[], None] = lambda: None) -> None:
+def swap_in(staging: Path, out_dir: Path, swapped: Callable[[], None] = lambda: None) -> None:
     """Swap the finished release in: two renames, recovered by `recover` if cut short.
 
     Ctrl-C and SIGTERM wait until both renames are done (or undone): `out_dir`
@@ -226,5 +226,5 @@ def _discard(old: Path, out_dir: Path) -> None:
 
 
 def new_staging(out_dir: Path) -> Path:
-    """A private folder beside `out_dir`; `publish` gives it `out_dir`'s permissions."""
+    """A private folder beside `out_dir`; `swap_in` gives it `out_dir`'s permissions."""
     return Path(tempfile.mkdtemp(prefix=staging_prefix(out_dir), dir=out_dir.parent))

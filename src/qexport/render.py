@@ -19,7 +19,6 @@ import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from html import escape
-from typing import Protocol, TypeVar
 
 from markdown_it import MarkdownIt
 from markdown_it.renderer import RendererHTML
@@ -34,13 +33,6 @@ from pygments.util import ClassNotFound
 from qexport.codeblocks import language_of
 
 CODE_CSS_CLASS = "highlight"
-Output_co = TypeVar("Output_co", covariant=True)
-
-
-class Renderer(Protocol[Output_co]):
-    """Turns a piece of Markdown into one output format (HTML text, PDF flowables...)."""
-
-    def render(self, markdown: str) -> Output_co: ...
 
 
 @lru_cache(maxsize=64)
@@ -137,17 +129,6 @@ def defuse_anki_markup(html: str) -> str:
     for index in range(0, len(parts), 2):  # text between tags; odd indexes are tags
         parts[index] = _MATHJAX_DELIMITER.sub(r"\\<span></span>", parts[index])
     return _ANKI_TAG.sub("&#91;", "".join(parts))
-
-
-_DEFAULT = HtmlRenderer()
-
-
-def render_html(markdown: str) -> str:
-    return _DEFAULT.render(markdown)
-
-
-def render_inline_html(markdown: str) -> str:
-    return _DEFAULT.render_inline(markdown)
 
 
 @lru_cache(maxsize=1)

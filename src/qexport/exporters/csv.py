@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from qexport.registry import Artifact
+from qexport.exporter import Artifact
 from qexport.tags import tags_for
 
 if TYPE_CHECKING:
@@ -39,7 +39,7 @@ def anki_csv(question_set: QuestionSet) -> str:
     import io
 
     from qexport import anki_ids  # the deck's own guids and HTML, loaded only when used
-    from qexport.exporters.anki.deck import cards_for
+    from qexport.exporters.anki.deck import notes_for
     from qexport.exporters.anki.notetype import FIELDS
 
     out = io.StringIO()
@@ -59,7 +59,7 @@ def anki_csv(question_set: QuestionSet) -> str:
     )
     # Quote every cell: Anki drops an unquoted line that starts with '#' as a comment.
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
-    for card in cards_for(question_set):
+    for card in notes_for(question_set):
         writer.writerow(
             [
                 *(card.fields[name] for name in FIELDS),

@@ -41,7 +41,7 @@ THEME_NOTETYPE_KEY = "notetype:"  # lock files before that kept notetype:<theme>
 
 
 @dataclass(frozen=True)
-class Card:
+class NoteContent:
     """One note's fields as HTML, ready for the deck or a preview."""
 
     question: Question
@@ -50,7 +50,7 @@ class Card:
     deck: str
 
 
-def cards_for(question_set: QuestionSet) -> list[Card]:
+def notes_for(question_set: QuestionSet) -> list[NoteContent]:
     from qexport.render import HtmlRenderer, defuse_anki_markup  # Pygments: on use only
 
     renderer = HtmlRenderer(image_src=lambda src: posixpath.basename(unquote(src)))
@@ -64,11 +64,11 @@ def cards_for(question_set: QuestionSet) -> list[Card]:
             "Topic": defuse_anki_markup(escape(question_set.topic(question.topic).label)),
         }
         deck = anki_ids.deck_name(question_set, question.level)
-        cards.append(Card(question, values, tags_for(question, question_set.meta), deck))
+        cards.append(NoteContent(question, values, tags_for(question, question_set.meta), deck))
     return cards
 
 
-def _note_hash(question_set: QuestionSet, card: Card, images: Mapping[str, str]) -> str:
+def _note_hash(question_set: QuestionSet, card: NoteContent, images: Mapping[str, str]) -> str:
     # The source, not the HTML: a newer Pygments must not mark every note as changed.
     # An image's bytes, not just its name: a redrawn diagram must reach learners.
     from qexport.render import may_hold_anki_markup
@@ -80,25 +80,27 @@ def _note_hash(question_set: QuestionSet, card: Card, images: Mapping[str, str])
     if any(may_hold_anki_markup(part) for part in (q.question, q.answer, level, topic)):
         # Anki markup is shown as text since render 1 + this marker: re-deliver just these notes.
         parts.append("anki-markup-defused")
-    return changes.content_hash(parts)
+    return changes.digest_of(parts)
 
 
 def _notetype_hash(question_set: QuestionSet, css: str) -> str:
-    return changes.content_hash(
+    return changes.digest_of(
         [anki_ids.notetype_name(question_set), css, notetype.FRONT, notetype.BACK]
     )
 
 
-def deck_inputs(question_set: QuestionSet, theme: Theme) -> tuple[list[Card], str, dict[str, str]]:
+def deck_inputs(
+    question_set: QuestionSet, theme: Theme
+) -> tuple[list[NoteContent], str, dict[str, str]]:
     """What a deck is made of, for the build and for a lock rebuilt from a deck alike:
     its cards, the note type's CSS, and the lock file's hashes."""
     css = notetype.css(theme)
-    cards = cards_for(question_set)
+    cards = notes_for(question_set)
     return cards, css, content_hashes(question_set, cards, theme, css)
 
 
 def content_hashes(
-    question_set: QuestionSet, cards: Sequence[Card], theme: Theme, css: str
+    question_set: QuestionSet, cards: Sequence[NoteContent], theme: Theme, css: str
 ) -> dict[str, str]:
     """The lock file's keys and hashes for this deck: one per note, one for the note type."""
     images = image_digests(question_set, cards)
@@ -107,9 +109,9 @@ def content_hashes(
     return hashes
 
 
-def image_digests(question_set: QuestionSet, cards: Sequence[Card]) -> dict[str, str]:
+def image_digests(question_set: QuestionSet, cards: Sequence[NoteContent]) -> dict[str, str]:
     """The sha256 of each image the cards show, by its path in the content folder."""
-    from qexport.manifest import sha256_file
+    from qexport.files import sha256_file
 
     digests = {}
     for image in sorted({image for card in cards for image in card.question.images}):
@@ -155,7 +157,7 @@ def stamp_lock(
 def write_apkg(
     path: Path,
     question_set: QuestionSet,
-    cards: Sequence[Card],
+    cards: Sequence[NoteContent],
     css: str,
     stamped: changes.Stamped,
     notetype_changed: int,

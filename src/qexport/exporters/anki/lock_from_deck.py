@@ -41,7 +41,7 @@ from qexport import anki_ids, changes
 from qexport.changes import NOTE_KEY
 from qexport.errors import QexportError
 from qexport.exporters.anki import notetype
-from qexport.exporters.anki.deck import NOTETYPE_KEY, Card, image_digests
+from qexport.exporters.anki.deck import NOTETYPE_KEY, NoteContent, image_digests
 from qexport.model import QuestionSet
 
 COLLECTION = "collection.anki2"
@@ -183,7 +183,7 @@ def notetype_content(
 
 
 def expected(
-    question_set: QuestionSet, cards: Sequence[Card], css: str
+    question_set: QuestionSet, cards: Sequence[NoteContent], css: str
 ) -> dict[str, tuple[str, tuple[str, ...]]]:
     """For each lock key: its identity in a deck, and the content qexport writes now."""
     media = {

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from qexport.errors import QexportError
 from qexport.exporters.anki import notetype
-from qexport.exporters.anki.deck import Card
+from qexport.exporters.anki.deck import NoteContent
 from qexport.themes import Theme
 
 MARKER = ".qexport-preview"
@@ -49,7 +49,7 @@ body {{ margin: 0; padding: 1em 0; }}
 
 
 def pages(
-    cards: Sequence[Card], css: str, theme: Theme, language: str
+    cards: Sequence[NoteContent], css: str, theme: Theme, language: str
 ) -> Iterator[tuple[str, str]]:
     """Every card's front and back, day and night, as Anki would show them; then an index.
 
@@ -89,7 +89,7 @@ def pages(
 def write_preview(
     directory: Path,
     content_dir: Path,
-    cards: Sequence[Card],
+    cards: Sequence[NoteContent],
     css: str,
     theme: Theme,
     language: str,
@@ -162,7 +162,7 @@ def _listed(marker: Path) -> set[str] | None:
 
 def _publish(target: Path, written: Iterable[tuple[str, str]], previous: set[str]) -> None:
     """Move the new pages into `target` and remove the previous preview's stale ones."""
-    from qexport.output import replace_text
+    from qexport.files import replace_text
 
     target.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".qexport-preview-", dir=target.parent))

@@ -16,8 +16,8 @@ import click
 
 from qexport import DEFAULT_THEME
 from qexport.errors import ContentError, ContentErrors, ContentWarning, QexportError
+from qexport.exporter import Artifact
 from qexport.exporters import theme_option
-from qexport.registry import Artifact
 
 if TYPE_CHECKING:
     from qexport.exporters.pdf.styles import Styles
@@ -71,7 +71,7 @@ def _layout_paper_styles(options: Mapping[str, Any]) -> tuple[str, str, Styles]:
 class PdfExporter:
     name = "pdf"
     description = "Print-ready PDF: a booklet, a two-column cheat sheet, or duplex flash cards."
-    reads_changes = True  # dated by the lock file's latest change
+
     options: Sequence[click.Option] = (
         click.Option(
             ["--layout"],

@@ -19,7 +19,7 @@ from reportlab.platypus import Flowable
 
 from qexport.changes import content_date
 from qexport.errors import ContentError
-from qexport.exporters.pdf.code_block import CodeBlock
+from qexport.exporters.pdf.code_flowable import CodeFlowable
 from qexport.exporters.pdf.document import (
     dated,
     level_key,
@@ -66,7 +66,7 @@ def _fill_cards(flowables: Sequence[Flowable], height: float) -> list[Flowable]:
     """
     for flowable in flowables:
         inner = getattr(flowable, "inner", flowable)  # a quote indents its blocks
-        if isinstance(inner, CodeBlock):
+        if isinstance(inner, CodeFlowable):
             inner.keep, inner.frame_height = 1, height
     return list(flowables)
 

@@ -23,7 +23,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Image, Spacer
 
 from qexport.codeblocks import language_of
-from qexport.exporters.pdf.code_block import CodeBlock, highlighted_lines
+from qexport.exporters.pdf.code_flowable import CodeFlowable, highlighted_lines
 from qexport.exporters.pdf.flowables import Para
 from qexport.exporters.pdf.styles import Styles
 from qexport.fonts import printable
@@ -100,7 +100,7 @@ class FlowableRenderer:
         if node.type in ("fence", "code_block"):
             language = language_of(node.info) if node.type == "fence" else ""
             code = printable(node.content)  # drawn glyph by glyph: no font draws these
-            return [CodeBlock(highlighted_lines(code, language, styles), styles)]
+            return [CodeFlowable(highlighted_lines(code, language, styles), styles)]
         if node.type in ("bullet_list", "ordered_list"):
             return self._list(node, depth + 1)
         if node.type == "heading":  # inside an answer: below the question's own heading

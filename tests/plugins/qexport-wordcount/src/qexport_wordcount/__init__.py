@@ -11,8 +11,8 @@ from typing import Any
 
 import click
 
+from qexport.exporter import Artifact
 from qexport.model import QuestionSet
-from qexport.registry import Artifact
 
 
 class WordCountExporter:

@@ -3,48 +3,23 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from qexport import DEFAULT_THEME
-from qexport.cli import Session
+from qexport import changes
 from qexport.errors import QexportError
 
+if TYPE_CHECKING:
+    from qexport.model import QuestionSet
 
-@click.command("lock")
-@click.option(
-    "--from",
-    "deck",
-    type=click.Path(path_type=Path, dir_okay=False),
-    required=True,
-    metavar="DECK.apkg",
-    help="The deck of the last release, as learners got it.",
-)
-@click.option(
-    "--theme",
-    default=DEFAULT_THEME,
-    show_default=True,
-    metavar="NAME",
-    help="The theme that deck was built with.",
-)
-@click.option(
-    "--replace",
-    is_flag=True,
-    help="Replace a lock file that is not lost or damaged (its times are then gone).",
-)
-@click.pass_obj
-def lock_command(session: Session, deck: Path, theme: str, replace: bool) -> None:
-    """Rebuild a lost or damaged lock file from the last release's deck.
 
-    Notes that are the same in that deck keep its change times, so learners'
-    own edits survive the next import; changed and new notes get a new time.
-    """
-    from qexport import changes
+def rebuild_lock(question_set: QuestionSet, deck: Path, theme: str, replace: bool) -> None:
+    """Notes that are the same in `deck` keep its change times; the others get a new one."""
     from qexport.exporters.anki import lock_from_deck
     from qexport.exporters.anki.deck import deck_inputs, stamp_lock
     from qexport.themes import load_theme
 
-    question_set = session.question_set()
     lock_path = question_set.content_dir / changes.LOCK_FILE
     if not deck.is_file():  # a device or a pipe would be read for ever
         why = "it is not a file" if deck.exists() else "there is no such file"

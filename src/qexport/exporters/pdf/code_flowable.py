@@ -156,7 +156,7 @@ def _offsets(line: Line) -> tuple[tuple[int, ...], tuple[float, ...]]:
     return tuple(starts), tuple(edges)
 
 
-class CodeBlock(Flowable):
+class CodeFlowable(Flowable):
     """A shaded, highlighted block of code that fits its frame's width."""
 
     def __init__(self, lines: Sequence[Line], styles: Styles) -> None:
@@ -297,10 +297,10 @@ class CodeBlock(Flowable):
         canvas.restoreState()
 
 
-class _Fixed(CodeBlock):
+class _Fixed(CodeFlowable):
     """A piece of a split block: its visual lines are already laid out."""
 
-    def __init__(self, visual: list[tuple[bool, Line]], whole: CodeBlock) -> None:
+    def __init__(self, visual: list[tuple[bool, Line]], whole: CodeFlowable) -> None:
         super().__init__([], whole.styles)
         self.visual = visual
         self.size = whole.size
