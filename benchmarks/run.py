@@ -143,6 +143,8 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--output", type=Path, default=HERE / "RESULTS.md")
     args = parser.parse_args()
+    # Time Python as an installed package runs: with its bytecode cached, not compiled each run.
+    os.environ.pop("PYTHONDONTWRITEBYTECODE", None)
     results: list[Measure] = []
     with tempfile.TemporaryDirectory(prefix="qexport-bench-") as scratch:
         work = Path(scratch)
@@ -162,6 +164,20 @@ def main() -> None:
         seconds, peak = timed([*QEXPORT, "--help"], max(args.runs, 5))
         results.append(
             Measure("qexport --help", "-", seconds, peak, "import click", seconds / click_s)
+        )
+        # The same with no usable cache folder: what the entry-point cache saves.
+        uncached = ["env", f"QEXPORT_CACHE_DIR={work / 'no' / 'cache'}", *QEXPORT, "--help"]
+        (work / "no").write_text("a file, so no cache folder can be made below it")
+        seconds, peak = timed(uncached, max(args.runs, 5))
+        results.append(
+            Measure(
+                "qexport --help, no entry-point cache",
+                "-",
+                seconds,
+                peak,
+                "import click",
+                seconds / click_s,
+            )
         )
         for n in args.sizes:
             bank = work / f"bank-{n}"

@@ -109,6 +109,25 @@ def release_run(
 
 
 @pytest.fixture
+def export(
+    run: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Path]:
+    """`qexport COMMAND` of `content` into a fresh folder, at a fixed time; the one file
+    it wrote."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    counter = iter(range(1000))
+
+    def go(content: Path, command: str, *args: str) -> Path:
+        out = tmp_path / f"export-{next(counter)}"
+        result = run(command, "--out", str(out), *args, content=content)
+        assert result.exit_code == 0, result.stderr
+        (path,) = out.iterdir()
+        return path
+
+    return go
+
+
+@pytest.fixture
 def bank(tmp_path: Path) -> Path:
     """A writable copy of the small good fixture bank."""
     target = tmp_path / "content"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -208,14 +209,29 @@ def test_failed_export_leaves_previous_output_intact(
     assert sorted(p.name for p in tmp_path.iterdir()) == ["dist", "site"]
 
 
-def test_broken_plugin_gives_a_clean_error(run: Callable[..., Run], plugin: Path) -> None:
-    result = run("missing", content=GOOD)
-    assert result.exit_code == 1
-    assert result.stderr.startswith(
+def test_broken_plugin_gives_a_clean_error(
+    run: Callable[..., Run], plugin: Path, tmp_path: Path
+) -> None:
+    failed = (
         "qexport: exporter plugin 'missing' (qexport_no_such_module:Exporter) failed to load: "
         "ModuleNotFoundError"
     )
-    assert run("validate", content=GOOD).exit_code == 0
+    result = run("missing", content=GOOD)
+    assert result.exit_code == 1
+    assert result.stderr.startswith(failed)
+    # A release would run it, so validate says so first, as qexport all does.
+    for command in (["validate"], ["all", "--out", str(tmp_path / "dist")]):
+        result = run(*command, content=GOOD)
+        assert result.exit_code == 1, command
+        assert result.stderr.startswith(failed), command
+    # A release that leaves it out validates and builds.
+    bank = tmp_path / "content"
+    shutil.copytree(GOOD, bank)
+    with (bank / "set.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[release]\nexporters = ["anki", "csv"]\n')
+    assert run("validate", content=bank).exit_code == 0
+    result = run("all", "--out", str(tmp_path / "dist"), "--jobs", "1", content=bank)
+    assert result.exit_code == 0, result.stderr
 
 
 def test_help_imports_no_heavy_module() -> None:

@@ -22,26 +22,6 @@ from qexport.exporters.csv import anki_csv, neutralize
 from qexport.loader import load
 from qexport.tags import tags_for
 
-from conftest import Run
-
-T0 = "1700000000"
-
-
-@pytest.fixture
-def export(
-    run: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Callable[..., Path]:
-    monkeypatch.setenv("SOURCE_DATE_EPOCH", T0)
-
-    def go(content: Path, command: str, *args: str) -> Path:
-        out = tmp_path / f"dist-{command}-{'-'.join(args)}"
-        result = run(command, "--out", str(out), *args, content=content)
-        assert result.exit_code == 0, result.stderr
-        (path,) = out.iterdir()
-        return path
-
-    return go
-
 
 def import_csv(col: Collection, path: Path) -> tuple[int, int, int, int]:
     metadata = col.get_csv_metadata(str(path), None)

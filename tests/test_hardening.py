@@ -23,7 +23,7 @@ from qexport import normalize
 from qexport.errors import ContentErrors
 from qexport.loader import MAX_ANSWER_CHARS, load
 
-from conftest import FIXTURES, GOOD, Run
+from conftest import FIXTURES, Run
 
 CRASHERS = sorted((FIXTURES / "fuzz-crashers").glob("*.md"))
 HANG_GUARD_SECONDS = 60
@@ -265,10 +265,6 @@ def test_a_manifest_pointing_outside_the_release_is_refused(
     assert "is not a qexport release" in result.stderr
     assert _snapshot(released) == before
     assert (tmp_path / "secret.txt").read_text(encoding="utf-8") == "secret"
-
-
-def test_good_fixture_untouched() -> None:
-    assert (GOOD / "basic.md").exists()
 
 
 def test_an_unwritable_parent_folder_is_a_clean_error(

@@ -31,6 +31,7 @@ def test_every_kind_of_error_has_a_fixture() -> None:
         "python-syntax",
         "not-utf8",
         "malformed-toml",
+        "release-table",
     } <= kinds
 
 
@@ -78,3 +79,15 @@ def test_missing_content_directory(run: Callable[..., Run], tmp_path: Path) -> N
     assert result.exit_code == 1
     assert "no such content directory" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_a_question_id_beyond_ascii_says_why(bank: Path, run: Callable[..., Run]) -> None:
+    basic = bank / "basic.md"
+    text = basic.read_text(encoding="utf-8")
+    basic.write_text(text.replace("{#dict-order ", "{#λεξικό "), encoding="utf-8")
+    result = run("validate", content=bank)
+    assert result.exit_code == 1
+    assert (
+        "id 'λεξικό' must be a lowercase slug like 'list-vs-tuple' (ids are ASCII, as they "
+        "name links and files; labels and tags may use any script)"
+    ) in result.stderr

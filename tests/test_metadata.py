@@ -81,6 +81,23 @@ BAD_STRINGS = {
         f"as {SET_ID}",
     ),
     "id as a URN": (f'id = "{SET_ID}"', f'id = "urn:uuid:{SET_ID}"', f"as {SET_ID}"),
+    "space in the tag prefix": (
+        'tag_prefix = "tiny"',
+        'tag_prefix = "tiny set"',
+        "tag_prefix 'tiny set' contains U+0020 (SPACE): tags are separated by spaces",
+    ),
+    "empty level in the tag prefix": (
+        'tag_prefix = "tiny"',
+        'tag_prefix = "courses::::tiny"',
+        "Anki would name it 'blank'",
+    ),
+    "quote in the tag prefix": ('tag_prefix = "tiny"', "tag_prefix = 'ti\"ny'", "24.11"),
+    "topic id beyond ASCII": (
+        'data-types = "Data types"',
+        '"données" = "Data types"',
+        "must be a lowercase slug like 'data-types' (ids are ASCII, as they name links and "
+        "files; labels and tags may use any script)",
+    ),
 }
 
 

@@ -294,8 +294,9 @@ def test_characters_the_fonts_lack_are_reported_at_their_line(
         f"{bank / 'advanced.md'}:16: '😀' (U+1F600 GRINNING FACE) is not in the font "
         "IBM Plex Serif, so the PDF cannot show it (1 time, on line 16)",
         "  hint: the theme 'default' prints text in IBM Plex Serif and code in IBM Plex Mono; "
-        "choose a theme whose fonts cover these characters with --theme NAME (see Themes in "
-        "the README)",
+        "for these characters, add a theme whose fonts have them as "
+        f"{tmp_path / 'themes' / 'NAME' / 'theme.toml'} (a fontpkg family, or TrueType files "
+        "in its folder) and choose it with --theme NAME (see Themes in the README)",
     ]
     assert result.stderr.splitlines()[-1] == "qexport: 2 errors in the content"
     assert not (tmp_path / "dist").exists() or not list((tmp_path / "dist").iterdir())

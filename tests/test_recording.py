@@ -105,10 +105,28 @@ def test_the_single_deck_command_records_then_builds(
     assert "qexport.lock.json" not in again.stderr  # nothing changed: nothing recorded
 
 
-def test_two_deck_themes_that_record_different_note_types_are_refused(bank: Path) -> None:
-    question_set = load(bank).question_set
-    runs = [("anki", {"theme": "default"}), ("anki", {"theme": "print"})]
-    with pytest.raises(QexportError, match="a release can hold only one of them"):
-        record_changes(question_set, runs, None)
-    # The same option set twice is one deck: recorded once, and it agrees with itself.
-    record_changes(question_set, [runs[0], runs[0]], None)
+def test_two_deck_themes_in_one_release_are_refused_before_anything_is_written(
+    run: Callable[..., Run], release_run: Callable[..., Run], bank: Path, tmp_path: Path
+) -> None:
+    assert release_run().exit_code == 0
+    lock, dist = (bank / LOCK_FILE).read_bytes(), _snapshot(tmp_path / "dist")
+    with (bank / "set.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[release.anki]\ntheme = ["default", "print"]\n')
+    for command in (["validate"], ["all", "--out", str(tmp_path / "dist")]):
+        result = run(*command, content=bank)
+        assert result.exit_code == 1, result.stderr
+        assert "would record different things (theme: default and print)" in result.stderr
+    assert (bank / LOCK_FILE).read_bytes() == lock
+    assert _snapshot(tmp_path / "dist") == dist
+    # One theme per release is fine, whichever it is.
+    with pytest.raises(QexportError, match="would record different things"):
+        record_changes(
+            load(bank).question_set,
+            [("anki", {"theme": "default"}), ("anki", {"theme": "print"})],
+            None,
+        )
+    record_changes(load(bank).question_set, [("anki", {"theme": "print"})] * 2, None)
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}

@@ -1,14 +1,20 @@
-"""Themes: loading, CSS for day and night mode, and clear errors."""
+"""Themes: the project's own and the built-in ones, CSS for day and night mode, clear errors."""
 
 from __future__ import annotations
 
+import hashlib
+import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 import qexport.themes as themes
 from qexport.errors import ContentError, QexportError
+from qexport.manifest import inputs
 from qexport.themes import available_themes, load_theme
+
+from conftest import CONTENT, GOOD, Run, clean_failure
 
 
 def test_default_theme_loads() -> None:
@@ -33,10 +39,10 @@ def test_unknown_theme_names_the_known_ones() -> None:
 
 
 def _theme_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> None:
+    """A theme 'broken', the only one qexport knows."""
     (tmp_path / "broken").mkdir()
     (tmp_path / "broken" / "theme.toml").write_text(text, encoding="utf-8")
     monkeypatch.setattr(themes, "theme_dirs", lambda: [tmp_path])
-    load_theme.cache_clear()
 
 
 def test_theme_typo_points_at_the_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -48,7 +54,6 @@ def test_theme_typo_points_at_the_line(tmp_path: Path, monkeypatch: pytest.Monke
         caught.value.message == "unknown key 'nigth_style' in [code]; did you mean 'night_style'?"
     )
     assert caught.value.line == 23
-    load_theme.cache_clear()
 
 
 def test_unknown_pygments_style(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -58,7 +63,6 @@ def test_unknown_pygments_style(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
         ContentError, match="unknown Pygments style 'monokay'; did you mean 'monokai'"
     ):
         load_theme("broken")
-    load_theme.cache_clear()
 
 
 def test_print_theme_is_grayscale_with_print_fonts_and_sizes() -> None:
@@ -68,7 +72,10 @@ def test_print_theme_is_grayscale_with_print_fonts_and_sizes() -> None:
         assert red == green == blue, colour
     assert theme.code_style == "qexport-print"
     assert theme.night_code_style == "bw"  # night mode on a screen: the text colour, no grays
-    assert theme.fonts == {"body": "IBM Plex Serif", "code": "IBM Plex Mono"}
+    assert {role: font.family for role, font in theme.fonts.items()} == {
+        "body": "IBM Plex Serif",
+        "code": "IBM Plex Mono",
+    }
     assert theme.sizes["code_floor"] == 6.5
 
 
@@ -77,7 +84,6 @@ def test_size_out_of_range(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> N
     _theme_dir(tmp_path, monkeypatch, default.replace("code_floor = 6.5", "code_floor = 1"))
     with pytest.raises(ContentError, match=r"'code_floor' in \[sizes\] must be a point size"):
         load_theme("broken")
-    load_theme.cache_clear()
 
 
 @pytest.mark.parametrize(
@@ -95,7 +101,6 @@ def test_a_colour_that_is_not_hex_is_refused_at_its_line(
         load_theme("broken")
     assert caught.value.message.startswith("'accent' in [night] must be a hex colour")
     assert caught.value.line == 16
-    load_theme.cache_clear()
 
 
 @pytest.mark.parametrize("name", ["../default", "default/../print", "/etc", ".", "Default", ""])
@@ -113,3 +118,71 @@ def test_code_without_a_shade_of_its_own_is_outlined_in_the_deck() -> None:
     blocks = [line for line in css if line.split(" {")[0].endswith("highlight")]
     assert len(blocks) == 2  # day and night
     assert not [line for line in blocks if "border" in line]  # shaded code needs no line
+
+
+def _project_theme(tmp_path: Path, name: str, description: str) -> Path:
+    """A bank with a theme `name` beside it (a copy of the default one); its content folder."""
+    content = tmp_path / "content"
+    if not content.exists():
+        shutil.copytree(GOOD, content)
+    default = load_theme("default").path.read_text(encoding="utf-8")
+    folder = tmp_path / "themes" / name
+    folder.mkdir(parents=True)
+    text = default.replace(default.splitlines()[0], f'description = "{description}"')
+    (folder / "theme.toml").write_text(text, encoding="utf-8")
+    return content
+
+
+def test_a_project_theme_is_found_beside_the_content_and_wins_over_a_builtin(
+    tmp_path: Path,
+) -> None:
+    content = _project_theme(tmp_path, "print", "The project's own print theme")
+    _project_theme(tmp_path, "handout", "Another one")
+    (tmp_path / "themes" / "Not A Name").mkdir()  # not a theme name: never listed
+    (tmp_path / "themes" / "Not A Name" / "theme.toml").write_text("", encoding="utf-8")
+    own = load_theme("print", content)
+    assert own.path == tmp_path / "themes" / "print" / "theme.toml"
+    assert own.description == "The project's own print theme"
+    assert not own.builtin
+    assert load_theme("print").builtin  # without a project, the built-in one
+    assert load_theme("default", content).builtin  # the project has none of that name
+    assert available_themes(content) == ["default", "handout", "print"]
+    assert available_themes() == ["default", "print"]
+
+
+def test_an_unknown_theme_names_the_themes_of_both_places(
+    run: Callable[..., Run], tmp_path: Path
+) -> None:
+    content = tmp_path / "content"
+    shutil.copytree(GOOD, content)
+    folder = tmp_path / "themes"
+    result = run("pdf", "--theme", "handuot", "--out", str(tmp_path / "build"), content=content)
+    clean_failure(
+        result,
+        "unknown theme 'handuot' (built in: default, print; a project theme goes in "
+        f"{folder / 'NAME' / 'theme.toml'})",
+    )
+    _project_theme(tmp_path, "handout", "Ours")
+    result = run("anki", "--theme", "handuot", "--out", str(tmp_path / "build"), content=content)
+    clean_failure(
+        result,
+        f"unknown theme 'handuot'; did you mean 'handout'? (in {folder}: handout; "
+        "built in: default, print)",
+    )
+
+
+@pytest.mark.parametrize("name", ["../themes/handout", "handout/", "./handout", "Handout"])
+def test_a_project_theme_is_named_by_its_folder_never_a_path(tmp_path: Path, name: str) -> None:
+    content = _project_theme(tmp_path, "handout", "Ours")
+    with pytest.raises(QexportError, match="unknown theme"):
+        load_theme(name, content)
+
+
+def test_qexports_own_checkout_has_no_project_themes_only_its_builtins() -> None:
+    """Its content/ sits beside the built-in themes/: those stay built in, digests unchanged."""
+    theme = load_theme("default", CONTENT)
+    assert theme.builtin
+    assert theme.digest() == hashlib.sha256(theme.path.read_bytes()).hexdigest()
+    assert inputs("pdf", "1", {"theme": "print"}, CONTENT)["theme_sha256"] == (
+        hashlib.sha256(load_theme("print").path.read_bytes()).hexdigest()
+    )

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -26,12 +25,15 @@ BUILD_OUT = Path("build")  # `qexport NAME`: single exports, never in a release
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-@dataclass
 class Session:
-    """What the global options chose; loads the content once, on first use."""
+    """What the global options chose; loads the content once, on first use.
 
-    content_dir: Path
-    _set: QuestionSet | None = field(default=None, repr=False)
+    A plain class: `qexport --help` does not pay for importing dataclasses.
+    """
+
+    def __init__(self, content_dir: Path) -> None:
+        self.content_dir = content_dir
+        self._set: QuestionSet | None = None
 
     def question_set(self) -> QuestionSet:
         if self._set is None:
@@ -198,6 +200,13 @@ def list_questions(
 @click.option("--only", multiple=True, metavar="NAME", help="Run only this exporter (repeat).")
 @click.option("--skip", multiple=True, metavar="NAME", help="Leave out this exporter (repeat).")
 @click.option(
+    "--set",
+    "overrides",
+    multiple=True,
+    metavar="EXPORTER.OPTION=VALUE[,VALUE...]",
+    help="Build with these values of an option instead of set.toml's [release] ones (repeat).",
+)
+@click.option(
     "--check",
     is_flag=True,
     help="Rebuild into a temporary folder and exit 1 if --out differs (a release gate).",
@@ -211,6 +220,7 @@ def all_command(
     jobs: int | None,
     only: tuple[str, ...],
     skip: tuple[str, ...],
+    overrides: tuple[str, ...],
     check: bool,
     wait: bool,
     quiet: bool,
@@ -223,7 +233,7 @@ def all_command(
     candidates = content_files.candidates(session.content_dir)  # before loading: edits show
     question_set = session.question_set()
     before = content_files.of_set(candidates, question_set)
-    settings = Settings(out, workers, only, skip, check, wait, quiet)
+    settings = Settings(out, workers, only, skip, overrides, check, wait, quiet)
     release_all(question_set, before, settings)
 
 

@@ -87,7 +87,7 @@ def _editable_suffix(key: str, editable: bool) -> str:
 def _scan(exporter: str, path: tuple[str, ...]) -> tuple[tuple[str, str, bool], ...]:
     from importlib import metadata
 
-    from qexport.exporter import ENTRY_POINT_GROUP
+    from qexport.registry import ENTRY_POINT_GROUP
 
     points = sorted(
         (p for p in metadata.entry_points(group=ENTRY_POINT_GROUP) if p.name == exporter),

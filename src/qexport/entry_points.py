@@ -14,8 +14,7 @@ from __future__ import annotations
 import os
 import re
 import sys
-from dataclasses import dataclass, fields
-from typing import Any
+from typing import Any, NamedTuple
 
 from qexport.cache import read_cached, write_cached
 
@@ -23,9 +22,8 @@ METADATA_SUFFIXES = (".dist-info", ".egg-info")
 _SAFE = re.compile(r"[^A-Za-z0-9.-]+")
 
 
-@dataclass(frozen=True)
-class Registered:
-    """One entry point, and the package that declares it."""
+class Registered(NamedTuple):
+    """One entry point, and the package that declares it (a tuple: cheap at start-up)."""
 
     name: str
     value: str  # "module:attribute"
@@ -99,12 +97,12 @@ def _scan(group: str) -> list[Registered]:
 
 # The cache is lines of tab-separated fields, the fingerprint first; plain text
 # rather than JSON, as importing json costs --help more than reading this.
-_FIELDS = len(fields(Registered))
+_FIELDS = len(Registered._fields)
 
 
 def _format(fingerprint: str, found: list[Registered]) -> str:
     lines = [fingerprint.replace("\n", "\0")]
-    lines += ["\t".join(vars(entry).values()) for entry in found]
+    lines += ["\t".join(entry) for entry in found]
     return "\n".join(lines) + "\n"
 
 

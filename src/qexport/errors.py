@@ -7,9 +7,8 @@ as one clean message and exits with `exit_code`. Any other exception is a bug.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import click
 
@@ -53,9 +52,11 @@ class ContentError(QexportError):
         return (ContentError, (self.message, self.path, self.line))
 
 
-@dataclass(frozen=True)
-class ContentWarning:
-    """Something in the content that is allowed but probably unintended."""
+class ContentWarning(NamedTuple):
+    """Something in the content that is allowed but probably unintended.
+
+    A tuple, not a dataclass: the CLI imports this module before any command runs.
+    """
 
     message: str
     path: Path

@@ -20,8 +20,6 @@ import click
 if TYPE_CHECKING:
     from qexport.model import QuestionSet
 
-ENTRY_POINT_GROUP = "qexport.exporters"
-
 
 @dataclass(frozen=True)
 class Artifact:
@@ -60,6 +58,8 @@ class Exporter(Protocol):
       on the whole set, before any exporter starts; `partial` says the build
       that follows holds only some questions. With `check`, it writes nothing
       and raises a QexportError if the content folder is out of date.
+      It runs once per exporter: `record_options` names the options it reads,
+      and a release whose runs of the exporter differ in them is refused.
     """
 
     name: str

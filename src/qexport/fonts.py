@@ -1,23 +1,63 @@
-"""Embedded TrueType fonts for print, installed from PyPI as fontpkg packages.
+"""Embedded TrueType fonts for print: fontpkg families, or files in a theme's folder.
 
-A theme names font families ("IBM Plex Serif"); each is a fontpkg package
-(`fontpkg-ibm-plex-serif`) that ships static TTF files. qexport registers the
+A theme names, for its body text and its code, either a font family
+("IBM Plex Serif"), which is a fontpkg package (`fontpkg-ibm-plex-serif`)
+from PyPI, or TrueType files in its own folder. qexport registers the
 regular, bold, italic and bold italic faces with reportlab, so every PDF
 embeds them: nothing depends on the fonts of the machine that builds it.
+Variable fonts are instanced to static faces (`font_files`).
 """
 
 from __future__ import annotations
 
+import io
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from qexport.entry_points import registered
-from qexport.errors import QexportError
+from qexport.errors import ContentError, QexportError
+from qexport.font_files import FACES, Face, complete_faces, face_data, file_sha256, read_font
 
 FONTPKG_GROUP = "fontpkg.family"
-FACES = {"regular": "Regular", "bold": "Bold", "italic": "Italic", "bold_italic": "BoldItalic"}
+# How a theme's author prints a face the font lacks as another one: by saying so.
+FALLBACKS = {
+    "bold": "",
+    "italic": " (to print italics upright, name the regular file again)",
+    "bold_italic": " (to print bold italics upright, name the bold file again)",
+}
+
+
+@dataclass(frozen=True)
+class NamedFile:
+    """A font file a theme names for one face, inside the theme's folder."""
+
+    face: str  # a key of FACES
+    path: Path
+    written: str  # as theme.toml writes it, for messages
+    line: int | None
+
+
+@dataclass(frozen=True)
+class FontSource:
+    """Where a theme's font for one role comes from: a fontpkg family, or its own files."""
+
+    role: str  # "body" or "code"
+    family: str = ""  # a fontpkg family label; "" when `files` are given
+    files: tuple[NamedFile, ...] = ()
+    where: Path | None = None  # the theme.toml that names it, for messages
+    line: int | None = None
+
+    @property
+    def label(self) -> str:
+        """What messages call the font: the family, or the regular face's file."""
+        return self.family or next(f.written for f in self.files if f.face == "regular")
+
+    def fail(self, message: str, line: int | None) -> QexportError:
+        if self.where is None:
+            return QexportError(message)
+        return ContentError(message, self.where, line or self.line)
 
 
 @dataclass(frozen=True)
@@ -70,30 +110,95 @@ def describe(char: str) -> str:
     return f"'{char}' (U+{ord(char):04X} {name})"
 
 
-def _package_root(label: str) -> Path:
+def _package_root(source: FontSource) -> Path:
+    label = source.family
     for entry_point in registered(FONTPKG_GROUP):
         module = entry_point.load()
         if getattr(module, "FAMILY", None) == label:
             return Path(module.ROOT) / "files"
     package = "fontpkg-" + "-".join(label.lower().split())
-    raise QexportError(f"font '{label}' is not installed; install it with: pip install {package}")
+    message = f"font '{label}' is not installed; install it with: pip install {package}"
+    raise source.fail(message, source.line)
 
 
-@lru_cache(maxsize=8)
-def family(label: str) -> FontFamily:
-    """The family called `label`, registered with reportlab (once per process)."""
+def family_release(label: str) -> str:
+    """The package and version that installed the family `label` ('' if none did)."""
+    for entry_point in registered(FONTPKG_GROUP):
+        if getattr(entry_point.load(), "FAMILY", None) == label:
+            return f"{entry_point.package} {entry_point.version}"
+    return ""
+
+
+def _package_files(source: FontSource) -> dict[str, Path]:
+    """A family's files by face: its static faces, else its variable upright and italic."""
+    root = _package_root(source)
+    found = {
+        face: files[0]
+        for face, suffix in FACES.items()
+        if (files := sorted(root.glob(f"*-{suffix}.ttf")))
+    }
+    if "regular" not in found:
+        variable = sorted(root.glob("*[[]*].ttf"))  # Name[wght].ttf, Name-Italic[wght].ttf
+        upright = [p for p in variable if "italic" not in p.name.lower()]
+        italic = [p for p in variable if "italic" in p.name.lower()]
+        found = {"regular": upright[0]} if upright else {}
+        found |= {"italic": italic[0]} if italic and upright else {}
+    if "regular" not in found:
+        message = f"font '{source.family}' has no regular face (no *-Regular.ttf) in {root}"
+        raise source.fail(message, source.line)
+    return found
+
+
+def faces(source: FontSource) -> dict[str, Face]:
+    """The four faces of `source`, each a static file or a variable one to instance."""
+    if source.family:
+        files = _package_files(source)
+        named = {
+            face: (read_font(path, source.line, source.fail), source.line)
+            for face, path in files.items()
+        }
+
+        def advice(face: str) -> str:
+            return (
+                f"font '{source.family}' has none; choose a family that has one, or copy "
+                f"TrueType files into the theme's folder and name them in [fonts.{source.role}]"
+            )
+    else:
+        named = {f.face: (read_font(f.path, f.line, source.fail), f.line) for f in source.files}
+
+        def advice(face: str) -> str:
+            return f'name one in [fonts.{source.role}] with {face} = "FILE.ttf"' + FALLBACKS[face]
+
+    return complete_faces(named, source.fail, advice)
+
+
+def family(source: FontSource) -> FontFamily:
+    """The font of `source`, registered with reportlab (once per process and file state)."""
+    states = []
+    for named in source.files:
+        try:
+            stat = named.path.stat()
+        except OSError as exc:  # gone since the theme was read
+            raise source.fail(f"cannot read {named.written}: {exc.strerror}", named.line) from None
+        states.append((named.path, stat.st_mtime_ns, stat.st_size))
+    return _registered(source, tuple(states))
+
+
+@lru_cache(maxsize=16)
+def _registered(source: FontSource, _files: tuple[object, ...]) -> FontFamily:
     from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfbase.ttfonts import TTFError, TTFont
 
-    root = _package_root(label)
     names: dict[str, str] = {}
     codepoints: frozenset[int] = frozenset()
-    for face, suffix in FACES.items():
-        files = sorted(root.glob(f"*-{suffix}.ttf"))
-        if not files:
-            raise QexportError(f"font '{label}' has no static {suffix} face in {root}")
-        name = f"qx-{'-'.join(label.split())}-{suffix}"
-        font = TTFont(name, str(files[0]))
+    for face, spec in faces(source).items():
+        name = _reportlab_name(source, spec)
+        data = face_data(spec, source.fail)
+        try:
+            font = TTFont(name, str(data) if isinstance(data, Path) else io.BytesIO(data))
+        except (TTFError, ValueError, KeyError, IndexError) as exc:
+            message = f"{spec.file.path.name}: reportlab cannot use it for print ({exc})"
+            raise source.fail(message, spec.line) from None
         pdfmetrics.registerFont(font)
         names[face] = name
         if face == "regular":
@@ -105,4 +210,12 @@ def family(label: str) -> FontFamily:
         italic=names["italic"],
         boldItalic=names["bold_italic"],
     )
-    return FontFamily(label, codepoints=codepoints, **names)
+    return FontFamily(source.label, codepoints=codepoints, **names)
+
+
+def _reportlab_name(source: FontSource, face: Face) -> str:
+    """A name no other font or face takes: the family's, or the file's content digest."""
+    suffix = FACES[face.face]
+    if source.family:
+        return f"qx-{'-'.join(source.family.split())}-{suffix}"
+    return f"qxf-{file_sha256(face.file.path)[:20]}-{suffix}"

@@ -15,7 +15,6 @@ The loader checks everything it can, collects every problem, and raises one
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from functools import cache
@@ -30,15 +29,15 @@ from mdit_py_plugins.attrs import attrs_block_plugin
 from qexport import checks, media
 from qexport.codeblocks import blocks_from_tokens, check_python
 from qexport.errors import ContentError, ContentErrors, ContentWarning, did_you_mean
-from qexport.metadata import METADATA_FILE, SLUG, Metadata, load_metadata
+from qexport.metadata import METADATA_FILE, SLUG, Metadata, load_metadata, slug_hint
 from qexport.model import Question, QuestionSet, Topic
 from qexport.normalize import check_characters, kept_lines, read_text
+from qexport.tags import merged_tags, tag_problem
 
 if TYPE_CHECKING:
     from qexport.references import FileDefinitions
 
 QUESTION_ATTRS = ("id", "topic", "tags")
-TAG = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 IGNORED_FILES = frozenset({"readme.md"})
 MAX_ID_LENGTH = 64
 # Limits that keep one run within a laptop's memory and a learner's patience.
@@ -99,6 +98,7 @@ def load(content_dir: Path) -> Loaded:
     media.check_files(image_refs, content_dir, errors)
 
     checks.duplicate_ids(questions, errors)
+    errors.extend(merged_tags(questions))
     notes.extend(checks.near_duplicates(questions))
     if metadata is not None and not questions:
         errors.append(ContentError("the set has no questions", metadata.path, 1))
@@ -294,16 +294,18 @@ def _read_question(
     if attrs and not question_id:
         error("question has no id: add #some-id to its attribute line")
     elif question_id and not (SLUG.fullmatch(question_id) and len(question_id) <= MAX_ID_LENGTH):
-        error(f"id '{question_id}' must be a lowercase slug like 'list-vs-tuple'")
+        hint = slug_hint(question_id)
+        error(f"id '{question_id}' must be a lowercase slug like 'list-vs-tuple'{hint}")
     topic = attrs.get("topic", "")
     if attrs and not topic:
         error("question has no topic: add topic=... to its attribute line")
     elif topic and topics is not None and topic not in {t.id for t in topics}:
         error(f"unknown topic '{topic}'{did_you_mean(topic, [t.id for t in topics])}")
-    tags = sorted(set(attrs.get("tags", "").split()))
+    # Split at spaces only: any other space inside a tag is refused, not taken for a separator.
+    tags = sorted(set(attrs.get("tags", "").split(" ")) - {""})
     for tag in tags:
-        if not TAG.fullmatch(tag):
-            error(f"tag '{tag}' must be lowercase letters, digits, '-', '_' or '.'")
+        if (problem := tag_problem(tag)) is not None:
+            error(f"tag '{tag}' {problem}")
     question_text = " ".join(inline.content.split())
     if not question_text:
         error("question has no text")

@@ -63,8 +63,17 @@ def jsonable(options: Mapping[str, Any]) -> dict[str, Any]:
     return clean
 
 
-def inputs(exporter: str, exporter_version: str, options: Mapping[str, Any]) -> dict[str, Any]:
-    """What an artifact depends on besides the content: recorded in the manifest."""
+def inputs(
+    exporter: str,
+    exporter_version: str,
+    options: Mapping[str, Any],
+    content_dir: Path,
+) -> dict[str, Any]:
+    """What an artifact depends on besides the content: recorded in the manifest.
+
+    The theme is looked up as the exporters do, the project's own (beside
+    `content_dir`) first; its digest covers its font files too.
+    """
     from qexport import __version__
     from qexport.themes import load_theme
 
@@ -74,12 +83,16 @@ def inputs(exporter: str, exporter_version: str, options: Mapping[str, Any]) -> 
         "exporter": exporter,
         "exporter_version": exporter_version,
         "options": dict(options),
-        "theme_sha256": sha256_file(load_theme(str(theme)).path) if theme else "",
+        "theme_sha256": load_theme(str(theme), content_dir).digest() if theme else "",
     }
 
 
 def inputs_key(
-    content: str, exporter: str, exporter_version: str, options: Mapping[str, Any]
+    content: str,
+    exporter: str,
+    exporter_version: str,
+    options: Mapping[str, Any],
+    content_dir: Path,
 ) -> str:
     """The hash of everything an artifact depends on; equal keys give equal files.
 
@@ -88,18 +101,24 @@ def inputs_key(
     """
     described = {
         "content": content,
-        **inputs(exporter, exporter_version, options),
+        **inputs(exporter, exporter_version, options, content_dir),
         "dependencies": dependency_versions(exporter),
     }
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()
 
 
 def entry(
-    folder: Path, name: str, exporter: str, options: Mapping[str, Any], key: str, version: str
+    folder: Path,
+    name: str,
+    exporter: str,
+    options: Mapping[str, Any],
+    key: str,
+    version: str,
+    content_dir: Path,
 ) -> dict[str, Any]:
     """The manifest's entry for the file `name` in `folder`, built by `exporter`."""
     path = folder / name
-    described = inputs(exporter, version, options)
+    described = inputs(exporter, version, options, content_dir)
     return {
         "path": name,
         "size": path.stat().st_size,

@@ -15,6 +15,9 @@ basic = "Basic"
 
 [topics]
 data-types = "Data types and collections"
+
+[release.pdf]       # optional: what `qexport all` builds (see release_table)
+paper = ["a4", "letter"]
 ```
 """
 
@@ -32,6 +35,9 @@ from typing import Any
 from qexport.errors import ContentError, did_you_mean
 from qexport.model import Level, SetMeta, Topic
 from qexport.normalize import check_characters, read_text
+from qexport.release_table import read_release
+from qexport.tags import tag_problem
+from qexport.toml_lines import key_line as key_line  # where themes and checks find it
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -40,8 +46,8 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 
 METADATA_FILE = "set.toml"
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
-TAG_PREFIX = re.compile(r"[a-z0-9]+(?:[-_.][a-z0-9]+)*")
 TABLES = ("set", "levels", "topics")
+OPTIONAL_TABLES = ("release",)  # what `qexport all` builds: see release_table
 REQUIRED_SET_KEYS = ("id", "title", "version", "tag_prefix")
 OPTIONAL_SET_KEYS = {"description": "", "author": "", "language": "en"}
 LONG_NUMBER = re.compile(r"[0-9_]{4000,}")
@@ -105,6 +111,13 @@ def _one_line(key: str, value: str) -> str:
     return value.replace("\n", " ") if key == "description" else value
 
 
+def slug_hint(value: str) -> str:
+    """Why an id with letters beyond ASCII is refused: for the end of a slug error, or ''."""
+    if value.isascii():
+        return ""
+    return " (ids are ASCII, as they name links and files; labels and tags may use any script)"
+
+
 def text_problem(value: str) -> str | None:
     """Why `value` cannot be a set.toml string, or None.
 
@@ -160,25 +173,6 @@ def _split_toml_error(exc: tomllib.TOMLDecodeError) -> tuple[str, int | None]:
     return message, line
 
 
-def key_line(text: str, table: str | None, key: str) -> int | None:
-    """The line where `key` is set in `[table]` (or at the top level), if any.
-
-    tomllib keeps no positions, so this scans the text for error messages.
-    """
-    current: str | None = None
-    for number, raw in enumerate(text.split("\n"), start=1):
-        line = raw.strip()
-        if line.startswith("["):
-            current = line.strip("[] ").strip('"')
-            if table is None and current == key:
-                return number
-            continue
-        name = line.split("=", 1)[0].strip().strip('"')
-        if current == table and "=" in line and name == key:
-            return number
-    return None
-
-
 def load_metadata(content_dir: Path, errors: list[ContentError]) -> Metadata | None:
     """What is usable of the metadata, appending to `errors` what is wrong with it.
 
@@ -202,9 +196,10 @@ def load_metadata(content_dir: Path, errors: list[ContentError]) -> Metadata | N
             ContentError(message, path, line or (key_line(text, None, table or "") or 1))
         )
 
+    known_tables = (*TABLES, *OPTIONAL_TABLES)
     for key in data:
-        if key not in TABLES:
-            error(f"unknown table [{_shown(key)}]{did_you_mean(key, TABLES)}", None, key)
+        if key not in known_tables:
+            error(f"unknown table [{_shown(key)}]{did_you_mean(key, known_tables)}", None, key)
     tables: dict[str, dict[str, Any]] = {}
     for name in TABLES:
         value = data.get(name)
@@ -215,9 +210,10 @@ def load_metadata(content_dir: Path, errors: list[ContentError]) -> Metadata | N
         else:
             tables[name] = value
 
+    release = read_release(data.get("release"), text, path, errors)
     before = len(errors)
     fields = _set_fields(tables["set"], error)
-    meta = SetMeta(**fields) if len(errors) == before else None
+    meta = SetMeta(**fields, release=release) if len(errors) == before else None
     if meta is not None and len(meta.slug.encode()) > MAX_SLUG_BYTES:
         # Every artifact's file name starts with the title; most disks stop at 255 bytes.
         size = len(meta.slug.encode())
@@ -262,12 +258,8 @@ def _set_fields(table: dict[str, Any], error: Report) -> dict[str, str]:
         if key not in table:
             error(f"[set] has no '{key}'", "set", None)
     prefix = fields.get("tag_prefix")
-    if prefix is not None and not TAG_PREFIX.fullmatch(prefix):
-        error(
-            f"tag_prefix '{prefix}' must be lowercase letters, digits, '-', '_' or '.'",
-            "set",
-            "tag_prefix",
-        )
+    if prefix is not None and (problem := tag_problem(prefix)) is not None:
+        error(f"tag_prefix '{prefix}' {problem}", "set", "tag_prefix")
     return fields
 
 
@@ -275,8 +267,9 @@ def _labels(table: dict[str, Any], name: str, error: Report) -> list[tuple[str, 
     labels: list[tuple[str, str]] = []
     for key, value in table.items():
         if not SLUG.fullmatch(key):
-            shown = _shown(key)
-            error(f"[{name}] id '{shown}' must be a lowercase slug like 'data-types'", name, key)
+            shown, hint = _shown(key), slug_hint(key)
+            slug = f"[{name}] id '{shown}' must be a lowercase slug like 'data-types'{hint}"
+            error(slug, name, key)
         elif not isinstance(value, str) or not value.strip():
             error(f"[{name}] '{key}' needs a label: {key} = \"Label\"", name, key)
         elif (problem := text_problem(value)) is not None:

@@ -26,6 +26,41 @@ class Topic:
     label: str
 
 
+# A value set.toml gives an exporter's option (click converts it when a release is planned).
+OptionValue = str | int | float | bool
+
+
+@dataclass(frozen=True)
+class ReleaseOption:
+    """One `name = value` or `name = [values]` of a release table, as written."""
+
+    name: str
+    values: tuple[OptionValue, ...]  # never empty
+    line: int
+
+
+@dataclass(frozen=True)
+class ReleaseTable:
+    """One `[release.<exporter>]` table, or one of several `[[release.<exporter>]]`."""
+
+    exporter: str
+    options: tuple[ReleaseOption, ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class ReleaseConfig:
+    """set.toml's `[release]`: what `qexport all` builds, as written.
+
+    Its shape is checked when the set loads; which exporters and options
+    exist is checked against the installed ones by `release_config`.
+    """
+
+    exporters: tuple[str, ...] | None = None  # None: every registered exporter
+    exporters_line: int | None = None
+    tables: tuple[ReleaseTable, ...] = ()
+
+
 @dataclass(frozen=True)
 class SetMeta:
     id: str  # stable identity: derives Anki deck, note type and note ids
@@ -35,6 +70,7 @@ class SetMeta:
     version: str
     tag_prefix: str
     language: str = "en"
+    release: ReleaseConfig = field(default_factory=ReleaseConfig)
 
     @property
     def slug(self) -> str:
@@ -79,12 +115,16 @@ class Selection:
             return False
         if self.topics and question.topic not in self.topics:
             return False
-        return not self.tags or bool(self.tags & {*question.tags, *scheme_tags})
+        if not self.tags:
+            return True
+        # As Anki's tag search: case does not count ('Async' finds 'async').
+        wanted = {tag.casefold() for tag in self.tags}
+        return bool(wanted & {tag.casefold() for tag in (*question.tags, *scheme_tags)})
 
     def slug(self) -> str:
         """A file-name suffix naming the filters, e.g. 'level-basic', or ''."""
         parts = [
-            f"{kind}-{'+'.join(sorted(values))}"
+            f"{kind}-{'+'.join(sorted({_file_safe(value) for value in values}))}"
             for kind, values in (
                 ("level", self.levels),
                 ("topic", self.topics),
@@ -128,3 +168,9 @@ class QuestionSet:
         """The questions that match `selection`, numbered as in the whole set."""
         kept = tuple(q for q in self.questions if selection.matches(q, tags_for(q, self.meta)))
         return replace(self, questions=kept, selection=selection)
+
+
+def _file_safe(value: str) -> str:
+    """`value` for a file name: letters and digits of any script, lowercase; '-' for the rest
+    ('/' or '::' in a tag would name folders, or be refused by some file systems)."""
+    return "-".join("".join(c if c.isalnum() else " " for c in value.casefold()).split())

@@ -28,39 +28,47 @@ def record_changes(
     check: bool = False,
     partial: bool = False,
 ) -> Recorded:
-    """Run the `record` step of each run's exporter that has one, once per option set.
+    """Run the `record` step of each run's exporter that has one, once per exporter.
 
     `question_set` is the whole set; `partial` says the build holds only some
     of it. With `check`, nothing is written (a QexportError says what is out
-    of date). Two runs that would record different things (two deck themes)
-    are refused: each release would then rewrite the content folder.
+    of date).
     """
-    recorders: list[tuple[str, dict[str, Any], Any]] = []
-    for name, options in runs:
-        record = getattr(load_exporter(name), "record", None)
-        if record is not None and (name, options) not in [(n, o) for n, o, _ in recorders]:
-            recorders.append((name, options, record))
+    refuse_disagreeing(runs)
     notes: list[str] = []
     written: dict[str, str] = {}
-    for _, options, record in recorders:
-        done = record(
+    done: set[str] = set()
+    for name, options in runs:
+        record = getattr(load_exporter(name), "record", None)
+        if record is None or name in done:
+            continue
+        done.add(name)
+        recorded = record(
             question_set, options, previous_release=previous_release, check=check, partial=partial
         )
-        notes += done.notes
-        written.update(done.written)
-    if len(recorders) > 1 and not check:
-        _agree(question_set, recorders)
+        notes += recorded.notes
+        written.update(recorded.written)
     return Recorded(tuple(notes), written)
 
 
-def _agree(question_set: QuestionSet, recorders: list[tuple[str, dict[str, Any], Any]]) -> None:
-    """Refuse runs that record different things: the last one's record must suit all."""
-    for name, options, record in recorders:
-        try:
-            record(question_set, options, previous_release=None, check=True)
-        except QexportError:
-            shown = ", ".join(f"{k}={v}" for k, v in sorted(options.items()) if v is not None)
+def refuse_disagreeing(runs: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """Refuse runs of one exporter that would record different things (two deck themes):
+    each release would rewrite the content folder, and never be reproducible."""
+    seen: dict[str, tuple[Any, ...]] = {}
+    for name, options in runs:
+        exporter = load_exporter(name)
+        if getattr(exporter, "record", None) is None:
+            continue
+        read = getattr(exporter, "record_options", None) or sorted(options)
+        values = tuple(options.get(key) for key in read)
+        if seen.setdefault(name, values) != values:
+            shown = ", ".join(
+                f"{key}: {a} and {b}"
+                for key, a, b in zip(read, seen[name], values, strict=True)
+                if a != b
+            )
             raise QexportError(
-                f"the {name} exporter records different things for its option sets ({shown} "
-                "and another): a release can hold only one of them; configure one"
-            ) from None
+                f"the {name} exporter records what changed in the content folder once per "
+                f"release, and these runs of it would record different things ({shown}): "
+                "build one of them in a release"
+            )

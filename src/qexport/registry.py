@@ -16,12 +16,24 @@ from typing import TYPE_CHECKING, Any
 
 from qexport.entry_points import Registered, registered
 from qexport.errors import ContentError, ContentWarning, QexportError, did_you_mean
-from qexport.exporter import ENTRY_POINT_GROUP, Artifact, Exporter
 
 if TYPE_CHECKING:
+    from qexport.exporter import Exporter
     from qexport.model import QuestionSet
 
-__all__ = ["Artifact"]  # plugins written for qexport 0.1 import it from here
+ENTRY_POINT_GROUP = "qexport.exporters"
+# What `export` needs besides itself; checked by name, as a runtime Protocol check would.
+EXPORTER_MEMBERS = ("name", "description", "options")
+
+
+def __getattr__(name: str) -> Any:
+    # Plugins written for qexport 0.1 import Artifact from here; it lives in qexport.exporter,
+    # which listing the commands does not import.
+    if name == "Artifact":
+        from qexport.exporter import Artifact
+
+        return Artifact
+    raise AttributeError(f"module 'qexport.registry' has no attribute {name!r}")
 
 
 def _entry_points() -> dict[str, Registered]:
@@ -50,13 +62,15 @@ def load_exporter(name: str) -> Exporter:
     entry_point = points[name]
     try:
         factory = entry_point.load()
-        exporter = factory()
+        exporter: Exporter = factory()
     except Exception as exc:
         raise QexportError(
             f"exporter plugin '{name}' ({entry_point.value}) failed to load: "
             f"{type(exc).__name__}: {exc}"
         ) from exc
-    if not isinstance(exporter, Exporter):
+    if not all(hasattr(exporter, m) for m in EXPORTER_MEMBERS) or not callable(
+        getattr(exporter, "export", None)
+    ):
         raise QexportError(
             f"exporter plugin '{name}' ({entry_point.value}) is not an exporter: it needs "
             "name, description, options and export(question_set, options, out_dir)"
@@ -76,35 +90,20 @@ def release_options(exporter: Exporter) -> list[dict[str, Any]]:
 
 
 def exporter_checks(
-    question_set: QuestionSet, runs: Iterable[tuple[str, Mapping[str, Any]]] | None = None
+    question_set: QuestionSet, runs: Iterable[tuple[str, Mapping[str, Any]]]
 ) -> tuple[list[ContentError], list[ContentWarning]]:
-    """What the exporters' optional `check` finds for `runs` (exporter name, options).
-
-    By default, every option set `qexport all` runs; each problem is reported once.
-    """
-    exporters = _loadable()
-    if runs is None:
-        runs = [(name, options) for name, e in exporters.items() for options in release_options(e)]
+    """What the exporters' optional `check` finds for `runs` (exporter name, options),
+    each problem reported once."""
+    exporters: dict[str, Exporter] = {}
     errors: list[ContentError] = []
     warnings: list[ContentWarning] = []
     seen: set[tuple[str, Path, int | None, str]] = set()
     for name, options in runs:
-        exporter = exporters.get(name) or load_exporter(name)
+        exporter = exporters.setdefault(name, load_exporter(name))
         found_errors, found_warnings = check_exporter(exporter, question_set, options)
         errors += [error for error in found_errors if _first_at(seen, error)]
         warnings += [warning for warning in found_warnings if _first_at(seen, warning)]
     return errors, warnings
-
-
-def _loadable() -> dict[str, Exporter]:
-    """The exporters that load, by name: a plugin that cannot says so when it is run."""
-    exporters = {}
-    for name in exporter_names():
-        try:
-            exporters[name] = load_exporter(name)
-        except QexportError:
-            continue
-    return exporters
 
 
 def _first_at(

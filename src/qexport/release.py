@@ -31,6 +31,7 @@ from qexport.errors import QexportError
 from qexport.model import QuestionSet
 from qexport.output import locked, observing, resolve_out
 from qexport.registry import exporter_names, exporter_version, load_exporter
+from qexport.release_config import Run
 from qexport.release_folder import (
     STAGING_PREFIX,
     beside_releases,
@@ -88,9 +89,6 @@ class Built:
 OnBuilt = Callable[[Built, Path], None]
 
 
-Run = tuple[str, dict[str, Any]]  # an exporter's name and one option set
-
-
 def pick(runs: Sequence[Run], only: Sequence[str], skip: Sequence[str]) -> list[Run]:
     """The runs of the exporters --only names (all if none), less those --skip names."""
     names = exporter_names()
@@ -103,12 +101,13 @@ def pick(runs: Sequence[Run], only: Sequence[str], skip: Sequence[str]) -> list[
     return picked
 
 
-def plan(content: str, runs: Sequence[Run]) -> list[Job]:
-    """One job per run, keyed by `content`, the content's hash as the build will see it."""
+def plan(content: str, runs: Sequence[Run], content_dir: Path) -> list[Job]:
+    """One job per run, keyed by `content`, the content's hash as the build will see it
+    (and by the themes its runs name, found beside `content_dir` first)."""
     jobs = []
     for name, options in runs:
         clean = manifest.jsonable(options)
-        key = manifest.inputs_key(content, name, exporter_version(name), clean)
+        key = manifest.inputs_key(content, name, exporter_version(name), clean, content_dir)
         jobs.append(Job(name, clean, key))
     return jobs
 
@@ -299,7 +298,15 @@ def describe_manifest(
         version = exporter_version(job.exporter)
         for name in built.files:
             entries.append(
-                manifest.entry(staging, name, job.exporter, job.options, job.key, version)
+                manifest.entry(
+                    staging,
+                    name,
+                    job.exporter,
+                    job.options,
+                    job.key,
+                    version,
+                    question_set.content_dir,
+                )
             )
             produced.setdefault(job.key, {})[name] = entries[-1]["sha256"]
     manifest.write(staging, str(__version__), content, question_set, entries)

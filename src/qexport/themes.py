@@ -1,6 +1,8 @@
-"""Themes: one definition of palette and code colours for every output.
+"""Themes: one definition of palette, code colours and print fonts for every output.
 
-A theme is a folder `themes/<name>/` holding `theme.toml`::
+A theme is a folder `themes/<name>/` holding `theme.toml`, either beside the
+content folder (the project's own themes) or built into qexport; a project
+theme wins over a built-in one of the same name::
 
     description = "Clean, high-contrast colours"
 
@@ -11,24 +13,38 @@ A theme is a folder `themes/<name>/` holding `theme.toml`::
     [code]
     style = "default"     # a Pygments style for day mode
     night_style = "github-dark"
+
+    [fonts]
+    body = "IBM Plex Serif"   # a fontpkg family...
+
+    [fonts.code]              # ...or TrueType files in the theme's folder
+    regular = "DejaVuSansMono.ttf"
+    bold = "DejaVuSansMono-Bold.ttf"
+    italic = "DejaVuSansMono-Oblique.ttf"
+    bold_italic = "DejaVuSansMono-BoldOblique.ttf"
 """
 
 from __future__ import annotations
 
+import hashlib
 import importlib.resources
+import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
+from pathlib import Path, PurePosixPath, PureWindowsPath
 from typing import Any
 
 from qexport import DEFAULT_THEME
 from qexport.errors import ContentError, QexportError, did_you_mean
+from qexport.font_files import FACES, file_sha256
+from qexport.fonts import FontSource, NamedFile, family_release
 from qexport.metadata import key_line, parse_toml
 from qexport.normalize import read_text
 
 THEME_FILE = "theme.toml"
+PROJECT_THEMES = "themes"  # beside the content folder
 PALETTE_KEYS = ("text", "background", "muted", "accent", "code_text", "code_background", "rule")
 CODE_KEYS = ("style", "night_style")
 FONT_KEYS = ("body", "code")
@@ -54,8 +70,32 @@ class Theme:
     code_style: str
     night_code_style: str
     path: Path
-    fonts: Mapping[str, str] = field(default_factory=lambda: dict(DEFAULT_FONTS))
+    fonts: Mapping[str, FontSource] = field(
+        default_factory=lambda: {
+            role: FontSource(role, label) for role, label in DEFAULT_FONTS.items()
+        }
+    )
     sizes: Mapping[str, float] = field(default_factory=lambda: dict(DEFAULT_SIZES))
+    builtin: bool = True  # shipped with qexport, not the project's own
+
+    def digest(self) -> str:
+        """What the manifest records as theme_sha256: the sha256 of all that shapes output.
+
+        That is theme.toml and the font files it names; for a project theme, also
+        the package and version of each fontpkg family it names (a built-in
+        theme's families are qexport's own requirements, counted with them).
+        Files are hashed on every call, so an edited font rebuilds the PDFs.
+        A theme of theme.toml alone keeps theme.toml's own sha256.
+        """
+        parts = []
+        for role, source in sorted(self.fonts.items()):
+            parts += [f"{role} {f.face} {f.written} {file_sha256(f.path)}" for f in source.files]
+            if source.family and not self.builtin:
+                parts.append(f"{role} {source.family} {family_release(source.family)}")
+        own = file_sha256(self.path)
+        if not parts:
+            return own
+        return hashlib.sha256("\n".join([f"{THEME_FILE} {own}", *parts]).encode()).hexdigest()
 
     @property
     def file_part(self) -> str:
@@ -95,7 +135,7 @@ def _block_rule(selector: str, palette: Mapping[str, str]) -> str:
 
 
 def theme_dirs() -> list[Path]:
-    """Where themes live: inside the installed package, or in a source checkout."""
+    """Where the built-in themes live: inside the installed package, or in a source checkout."""
     dirs = []
     packaged = importlib.resources.files("qexport") / "themes"
     if packaged.is_dir():
@@ -106,25 +146,67 @@ def theme_dirs() -> list[Path]:
     return dirs
 
 
-def available_themes() -> list[str]:
-    return sorted({p.parent.name for d in theme_dirs() for p in d.glob(f"*/{THEME_FILE}")})
+def project_themes(content_dir: Path) -> Path:
+    """The project's own themes folder: `themes/` beside the content folder."""
+    return Path(os.path.abspath(content_dir)).parent / PROJECT_THEMES
+
+
+def _own_themes(content_dir: Path | None) -> list[Path]:
+    """The project's themes folder, unless it is the built-in one (in qexport's checkout)."""
+    if content_dir is None:
+        return []
+    folder = project_themes(content_dir)
+    builtin = {directory.resolve() for directory in theme_dirs()}
+    return [] if folder.resolve() in builtin else [folder]
+
+
+def _names(directory: Path) -> set[str]:
+    found = directory.glob(f"*/{THEME_FILE}") if directory.is_dir() else ()
+    return {p.parent.name for p in found if THEME_NAME.fullmatch(p.parent.name)}
+
+
+def available_themes(content_dir: Path | None = None) -> list[str]:
+    """Every theme `--theme` accepts: the project's and the built-in ones."""
+    directories = [*_own_themes(content_dir), *theme_dirs()]
+    return sorted({name for directory in directories for name in _names(directory)})
+
+
+def load_theme(name: str = DEFAULT_THEME, content_dir: Path | None = None) -> Theme:
+    """The theme called `name`: the project's own (beside `content_dir`), else a built-in one.
+
+    Anything else is a QexportError naming the themes of both places.
+    """
+    # A name is a folder in themes/, never a path to one elsewhere.
+    project = _own_themes(content_dir)
+    for directory in [*project, *theme_dirs()] if THEME_NAME.fullmatch(name) else ():
+        path = directory / name / THEME_FILE
+        if path.is_file():
+            stat = path.stat()
+            return _load(name, path, directory not in project, stat.st_mtime_ns, stat.st_size)
+    raise QexportError(_unknown(name, content_dir))
+
+
+def _unknown(name: str, content_dir: Path | None) -> str:
+    builtin = sorted({n for directory in theme_dirs() for n in _names(directory)})
+    where = f"built in: {', '.join(builtin)}"
+    known = list(builtin)
+    for folder in _own_themes(content_dir):
+        own = sorted(_names(folder))
+        known += own
+        where = (
+            f"in {folder}: {', '.join(own)}; {where}"
+            if own
+            else f"{where}; a project theme goes in {folder / 'NAME' / THEME_FILE}"
+        )
+    return f"unknown theme '{name}'{did_you_mean(name, known)} ({where})"
 
 
 @lru_cache(maxsize=16)
-def load_theme(name: str = DEFAULT_THEME) -> Theme:
-    """The theme called `name`, or a QexportError naming the ones that exist."""
-    # A name is a folder in themes/, never a path to one elsewhere.
-    for directory in theme_dirs() if THEME_NAME.fullmatch(name) else ():
-        path = directory / name / THEME_FILE
-        if path.is_file():
-            return _parse(name, path)
-    known = available_themes()
-    raise QexportError(
-        f"unknown theme '{name}'{did_you_mean(name, known)} (available: {', '.join(known)})"
-    )
+def _load(name: str, path: Path, builtin: bool, _mtime_ns: int, _size: int) -> Theme:
+    return _parse(name, path, builtin)
 
 
-def _parse(name: str, path: Path) -> Theme:
+def _parse(name: str, path: Path, builtin: bool = False) -> Theme:
     text = read_text(path)
     data = parse_toml(text, path)
 
@@ -140,7 +222,7 @@ def _parse(name: str, path: Path) -> Theme:
     code = _strings(data.get("code", {}), CODE_KEYS, "code", fail)
     for key in CODE_KEYS:
         _check_pygments_style(code.get(key, "default"), key, fail)
-    fonts = _strings(data.get("fonts", {}), FONT_KEYS, "fonts", fail)
+    fonts = _fonts(data.get("fonts", {}), path, text, fail)
     sizes = _sizes(data.get("sizes", {}), fail)
     return Theme(
         name=name,
@@ -150,9 +232,78 @@ def _parse(name: str, path: Path) -> Theme:
         code_style=code.get("style", "default"),
         night_code_style=code.get("night_style", "github-dark"),
         path=path,
-        fonts={**DEFAULT_FONTS, **fonts},
+        fonts={**{r: FontSource(r, f, where=path) for r, f in DEFAULT_FONTS.items()}, **fonts},
         sizes={**DEFAULT_SIZES, **sizes},
+        builtin=builtin,
     )
+
+
+def _fonts(table: Any, path: Path, text: str, fail: Any) -> dict[str, FontSource]:
+    """[fonts]: each role a fontpkg family name, or a table of files by face."""
+    if not isinstance(table, dict):
+        raise fail("[fonts] must be a table", None, "fonts")
+    _check_keys(table, FONT_KEYS, "fonts", fail)
+    fonts = {}
+    for role, value in table.items():
+        line = key_line(text, "fonts", role) or key_line(text, None, f"fonts.{role}")
+        if isinstance(value, str):
+            fonts[role] = FontSource(role, value, where=path, line=line)
+        elif isinstance(value, dict):
+            files = _font_files(value, role, path, text, line, fail)
+            fonts[role] = FontSource(role, files=files, where=path, line=line)
+        else:
+            message = (
+                f"'{role}' in [fonts] must be a font family (\"Noto Serif\") or a table "
+                f'of files ([fonts.{role}] with regular = "FILE.ttf")'
+            )
+            raise ContentError(message, path, line or 1)
+    return fonts
+
+
+def _font_files(
+    table: dict[str, Any], role: str, path: Path, text: str, line: int | None, fail: Any
+) -> tuple[NamedFile, ...]:
+    table_name = f"fonts.{role}"
+    _check_keys(table, tuple(FACES), table_name, fail)
+    if "regular" not in table:
+        message = f'[{table_name}] needs regular = "FILE.ttf" (a TrueType file in {path.parent})'
+        raise ContentError(message, path, line or 1)
+    files = []
+    for face, written in table.items():
+        at = key_line(text, table_name, face) or line or 1
+        if not isinstance(written, str):
+            raise ContentError(f"'{face}' in [{table_name}] must be a file name", path, at)
+        files.append(NamedFile(face, _theme_file(path.parent, written, path, at), written, at))
+    return tuple(files)
+
+
+def _theme_file(folder: Path, written: str, path: Path, line: int) -> Path:
+    """The file `written` names, which must be inside the theme's `folder`, links resolved."""
+    pure = PurePosixPath(written)
+    if (
+        not written
+        or "\\" in written
+        or "\0" in written
+        or pure.is_absolute()
+        or PureWindowsPath(written).drive
+        or ".." in pure.parts
+    ):
+        message = (
+            f"font file {written!r} must be a path inside the theme's folder, "
+            'like "DejaVuSerif.ttf" (no absolute path, no ..)'
+        )
+        raise ContentError(message, path, line)
+    file = folder / pure
+    try:
+        inside = file.resolve().is_relative_to(folder.resolve())
+        found = file.is_file()
+    except (OSError, RuntimeError) as exc:  # RuntimeError: a link loop (Python < 3.13)
+        raise ContentError(f"font file {written!r}: cannot read it ({exc})", path, line) from None
+    if not inside:
+        raise ContentError(f"font file {written!r} links out of {folder}", path, line)
+    if not found:
+        raise ContentError(f"no font file {written!r} in {folder}", path, line)
+    return file
 
 
 def _sizes(table: Any, fail: Any) -> dict[str, float]:

@@ -36,7 +36,7 @@ def rebuild_lock(question_set: QuestionSet, deck: Path, theme: str, replace: boo
                 f"{lock_path} is there and reads fine, so nothing is lost; to replace its "
                 "times with the deck's all the same, run again with --replace"
             )
-    loaded = load_theme(theme)
+    loaded = load_theme(theme, question_set.content_dir)
     cards, css, hashes = deck_inputs(question_set, loaded)
     wanted = lock_from_deck.expected(question_set, cards, css)
     rebuilt = lock_from_deck.from_deck(deck, question_set, wanted, hashes)

@@ -19,8 +19,9 @@ from qexport.errors import ContentErrors, QexportError
 from qexport.files import sha256_file
 from qexport.lock_file_guard import LockFileGuard
 from qexport.output import forget_written, written_files
-from qexport.recording import record_changes
+from qexport.recording import record_changes, refuse_disagreeing
 from qexport.registry import exporter_checks, exporter_names
+from qexport.release_config import Run, release_runs
 
 if TYPE_CHECKING:
     from qexport.model import QuestionSet
@@ -34,6 +35,7 @@ class Settings:
     workers: int
     only: tuple[str, ...]
     skip: tuple[str, ...]
+    overrides: tuple[str, ...]  # --set EXPORTER.OPTION=VALUES, over set.toml's [release]
     check: bool
     wait: bool
     quiet: bool
@@ -61,7 +63,8 @@ def release_all(question_set: QuestionSet, before: dict[str, str], settings: Set
     out = release.resolve_out(settings.out, question_set.content_dir)
     state = _State(picked=bool(settings.only or settings.skip))
     with _clean_errors(out, state):
-        runs = release.pick(release_runs(question_set), settings.only, settings.skip)
+        runs = release_runs(question_set, settings.overrides)
+        runs = release.pick(runs, settings.only, settings.skip)
         _check_content(question_set, runs, settings.quiet)
         if settings.loud:
             click.echo(f"qexport all: {len(runs)} jobs, {settings.workers} at a time", err=True)
@@ -88,19 +91,9 @@ def release_all(question_set: QuestionSet, before: dict[str, str], settings: Set
         )
 
 
-def release_runs(question_set: QuestionSet) -> list[release.Run]:
-    """Every registered exporter with each option set `qexport all` runs it with."""
-    from qexport.registry import load_exporter, release_options
-
-    return [
-        (name, options)
-        for name in exporter_names()
-        for options in release_options(load_exporter(name))
-    ]
-
-
-def _check_content(question_set: QuestionSet, runs: Sequence[release.Run], quiet: bool) -> None:
+def _check_content(question_set: QuestionSet, runs: Sequence[Run], quiet: bool) -> None:
     """What the planned exporters would reject, reported before anything is built."""
+    refuse_disagreeing(runs)
     errors, warnings = exporter_checks(question_set, runs)
     if errors:
         raise ContentErrors(errors, warnings)
@@ -142,7 +135,7 @@ class _Build:
     """One release being built: record, plan, build, then publish or compare."""
 
     question_set: QuestionSet
-    runs: list[release.Run]
+    runs: list[Run]
     out: Path
     settings: Settings
     before: dict[str, str]
@@ -161,7 +154,9 @@ class _Build:
             guard.remember(dict(recorded.written))
             self._tell(recorded.notes)
             content = self._content(recorded.written)
-            jobs = release.plan(content_files.combine(content), self.runs)
+            jobs = release.plan(
+                content_files.combine(content), self.runs, self.question_set.content_dir
+            )
             results = self._build(jobs, staging, previous, check=False)
             results += _carry_over(previous, results, staging, out, self.state.picked)
             self._unchanged(content)
@@ -191,7 +186,9 @@ class _Build:
         trusted = verified is not None and verified.release is not None and not verified.foreign
         record_changes(self.question_set, self.runs, out if trusted else None, check=True)
         content = self._content({})
-        jobs = release.plan(content_files.combine(content), self.runs)
+        jobs = release.plan(
+            content_files.combine(content), self.runs, self.question_set.content_dir
+        )
         scratch = Path(tempfile.mkdtemp(prefix="qexport-check-"))
         try:
             results = self._build(jobs, scratch, None, check=True)

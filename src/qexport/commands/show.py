@@ -9,7 +9,9 @@ import click
 
 from qexport import changes
 from qexport.errors import ContentError, ContentErrors
+from qexport.recording import refuse_disagreeing
 from qexport.registry import exporter_checks
+from qexport.release_config import release_runs
 from qexport.tags import tags_for
 
 if TYPE_CHECKING:
@@ -22,7 +24,9 @@ def validate(question_set: QuestionSet) -> None:
         changes.read(question_set.content_dir / changes.LOCK_FILE)
     except ContentError as exc:
         raise ContentErrors([exc]) from None
-    errors, warnings = exporter_checks(question_set)
+    runs = release_runs(question_set)
+    refuse_disagreeing(runs)
+    errors, warnings = exporter_checks(question_set, runs)
     if errors:
         raise ContentErrors(errors, warnings)
     for warning in warnings:

@@ -18,5 +18,6 @@ def theme_option() -> click.Option:
         default=DEFAULT_THEME,
         show_default=True,
         metavar="NAME",
-        help="The theme in themes/ that gives colours and code styles.",
+        help="The theme: themes/NAME/ beside the content folder (the project's own, which wins "
+        "over a built-in one of that name), else a built-in one (default, print).",
     )

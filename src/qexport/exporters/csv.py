@@ -18,10 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from qexport.exporter import Artifact
-from qexport.tags import tags_for
-
 if TYPE_CHECKING:
+    from qexport.exporter import Artifact
     from qexport.model import QuestionSet
 
 DIALECTS = ("anki", "plain")
@@ -75,6 +73,8 @@ def plain_csv(question_set: QuestionSet) -> str:
     import csv
     import io
 
+    from qexport.tags import tags_for
+
     out = io.StringIO()
     writer = csv.writer(out, quoting=csv.QUOTE_MINIMAL, lineterminator="\r\n")
     writer.writerow(PLAIN_COLUMNS)
@@ -108,6 +108,8 @@ class CsvExporter:
     def export(
         self, question_set: QuestionSet, options: Mapping[str, Any], out_dir: Path
     ) -> list[Artifact]:
+        from qexport.exporter import Artifact  # `qexport --help` imports this module
+
         dialect = str(options.get("dialect") or "anki")
         bom = bool(options.get("bom")) and dialect == "plain"
         text = anki_csv(question_set) if dialect == "anki" else plain_csv(question_set)

@@ -19,10 +19,10 @@ import click
 
 from qexport import DEFAULT_THEME
 from qexport.errors import ContentError, ContentWarning, QexportError
-from qexport.exporter import Artifact, Recorded
 from qexport.exporters import theme_option
 
 if TYPE_CHECKING:
+    from qexport.exporter import Artifact, Recorded
     from qexport.model import QuestionSet
 
 
@@ -38,6 +38,8 @@ class AnkiExporter:
             help="Also write every card's front and back, day and night, as HTML pages here.",
         ),
     )
+
+    record_options = ("theme",)  # one note type per set: a release records one theme's
 
     def check(
         self, question_set: QuestionSet, options: Mapping[str, Any]
@@ -64,7 +66,7 @@ class AnkiExporter:
         from qexport.exporters.anki.lock_update import update_lock
         from qexport.themes import load_theme
 
-        theme = load_theme(str(options.get("theme") or DEFAULT_THEME))
+        theme = load_theme(str(options.get("theme") or DEFAULT_THEME), question_set.content_dir)
         return update_lock(question_set, theme, previous_release, check, partial)
 
     def export(
@@ -72,12 +74,13 @@ class AnkiExporter:
     ) -> list[Artifact]:
         # Everything heavy is imported here, so that `qexport --help` stays fast.
         from qexport import changes
+        from qexport.exporter import Artifact
         from qexport.exporters.anki.deck import NOTETYPE_KEY, deck_inputs, stamp_lock, write_apkg
         from qexport.exporters.anki.lock_update import OUT_OF_DATE
         from qexport.exporters.anki.preview import write_preview
         from qexport.themes import load_theme
 
-        theme = load_theme(str(options.get("theme") or DEFAULT_THEME))
+        theme = load_theme(str(options.get("theme") or DEFAULT_THEME), question_set.content_dir)
         cards, css, hashes = deck_inputs(question_set, theme)
         lock_path = question_set.content_dir / changes.LOCK_FILE
         path = out_dir / question_set.file_name(theme.file_part, extension="apkg")

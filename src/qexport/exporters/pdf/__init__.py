@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -16,12 +15,13 @@ import click
 
 from qexport import DEFAULT_THEME
 from qexport.errors import ContentError, ContentErrors, ContentWarning, QexportError
-from qexport.exporter import Artifact
 from qexport.exporters import theme_option
 
 if TYPE_CHECKING:
+    from qexport.exporter import Artifact
     from qexport.exporters.pdf.styles import Styles
     from qexport.model import QuestionSet
+    from qexport.themes import Theme
 
 LAYOUTS = ("booklet", "cheatsheet", "cards")
 PAPERS = ("a4", "letter")
@@ -30,6 +30,8 @@ SIZE_FOR_LAYOUT = {"booklet": "body", "cheatsheet": "cheatsheet", "cards": "card
 
 
 def _nfc(text: str) -> str:
+    import unicodedata
+
     return unicodedata.normalize("NFC", text)
 
 
@@ -58,20 +60,37 @@ def _image_loader(question_set: QuestionSet) -> Callable[[str], Path]:
     return image_path
 
 
-def _layout_paper_styles(options: Mapping[str, Any]) -> tuple[str, str, Styles]:
+def _layout_paper_styles(options: Mapping[str, Any], content_dir: Path) -> tuple[str, str, Styles]:
     """The layout, the paper's name and the styles that `options` ask for."""
     from qexport.exporters.pdf.styles import styles_for
     from qexport.themes import load_theme
 
     layout = str(options.get("layout") or "booklet")
-    theme = load_theme(str(options.get("theme") or DEFAULT_THEME))
+    theme = load_theme(str(options.get("theme") or DEFAULT_THEME), content_dir)
     return layout, str(options.get("paper") or "a4"), styles_for(theme, SIZE_FOR_LAYOUT[layout])
+
+
+def _one_sided(layout: str, options: Mapping[str, Any]) -> bool:
+    """Whether `options` ask for a one-sided booklet (an error for another layout)."""
+    one_sided = options.get("sides") == "one"
+    if one_sided and layout != "booklet":
+        raise QexportError(
+            "--sides one is for the booklet: the cheat sheet is one-sided already, "
+            "and flash cards need both sides"
+        )
+    return one_sided
+
+
+def _pdf_name(
+    question_set: QuestionSet, layout: str, paper_name: str, one_sided: bool, theme: Theme
+) -> str:
+    parts = (layout, "one-sided" if one_sided else "", paper_name, theme.file_part)
+    return question_set.file_name(*parts, extension="pdf")
 
 
 class PdfExporter:
     name = "pdf"
     description = "Print-ready PDF: a booklet, a two-column cheat sheet, or duplex flash cards."
-
     options: Sequence[click.Option] = (
         click.Option(
             ["--layout"],
@@ -105,31 +124,32 @@ class PdfExporter:
         """What printing would meet, found before anything is built (`pdf_checks`)."""
         from qexport.exporters.pdf.checks import pdf_problems
 
-        layout, paper, styles = _layout_paper_styles(options)
+        layout, paper, styles = _layout_paper_styles(options, question_set.content_dir)
         return pdf_problems(question_set, styles, layout, paper, _image_loader(question_set))
+
+    def artifact_names(self, question_set: QuestionSet, options: Mapping[str, Any]) -> list[str]:
+        """What `export` would write for `options`, found without building it: a release
+        checks up front that its option sets go together and write distinct files."""
+        layout, paper_name, styles = _layout_paper_styles(options, question_set.content_dir)
+        one_sided = _one_sided(layout, options)
+        return [_pdf_name(question_set, layout, paper_name, one_sided, styles.theme)]
 
     def export(
         self, question_set: QuestionSet, options: Mapping[str, Any], out_dir: Path
     ) -> list[Artifact]:
+        from qexport.exporter import Artifact  # here: `qexport --help` imports this module
         from qexport.exporters.pdf.checks import missing_glyphs
         from qexport.exporters.pdf.styles import PAPERS as PAPER_SIZES
 
-        layout, paper_name, styles = _layout_paper_styles(options)
+        layout, paper_name, styles = _layout_paper_styles(options, question_set.content_dir)
         theme = styles.theme
-        one_sided = options.get("sides") == "one"
-        if one_sided and layout != "booklet":
-            raise QexportError(
-                "--sides one is for the booklet: the cheat sheet is one-sided already, "
-                "and flash cards need both sides"
-            )
+        one_sided = _one_sided(layout, options)
         # Checked again here, cheaply: a caller may not have run `check` first.
         glyphs = missing_glyphs(question_set, styles)
         if glyphs:
             raise ContentErrors(glyphs)
 
-        sides = "one-sided" if one_sided else ""
-        parts = (layout, sides, paper_name, theme.file_part)
-        path = out_dir / question_set.file_name(*parts, extension="pdf")
+        path = out_dir / _pdf_name(question_set, layout, paper_name, one_sided, theme)
         paper = PAPER_SIZES[paper_name]
 
         image_path = _image_loader(question_set)

@@ -37,6 +37,7 @@ from qexport.exporters.pdf.flowables import (
 from qexport.exporters.pdf.markdown import FlowableRenderer
 from qexport.exporters.pdf.pages import LEFT, RIGHT, NumberingCanvas, SidedTemplate, right_hand
 from qexport.exporters.pdf.styles import CONTENTS_LEADING, Styles
+from qexport.exporters.pdf.wording import Wording
 from qexport.model import Question, QuestionSet
 
 INNER, OUTER, TOP, BOTTOM = 22 * mm, 15 * mm, 22 * mm, 20 * mm
@@ -99,7 +100,11 @@ class TocEntry(Flowable):
 
 
 def _entries(
-    question_set: QuestionSet, styles: Styles, renderer: FlowableRenderer, spacing: float
+    question_set: QuestionSet,
+    styles: Styles,
+    renderer: FlowableRenderer,
+    spacing: float,
+    words: Wording,
 ) -> list[TocEntry]:
     """Every entry, its lines `spacing` times as far apart as the style sets them."""
     level_style, question_style = styles.contents(True, spacing), styles.contents(False, spacing)
@@ -120,7 +125,7 @@ def _entries(
             markup = number + renderer.inline(question.question, question_style)
             indent, space = styles.size, question_space
             entries.append(TocEntry(markup, question.id, question_style, indent, hang, space))
-    entries.append(level_entry("Topic index", INDEX_KEY))
+    entries.append(level_entry(words("topic_index"), INDEX_KEY))
     return entries
 
 
@@ -143,6 +148,7 @@ def _contents(
     renderer: FlowableRenderer,
     frame: tuple[float, float],
     sides: int,
+    words: Wording,
 ) -> list[Flowable]:
     """The contents, its lines tightened (to TIGHTEST at most) if that saves a near-empty page.
 
@@ -151,16 +157,16 @@ def _contents(
     found from one measurement, and checked once.
     """
     width, height = frame
-    heading = Para("Contents", styles.section)
+    heading = Para(escape(words("contents")), styles.section)
     top = heading.wrap(width, height)[1] + heading.getSpaceAfter()
-    entries = _entries(question_set, styles, renderer, 1.0)
+    entries = _entries(question_set, styles, renderer, 1.0, words)
     heights = [entry.measure(width, height) for entry in entries]
     count, fill = _pages(top, heights, height)
     if count > 1 and fill < NEAR_EMPTY and (sides == 1 or count % 2 == 1):
         for step in range(1, int((1 - TIGHTEST) * 100) + 1):
             spacing = 1 - step / 100
             if _pages(top, [h * spacing for h in heights], height)[0] < count:
-                tight = _entries(question_set, styles, renderer, spacing)
+                tight = _entries(question_set, styles, renderer, spacing, words)
                 if _pages(top, [e.measure(width, height) for e in tight], height)[0] < count:
                     entries = tight
                     break
@@ -224,11 +230,11 @@ def _templates(styles: Styles, paper: tuple[float, float], sides: int) -> list[P
     ]
 
 
-def _cover(question_set: QuestionSet, styles: Styles) -> list[Flowable]:
+def _cover(question_set: QuestionSet, styles: Styles, words: Wording) -> list[Flowable]:
     meta = question_set.meta
     counts = question_set.counts_by_level()
     levels = " · ".join(
-        f"{counts[level.id]} {escape(level.label.lower())}" for level in question_set.levels
+        words.level_count(counts[level.id], level.label) for level in question_set.levels
     )
     total = len(question_set.questions)
     lines = [
@@ -236,9 +242,9 @@ def _cover(question_set: QuestionSet, styles: Styles) -> list[Flowable]:
         Para(escape(meta.title), styles.title),
         Para(escape(meta.description), styles.centered),
         Spacer(1, 12 * mm),
-        Para(f"{total} questions: {levels}", styles.centered),
+        Para(escape(words.questions(total, levels)), styles.centered),
         Spacer(1, 30 * mm),
-        Para(f"Version {escape(meta.version)}", styles.centered),
+        Para(escape(words("version", version=meta.version)), styles.centered),
     ]
     if meta.author:
         lines.append(Para(escape(meta.author), styles.centered))
@@ -282,10 +288,11 @@ def build_booklet(
     doc = document(path, question_set, styles, paper)
     doc.addPageTemplates(_templates(styles, paper, sides))
     renderer = FlowableRenderer(styles, image_path, text_frame(paper)[1])
-    story: list[Flowable] = _cover(question_set, styles)
+    words = doc.words
+    story: list[Flowable] = _cover(question_set, styles, words)
 
-    story += _new_section(doc, "Contents", CONTENTS_KEY, sides)
-    story += _contents(question_set, styles, renderer, text_frame(paper), sides)
+    story += _new_section(doc, words("contents"), CONTENTS_KEY, sides)
+    story += _contents(question_set, styles, renderer, text_frame(paper), sides, words)
 
     for level in question_set.levels:
         questions = question_set.in_level(level.id)
@@ -299,8 +306,8 @@ def build_booklet(
             )
             lead = []
 
-    story += _new_section(doc, "Topic index", INDEX_KEY, sides)
-    story.append(Para("Topic index", styles.section))
+    story += _new_section(doc, words("topic_index"), INDEX_KEY, sides)
+    story.append(Para(escape(words("topic_index")), styles.section))
     accent = styles.theme.palette["accent"]
     for topic in question_set.topics:
         numbers = [q for q in question_set.questions if q.topic == topic.id]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from html import escape
 from itertools import islice
 from pathlib import Path
 
@@ -29,6 +30,7 @@ from qexport.exporters.pdf.document import (
 from qexport.exporters.pdf.flowables import Para
 from qexport.exporters.pdf.markdown import FlowableRenderer
 from qexport.exporters.pdf.styles import Styles
+from qexport.exporters.pdf.wording import Wording, wording
 from qexport.model import Question, QuestionSet
 
 COLUMNS, ROWS = 2, 3
@@ -121,6 +123,7 @@ class CardMaker:
         image_path: Callable[[str], Path],
     ) -> None:
         self.question_set = question_set
+        self.words = wording(question_set.meta.language)
         self.styles = styles
         self.inner = (card_size[0] - 2 * PADDING, card_size[1] - 2 * PADDING)
         self.image_path = image_path
@@ -181,7 +184,8 @@ class CardMaker:
             styles = self.styles.scaled(scale * 1.15)
             renderer = FlowableRenderer(styles)
             if card.part > 1:
-                continued = f"<i>(continued, {card.part} of {card.parts})</i>"
+                continued = self.words("continued", part=card.part, parts=card.parts)
+                continued = f"<i>{escape(continued)}</i>"
                 markup = renderer.inline(question.question, styles.body)
                 text = Para(f"{continued} {markup}", styles.body)
             else:
@@ -252,6 +256,13 @@ def _draw_stack(
         y -= flowable.getSpaceAfter()
 
 
+def _back_label(words: Wording, card: Card) -> str:
+    """What the back of `card` says it is: "answer", or "answer 2/3" on follow-on cards."""
+    if card.parts == 1:
+        return words("answer")
+    return words("answer_part", part=card.part, parts=card.parts)
+
+
 def _corner(
     canvas: Canvas, styles: Styles, card: Card, x: float, y_top: float, width: float, side: str
 ) -> None:
@@ -300,7 +311,7 @@ def build_cards(
             initialFontName=styles.body_font.regular,  # type: ignore[arg-type]  # stubs: float
             lang=meta.language,
         )
-    canvas.setTitle(f"{meta.title}: flash cards")
+    canvas.setTitle(maker.words("flash_cards", title=meta.title))
     canvas.setAuthor(meta.author)
     canvas.setSubject(meta.description)
     canvas.setKeywords(", ".join(pdf_keywords(question_set)))
@@ -328,7 +339,7 @@ def build_cards(
                     body_top = top - header_height(styles) * 1.5
                     _draw_stack(canvas, front, left, body_top, inner_width)
                 else:
-                    label = "answer" if card.parts == 1 else f"answer {card.part}/{card.parts}"
+                    label = _back_label(maker.words, card)
                     _corner(canvas, card.styles, card, left, top, inner_width, label)
                     body_top = top - header_height(card.styles)
                     _draw_stack(canvas, card.back, left, body_top, inner_width)

@@ -20,6 +20,7 @@ from qexport.exporters.pdf.flowables import Anchor, Deferred, KeepStart, Para, S
 from qexport.exporters.pdf.markdown import FlowableRenderer
 from qexport.exporters.pdf.pages import RIGHT, NumberingCanvas
 from qexport.exporters.pdf.styles import Styles
+from qexport.exporters.pdf.wording import wording
 from qexport.model import Question, QuestionSet
 
 MARGIN, GAP, TOP, BOTTOM = 10 * mm, 6 * mm, 16 * mm, 17 * mm
@@ -88,7 +89,8 @@ def build_cheatsheet(
     path: Path,
     image_path: Callable[[str], Path],
 ) -> None:
-    title = f"{question_set.meta.title}: cheat sheet"
+    meta = question_set.meta
+    title = wording(meta.language)("cheat_sheet", title=meta.title)
     doc = document(path, question_set, styles, paper, title=title)
     doc.addPageTemplates([_template(styles, paper, title)])
     renderer = FlowableRenderer(styles, image_path, text_frame(paper)[1])

@@ -16,7 +16,8 @@ from typing import TYPE_CHECKING
 
 from qexport.errors import ContentError, ContentWarning
 from qexport.exporters.pdf.images import MAX_HEIGHT_SHARE
-from qexport.metadata import METADATA_FILE
+from qexport.exporters.pdf.wording import has_wording, known_languages, wording
+from qexport.metadata import METADATA_FILE, key_line
 
 if TYPE_CHECKING:
     from qexport.exporters.pdf.styles import Styles
@@ -48,6 +49,7 @@ def pdf_problems(
 
     problems: list[ContentError | ContentWarning] = []
     problems += missing_glyphs(question_set, styles)
+    problems += language_without_wording(question_set)
     if layout == "cards":
         problems += _questions_too_long_for_a_card(question_set, styles, PAPERS[paper], image_path)
     problems += blurred_images(question_set, styles, layout, paper, image_path)
@@ -77,12 +79,54 @@ def missing_glyphs(question_set: QuestionSet, styles: Styles) -> list[ContentErr
             continue  # the common case: no need to tell code from prose
         for text, is_code, line in _texts(question):
             note(question.path, code if is_code else body, text, line)
-    errors = [_glyph_error(key, missing) for key, missing in found.items()]
+    errors = _wording_glyphs(question_set, body)
+    errors += [_glyph_error(key, missing) for key, missing in found.items()]
     if errors:
         last = errors[-1]
-        hint = _hint(styles, body, code)
+        hint = _hint(styles, body, code, question_set.content_dir)
         errors[-1] = ContentError(f"{last.message}\n  hint: {hint}", last.path, last.line)
     return errors
+
+
+def _wording_glyphs(question_set: QuestionSet, body: FontFamily) -> list[ContentError]:
+    """One error for all the characters of the PDFs' own words that the body font lacks.
+
+    They are the table's, not the author's: one line says it, not one per character.
+    """
+    words = wording(question_set.meta.language)
+    lacking = body.missing(words.printed())
+    if not lacking:
+        return []
+    shown = ", ".join(f"'{char}'" for char in lacking[:SHOWN_LINES])
+    more = f" and {len(lacking) - SHOWN_LINES} more" if len(lacking) > SHOWN_LINES else ""
+    message = (
+        f"the PDFs print their own words (such as '{words('contents')}') in the language "
+        f"'{question_set.meta.language}', but the font {body.label} lacks {len(lacking)} of "
+        f"their characters ({shown}{more})"
+    )
+    path = question_set.content_dir / METADATA_FILE
+    return [ContentError(message, path, _language_line(question_set))]
+
+
+def language_without_wording(question_set: QuestionSet) -> list[ContentWarning]:
+    """A warning if the PDFs have no words in the set's language (they fall back to English)."""
+    language = question_set.meta.language
+    if has_wording(language):
+        return []
+    message = (
+        f"the PDFs have no wording in the language '{language}', so they print their own words "
+        f"(Contents, Page X of Y...) in English; there is wording for {known_languages()}: "
+        "a language is added to WORDING in qexport/exporters/pdf/wording.py"
+    )
+    path = question_set.content_dir / METADATA_FILE
+    return [ContentWarning(message, path, _language_line(question_set))]
+
+
+def _language_line(question_set: QuestionSet) -> int | None:
+    from qexport.normalize import read_text
+
+    path = question_set.content_dir / METADATA_FILE
+    return key_line(read_text(path), "set", "language") if path.is_file() else None
 
 
 def _glyph_error(key: tuple[Path, str, str], missing: _Missing) -> ContentError:
@@ -102,10 +146,21 @@ def _glyph_error(key: tuple[Path, str, str], missing: _Missing) -> ContentError:
     return ContentError(message, path, missing.lines[0] if missing.lines else None)
 
 
-def _hint(styles: Styles, body: FontFamily, code: FontFamily) -> str:
+def _hint(styles: Styles, body: FontFamily, code: FontFamily, content_dir: Path) -> str:
+    """Which fonts lack the characters, and where a theme with fonts that have them goes."""
+    from qexport.themes import THEME_FILE, project_themes
+
+    theme = styles.theme
+    fonts = f"the theme '{theme.name}' prints text in {body.label} and code in {code.label}"
+    if not theme.builtin:  # the project's own: its author changes its fonts
+        return (
+            f"{fonts}; name fonts that cover these characters in [fonts] of {theme.path}: "
+            "a fontpkg family, or TrueType files in its folder (see Themes in the README)"
+        )
+    theme_file = project_themes(content_dir) / "NAME" / THEME_FILE
     return (
-        f"the theme '{styles.theme.name}' prints text in {body.label} and code in "
-        f"{code.label}; choose a theme whose fonts cover these characters with --theme NAME "
+        f"{fonts}; for these characters, add a theme whose fonts have them as {theme_file} "
+        "(a fontpkg family, or TrueType files in its folder) and choose it with --theme NAME "
         "(see Themes in the README)"
     )
 

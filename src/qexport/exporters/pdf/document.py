@@ -17,6 +17,7 @@ from qexport.changes import content_date
 from qexport.exporters.pdf.flowables import Para
 from qexport.exporters.pdf.pages import canvas_maker
 from qexport.exporters.pdf.styles import Styles
+from qexport.exporters.pdf.wording import Wording, wording
 from qexport.fonts import printable
 from qexport.model import Question, QuestionSet
 from qexport.render import shared_parser
@@ -99,14 +100,16 @@ def with_date(make: Callable[..., AnyCanvas], at: int) -> Callable[..., AnyCanva
 class Document(BaseDocTemplate):
     """A reproducible document: no clock, no random ids, embedded fonts only."""
 
-    def __init__(self, path: Path, styles: Styles, at: int, **kwargs: Any) -> None:
+    def __init__(self, path: Path, styles: Styles, at: int, words: Wording, **kwargs: Any) -> None:
         super().__init__(str(path), **kwargs)
         self.styles = styles
         self.at = at
+        self.words = words  # the fixed words it prints, in the set's language
 
     def build_story(self, story: Sequence[Flowable]) -> None:
         number_font = (self.styles.body_font.regular, self.styles.size * 0.8)
-        self.build(list(story), canvasmaker=with_date(canvas_maker(number_font), self.at))
+        make = canvas_maker(number_font, self.words.page_of)
+        self.build(list(story), canvasmaker=with_date(make, self.at))
 
 
 def document(
@@ -123,6 +126,7 @@ def document(
         path,
         styles,
         content_date(question_set),
+        wording(meta.language),
         pagesize=paper,
         title=title or meta.title,
         author=meta.author,

@@ -22,9 +22,16 @@ LEFT, RIGHT, CENTER = "left", "right", "center"
 class NumberingCanvas(Canvas):
     """A canvas that remembers where anchors landed and fills in page numbers last."""
 
-    def __init__(self, *args: Any, number_font: tuple[str, float] = ("", 0), **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        number_font: tuple[str, float],
+        page_of: Callable[[int, int], str],
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
         self.number_font = number_font
+        self.page_of = page_of  # "Page X of Y", in the set's language
         self.anchor_pages: dict[str, int] = {}
         self.later: dict[str, tuple[str, str, int]] = {}  # form -> (kind, align, page)
         self.section = ""
@@ -59,7 +66,7 @@ class NumberingCanvas(Canvas):
         total = self.getPageNumber() - 1  # save() follows the last showPage()
         for name, (kind, align, page) in self.later.items():
             if kind == "footer":
-                text = f"Page {page} of {total}"
+                text = self.page_of(page, total)
             else:
                 anchored = self.anchor_pages.get(name.removeprefix("qx-page-"))
                 text = str(anchored) if anchored is not None else "\u2013"  # en dash
@@ -77,9 +84,11 @@ class NumberingCanvas(Canvas):
         self.endForm()
 
 
-def canvas_maker(number_font: tuple[str, float]) -> Callable[..., NumberingCanvas]:
+def canvas_maker(
+    number_font: tuple[str, float], page_of: Callable[[int, int], str]
+) -> Callable[..., NumberingCanvas]:
     def make(*args: Any, **kwargs: Any) -> NumberingCanvas:
-        return NumberingCanvas(*args, number_font=number_font, **kwargs)
+        return NumberingCanvas(*args, number_font=number_font, page_of=page_of, **kwargs)
 
     return make
 
