@@ -13,7 +13,7 @@ import pytest
 
 from qexport.errors import QexportError
 from qexport.exporter import Artifact
-from qexport.output import STAGING_PREFIX, write_artifacts
+from qexport.output import EXPORT_STAGING_PREFIX, write_artifacts
 
 from conftest import Run, clean_failure
 
@@ -38,7 +38,7 @@ def test_artifacts_move_into_place(tmp_path: Path) -> None:
     published = write_artifacts(out, _writer("a.txt", "sub/b.txt"))
     assert [a.path for a in published] == [out / "a.txt", out / "sub" / "b.txt"]
     assert (out / "sub" / "b.txt").read_text(encoding="utf-8") == "new sub/b.txt"
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(STAGING_PREFIX)]
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(EXPORT_STAGING_PREFIX)]
 
 
 def test_interrupted_export_keeps_the_previous_files(tmp_path: Path) -> None:

@@ -20,7 +20,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 
 from qexport.exporters.pdf.code_flowable import (
     CONTINUATION,
-    PADDING,
+    PADDING_EMS,
     CodeFlowable,
     highlighted_lines,
 )
@@ -87,7 +87,7 @@ WIDTH = 150.0  # points: about 33 characters at the 6.5 pt floor
 
 
 def _fits(block: CodeFlowable) -> None:
-    inner = block.width - 2 * PADDING * block.size
+    inner = block.width - 2 * PADDING_EMS * block.size
     mark = stringWidth(CONTINUATION, _styles().code_font.regular, block.size)
     for continuation, runs in block.visual:
         width = sum(stringWidth(text, run.font, block.size) for text, run in runs)
@@ -104,7 +104,7 @@ def test_a_long_line_breaks_at_the_last_space_that_fits() -> None:
     assert set(kinds) == {"space"}
     _fits(block)
     # The last space that fits: the next word would not have fitted on the piece.
-    inner = block.width - 2 * PADDING * block.size
+    inner = block.width - 2 * PADDING_EMS * block.size
     mark = stringWidth(CONTINUATION, _styles().code_font.regular, block.size)
     for index, (piece, following) in enumerate(pairwise(pieces)):
         longer = piece + " " + following[4:].split(" ")[0]
@@ -139,7 +139,7 @@ def test_a_word_is_cut_only_when_nothing_else_fits() -> None:
     assert set(kinds) == {"none"}
     _fits(block)
     # A word is cut only because a whole piece of it does not fit: every piece is full.
-    inner = block.width - 2 * PADDING * block.size
+    inner = block.width - 2 * PADDING_EMS * block.size
     char = stringWidth("x", _styles().code_font.regular, block.size)
     for continuation, runs in block.visual[:-1]:
         mark = stringWidth(CONTINUATION, _styles().code_font.regular, block.size)
@@ -255,7 +255,7 @@ def test_a_block_shrunk_to_fit_its_frame_is_never_wrapped(code: str, kind: str) 
             assert not any(flag for flag, _ in block.visual), (width, block.size)
             shrunk += block.size < styles.code_size
         elif any(flag for flag, _ in block.visual):  # then the widest line really is too wide
-            assert unit * block.size > width - 2 * PADDING * block.size
+            assert unit * block.size > width - 2 * PADDING_EMS * block.size
     assert shrunk > 100  # the widths did make the block shrink
 
 
@@ -286,7 +286,7 @@ def test_only_lines_too_wide_at_the_floor_size_wrap_in_the_pdf(
 def _available(block: CodeFlowable, continuation: bool, hang: str) -> float:
     """The width a piece of `block` may take: a continuation's after its mark and indent."""
     font = _styles().code_font.regular
-    inner = block.width - 2 * PADDING * block.size
+    inner = block.width - 2 * PADDING_EMS * block.size
     if not continuation:
         return inner
     return inner - stringWidth(CONTINUATION + hang, font, block.size)
@@ -367,7 +367,7 @@ def _split(keep: int, height: float) -> list[CodeFlowable]:
 
 def _height(lines: int, size: float = 6.5) -> float:
     """The height a block of `lines` visual lines takes (at the 6.5 pt floor)."""
-    return (lines * 1.3 + 2 * PADDING - 0.3) * size + 0.01
+    return (lines * 1.3 + 2 * PADDING_EMS - 0.3) * size + 0.01
 
 
 @pytest.mark.parametrize("keep", [1, 2])

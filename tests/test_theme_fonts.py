@@ -164,8 +164,8 @@ def test_a_family_that_is_not_installed_fails_at_its_line(
 
 
 def test_the_digest_covers_theme_toml_and_every_font_file(tmp_path: Path) -> None:
-    default = load_theme("default")
-    assert default.digest() == hashlib.sha256(default.path.read_bytes()).hexdigest()
+    default = load_theme("default")  # its fontpkg families count by their packages' versions
+    assert default.digest() != hashlib.sha256(default.path.read_bytes()).hexdigest()
     content, folder = _project(tmp_path, FILES.format(italic='"Tiny.ttf"'))
     build_font(folder / "Tiny.ttf", (WGHT, ITAL))
     theme = load_theme("mine", content)

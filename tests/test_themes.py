@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -178,11 +177,16 @@ def test_a_project_theme_is_named_by_its_folder_never_a_path(tmp_path: Path, nam
         load_theme(name, content)
 
 
-def test_qexports_own_checkout_has_no_project_themes_only_its_builtins() -> None:
-    """Its content/ sits beside the built-in themes/: those stay built in, digests unchanged."""
-    theme = load_theme("default", CONTENT)
-    assert theme.builtin
-    assert theme.digest() == hashlib.sha256(theme.path.read_bytes()).hexdigest()
-    assert inputs("pdf", "1", {"theme": "print"}, CONTENT)["theme_sha256"] == (
-        hashlib.sha256(load_theme("print").path.read_bytes()).hexdigest()
-    )
+def test_a_copy_of_a_builtin_theme_has_the_builtins_digest(tmp_path: Path) -> None:
+    """qexport's own content/ sits beside a copy of its built-in themes/ (installed or
+    not): a release records the same theme, whichever of the two is found."""
+    for name in ("default", "print"):
+        builtin = load_theme(name)
+        assert load_theme(name, CONTENT).digest() == builtin.digest()
+        assert inputs("pdf", "1", {"theme": name}, CONTENT)["theme_sha256"] == builtin.digest()
+        project = tmp_path / name
+        (project / "themes" / name).mkdir(parents=True)
+        shutil.copy(builtin.path, project / "themes" / name / "theme.toml")
+        copy = load_theme(name, project / "content")
+        assert not copy.builtin
+        assert copy.digest() == builtin.digest()

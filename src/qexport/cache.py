@@ -73,7 +73,7 @@ def update_map(name: str, updates: dict[str, Any], limit: int) -> None:
     """Merge `updates` into the JSON object cached as `name`, keeping its `limit` newest keys."""
     if not updates:
         return
-    with locked(name):
+    with locked_entry(name):
         known = read_map(name)
         for key, value in updates.items():
             known.pop(key, None)
@@ -82,7 +82,7 @@ def update_map(name: str, updates: dict[str, Any], limit: int) -> None:
 
 
 @contextmanager
-def locked(name: str) -> Iterator[None]:
+def locked_entry(name: str) -> Iterator[None]:
     """Hold the lock on the cache file `name` while reading, changing and writing it.
 
     Runs at once would otherwise each write back what they read, losing the

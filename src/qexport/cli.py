@@ -144,18 +144,18 @@ def select(
 @click.pass_obj
 def validate(session: Session) -> None:
     """Check the content and its lock file; print every problem, or a one-line summary."""
-    from qexport.commands.show import validate
+    from qexport.commands.show import validate_set
 
-    validate(session.question_set())
+    validate_set(session.question_set())
 
 
 @cli.command()
 @click.pass_obj
 def stats(session: Session) -> None:
     """Count the questions by topic and level."""
-    from qexport.commands.show import stats
+    from qexport.commands.show import stats_table
 
-    click.echo("\n".join(stats(session.question_set())))
+    click.echo("\n".join(stats_table(session.question_set())))
 
 
 @cli.command("list")

@@ -81,7 +81,7 @@ def of_set(first: FirstLook, question_set: QuestionSet) -> dict[str, str]:
     return digests
 
 
-def now(content_dir: Path, question_set: QuestionSet) -> dict[str, str]:
+def current(content_dir: Path, question_set: QuestionSet) -> dict[str, str]:
     """The digests of the content files now: the set's images, and any level file there."""
     try:
         top = [p.name for p in content_dir.iterdir() if not p.name.startswith(".")]

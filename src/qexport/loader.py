@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin
 
-from qexport import checks, media
+from qexport import media, set_checks
 from qexport.codeblocks import blocks_from_tokens, check_python
 from qexport.errors import ContentError, ContentErrors, ContentWarning, did_you_mean
 from qexport.metadata import METADATA_FILE, SLUG, Metadata, load_metadata, slug_hint
@@ -97,13 +97,13 @@ def load(content_dir: Path) -> Loaded:
     media.check_names(image_refs, errors)
     media.check_files(image_refs, content_dir, errors)
 
-    checks.duplicate_ids(questions, errors)
+    set_checks.duplicate_ids(questions, errors)
     errors.extend(merged_tags(questions))
-    notes.extend(checks.near_duplicates(questions))
+    notes.extend(set_checks.near_duplicates(questions))
     if metadata is not None and not questions:
         errors.append(ContentError("the set has no questions", metadata.path, 1))
     if metadata is not None and topics is not None and not errors:
-        notes.extend(checks.unused_topics(topics, questions, metadata.path, metadata.text))
+        notes.extend(set_checks.unused_topics(topics, questions, metadata.path, metadata.text))
     if errors or not (metadata and metadata.meta and metadata.levels and topics):
         raise ContentErrors(_in_order(errors), _in_order(notes))
     question_set = QuestionSet(

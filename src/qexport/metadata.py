@@ -55,7 +55,7 @@ MAX_NESTING = 50
 MAX_SLUG_BYTES = 100
 
 # error(message, table, key): report a problem at the line where `key` is set.
-Report = Callable[[str, "str | None", "str | None"], None]
+ErrorAtKey = Callable[[str, "str | None", "str | None"], None]
 
 
 @dataclass(frozen=True)
@@ -232,7 +232,7 @@ def load_metadata(content_dir: Path, errors: list[ContentError]) -> Metadata | N
     return Metadata(meta, levels if levels_ok else None, topics if topics_ok else None, path, text)
 
 
-def _set_fields(table: dict[str, Any], error: Report) -> dict[str, str]:
+def _set_fields(table: dict[str, Any], error: ErrorAtKey) -> dict[str, str]:
     known = (*REQUIRED_SET_KEYS, *OPTIONAL_SET_KEYS)
     fields: dict[str, str] = dict(OPTIONAL_SET_KEYS)
     for key, value in table.items():
@@ -263,7 +263,7 @@ def _set_fields(table: dict[str, Any], error: Report) -> dict[str, str]:
     return fields
 
 
-def _labels(table: dict[str, Any], name: str, error: Report) -> list[tuple[str, str]]:
+def _labels(table: dict[str, Any], name: str, error: ErrorAtKey) -> list[tuple[str, str]]:
     labels: list[tuple[str, str]] = []
     for key, value in table.items():
         if not SLUG.fullmatch(key):

@@ -20,7 +20,7 @@ from typing import Any
 from qexport.errors import QexportError
 from qexport.exporter import Artifact
 
-STAGING_PREFIX = ".qexport-export-"  # not the release's: `qexport all` tidies only its own
+EXPORT_STAGING_PREFIX = ".qexport-export-"  # not the release's: `qexport all` tidies only its own
 WRITTEN_CACHE = "written.json"  # what single exporters wrote where: see record_written
 WRITTEN_LIMIT = 200  # folders remembered; the oldest are forgotten first
 
@@ -30,7 +30,9 @@ def write_artifacts(out_dir: Path, build: Callable[[Path], Sequence[Artifact]]) 
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
         # Beside the real folder: through a link, on its file system, where renames work.
-        staging = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out_dir.resolve().parent))
+        staging = Path(
+            tempfile.mkdtemp(prefix=EXPORT_STAGING_PREFIX, dir=out_dir.resolve().parent)
+        )
     except OSError as exc:
         raise QexportError(f"cannot write to {out_dir}: {exc.strerror or exc}") from None
     try:
@@ -56,7 +58,7 @@ def record_written(out_dir: Path, artifacts: Sequence[Artifact]) -> None:
     prove qexport wrote: a release's own, and these. A lost record only
     means `qexport all` refuses the folder with a clear message.
     """
-    from qexport.cache import locked, read_map, update_map
+    from qexport.cache import locked_entry, read_map, update_map
     from qexport.files import sha256_file
 
     folder = str(out_dir.resolve())
@@ -67,7 +69,7 @@ def record_written(out_dir: Path, artifacts: Sequence[Artifact]) -> None:
             digests[name] = sha256_file(artifact.path)
         except (OSError, ValueError):
             continue
-    with locked(WRITTEN_CACHE):  # read, merge and write as one: runs at once keep all
+    with locked_entry(WRITTEN_CACHE):  # read, merge and write as one: runs at once keep all
         files = {**_files(read_map(WRITTEN_CACHE).get(folder)), **digests}
         update_map(WRITTEN_CACHE, {folder: files}, WRITTEN_LIMIT)
 
@@ -81,9 +83,9 @@ def written_files(out_dir: Path) -> dict[str, str]:
 
 def forget_written(out_dir: Path) -> None:
     """`out_dir` was replaced whole: what single exporters wrote there is gone."""
-    from qexport.cache import locked, read_map, write_json
+    from qexport.cache import locked_entry, read_map, write_json
 
-    with locked(WRITTEN_CACHE):
+    with locked_entry(WRITTEN_CACHE):
         known = read_map(WRITTEN_CACHE)
         if known.pop(str(out_dir.resolve()), None) is not None:
             write_json(WRITTEN_CACHE, known)

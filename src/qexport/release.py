@@ -25,8 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from qexport import manifest
-from qexport.cache import locked as locked_cache
-from qexport.cache import read_json, read_map, update_map, write_json
+from qexport.cache import locked_entry, read_json, read_map, update_map, write_json
 from qexport.errors import QexportError
 from qexport.model import QuestionSet
 from qexport.output import locked, observing, resolve_out
@@ -137,7 +136,7 @@ def build(
     previous: manifest.Manifest | None,
     workers: int,
     check: bool,
-    report: OnBuilt,
+    on_built: OnBuilt,
 ) -> list[Built]:
     """Every job's files in `staging`: reused from `previous` where inputs match (never
     with `check`, which rebuilds everything)."""
@@ -151,14 +150,14 @@ def build(
                 shutil.copy2(previous.folder / name, staging / name)
             built = Built(job, reused, 0.0, reused=True)
             results.append(built)
-            report(built, staging)
+            on_built(built, staging)
         else:
             pending.append(job)
     work = staging / ".jobs"
     if workers <= 1 or len(pending) <= 1:
         for i, job in enumerate(pending):
             built = run_job(question_set, job, work / str(i))
-            results.append(_collect(built, work / str(i), staging, report))
+            results.append(_collect(built, work / str(i), staging, on_built))
         remember_seconds(results)
         return results
     pool = ProcessPoolExecutor(
@@ -168,8 +167,8 @@ def build(
         futures: dict[int, Future[Built]] = {}
         for i in _longest_first(pending):
             futures[i] = pool.submit(run_job, question_set, pending[i], work / str(i))
-        for i in range(len(pending)):  # collected in plan order, so the report reads the same
-            results.append(_collect(futures[i].result(), work / str(i), staging, report))
+        for i in range(len(pending)):  # collected in plan order, so the progress reads the same
+            results.append(_collect(futures[i].result(), work / str(i), staging, on_built))
     except BrokenProcessPool:
         _stop_workers(pool)
         raise QexportError(
@@ -229,7 +228,7 @@ def _known_seconds() -> dict[str, object]:
 
 def remember_seconds(results: Sequence[Built]) -> None:
     """Keep how long each built job took, for the next release's order."""
-    with locked_cache(SECONDS_CACHE):  # runs at once: each keeps the others' times
+    with locked_entry(SECONDS_CACHE):  # runs at once: each keeps the others' times
         known = _known_seconds()
         for built in results:
             if not built.reused:
@@ -266,14 +265,14 @@ def _stop_workers(pool: ProcessPoolExecutor) -> None:
             process.join(WORKER_EXIT_SECONDS)
 
 
-def _collect(built: Built, folder: Path, staging: Path, report: OnBuilt) -> Built:
+def _collect(built: Built, folder: Path, staging: Path, on_built: OnBuilt) -> Built:
     for name in built.files:
         target = staging / name
         if target.exists():
             raise QexportError(f"two exporters wrote {name}; give their files distinct names")
         target.parent.mkdir(parents=True, exist_ok=True)
         os.replace(folder / name, target)
-    report(built, staging)
+    on_built(built, staging)
     return built
 
 

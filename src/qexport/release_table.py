@@ -26,7 +26,7 @@ TABLE = "release"
 EXPORTERS_KEY = "exporters"
 
 # error(message, path): report a problem at the line where `path` (under [release]) is set.
-Report = Callable[[str, KeyPath], None]
+ErrorAtPath = Callable[[str, KeyPath], None]
 
 
 def read_release(value: Any, text: str, path: Path, errors: list[ContentError]) -> ReleaseConfig:
@@ -69,7 +69,7 @@ def read_release(value: Any, text: str, path: Path, errors: list[ContentError]) 
     return ReleaseConfig(exporters, exporters_line, tuple(tables))
 
 
-def _exporters(entry: Any, error: Report) -> tuple[str, ...] | None:
+def _exporters(entry: Any, error: ErrorAtPath) -> tuple[str, ...] | None:
     names = [entry] if isinstance(entry, str) else entry
     where = (EXPORTERS_KEY,)
     if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
@@ -90,7 +90,7 @@ def _table(
     table: dict[str, Any],
     within: KeyPath,
     line: Callable[[KeyPath], int],
-    error: Report,
+    error: ErrorAtPath,
 ) -> ReleaseTable:
     options = []
     shown = f"[{TABLE}.{_shown(exporter)}]"

@@ -81,16 +81,15 @@ class Theme:
     def digest(self) -> str:
         """What the manifest records as theme_sha256: the sha256 of all that shapes output.
 
-        That is theme.toml and the font files it names; for a project theme, also
-        the package and version of each fontpkg family it names (a built-in
-        theme's families are qexport's own requirements, counted with them).
-        Files are hashed on every call, so an edited font rebuilds the PDFs.
-        A theme of theme.toml alone keeps theme.toml's own sha256.
+        That is theme.toml, the font files it names and the package and version
+        of each fontpkg family it names, the same for a built-in theme and a
+        project's own (which may be a copy of one). Files are hashed on every
+        call, so an edited font rebuilds the PDFs.
         """
         parts = []
         for role, source in sorted(self.fonts.items()):
             parts += [f"{role} {f.face} {f.written} {file_sha256(f.path)}" for f in source.files]
-            if source.family and not self.builtin:
+            if source.family:
                 parts.append(f"{role} {source.family} {family_release(source.family)}")
         own = file_sha256(self.path)
         if not parts:

@@ -220,7 +220,7 @@ class _Build:
     ) -> list[release.Built]:
         workers = self.settings.workers
         return release.build(
-            self.question_set, jobs, folder, previous, workers, check, self._report
+            self.question_set, jobs, folder, previous, workers, check, self._on_built
         )
 
     def _tell(self, notes: Sequence[str]) -> None:
@@ -228,7 +228,7 @@ class _Build:
             for note in notes:
                 click.echo(note, err=True)
 
-    def _report(self, built: release.Built, folder: Path) -> None:
+    def _on_built(self, built: release.Built, folder: Path) -> None:
         self._tell(built.notes)
         if not self.settings.loud:
             return
@@ -240,14 +240,14 @@ class _Build:
     def _content(self, written: Mapping[str, str]) -> dict[str, str]:
         """The content's digests once recorded: as loaded, but for what recording wrote."""
         question_set = self.question_set
-        now = content_files.now(question_set.content_dir, question_set)
+        now = content_files.current(question_set.content_dir, question_set)
         self._refuse_changes(content_files.changed(self.before, now, dict(written)))
         return now
 
     def _unchanged(self, content: dict[str, str]) -> None:
         """Refuse a release if the content changed while it was built: it may miss the edit."""
         question_set = self.question_set
-        now = content_files.now(question_set.content_dir, question_set)
+        now = content_files.current(question_set.content_dir, question_set)
         self._refuse_changes(content_files.changed(content, now, {}))
 
     def _refuse_changes(self, changed: list[str]) -> None:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from qexport.model import QuestionSet
 
 
-def validate(question_set: QuestionSet) -> None:
+def validate_set(question_set: QuestionSet) -> None:
     """Every problem of the content, its lock file and what exporters would meet; or ok."""
     try:  # a damaged lock file stops every deck build: say so now, not at release time
         changes.read(question_set.content_dir / changes.LOCK_FILE)
@@ -34,7 +34,7 @@ def validate(question_set: QuestionSet) -> None:
     click.echo(f"ok: {summary(question_set)}")
 
 
-def stats(question_set: QuestionSet) -> list[str]:
+def stats_table(question_set: QuestionSet) -> list[str]:
     """The questions counted by topic and level, as a table with a total row."""
     levels = question_set.levels
     header = ["Topic", *(level.label for level in levels), "Total"]

@@ -57,7 +57,7 @@ NOTETYPE = "notetype"  # the note type's identity among the deck's guids
 
 
 @dataclass(frozen=True)
-class Recorded:
+class InDeck:
     """What a deck holds for one note (or the note type), and when it changed."""
 
     changed: int
@@ -206,7 +206,7 @@ def expected(
 
 
 def rebuild(
-    recorded: Mapping[str, Recorded],
+    recorded: Mapping[str, InDeck],
     wanted: Mapping[str, tuple[str, tuple[str, ...]]],
     hashes: Mapping[str, str],
 ) -> Rebuilt:
@@ -235,7 +235,7 @@ def _refuse(path: Path, reason: str) -> QexportError:
     return QexportError(f"cannot rebuild the lock file from {path}: {reason}")
 
 
-def read_deck(path: Path, model_id: int) -> dict[str, Recorded]:
+def read_deck(path: Path, model_id: int) -> dict[str, InDeck]:
     """What the deck at `path` recorded: notes by guid, and our note type as NOTETYPE."""
     with tempfile.TemporaryDirectory() as scratch:
         database = Path(scratch) / COLLECTION
@@ -322,7 +322,7 @@ def collection_cap(apkg_size: int) -> int:
 
 def _read_collection(
     path: Path, database: Path, model_id: int, media: Mapping[str, str]
-) -> dict[str, Recorded]:
+) -> dict[str, InDeck]:
     connection = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)
     try:
         connection.execute("PRAGMA query_only = ON")
@@ -336,7 +336,7 @@ def _read_collection(
         ):
             if not (isinstance(guid, str) and isinstance(fields, str) and isinstance(tags, str)):
                 raise _refuse(path, "a note's guid, fields or tags are not text")
-            recorded[guid] = Recorded(
+            recorded[guid] = InDeck(
                 _time(path, mod), note_content(fields.split("\x1f"), tags.split(), media)
             )
         row = connection.execute("SELECT models FROM col").fetchone()
@@ -386,7 +386,7 @@ def _time(path: Path, value: object) -> int:
     return value
 
 
-def _model(path: Path, models_json: object, model_id: int) -> Recorded | None:
+def _model(path: Path, models_json: object, model_id: int) -> InDeck | None:
     """The deck's copy of this set's note type, if it has one."""
     try:
         models = json.loads(models_json) if isinstance(models_json, str) else None
@@ -400,7 +400,7 @@ def _model(path: Path, models_json: object, model_id: int) -> Recorded | None:
     try:
         templates = [dict(t) for t in model["tmpls"]]
         content = notetype_content(str(model["name"]), str(model["css"]), templates)
-        return Recorded(_time(path, model["mod"]), content)
+        return InDeck(_time(path, model["mod"]), content)
     except (KeyError, TypeError, ValueError) as exc:
         raise _refuse(path, f"its note type is damaged ({exc})") from None
 

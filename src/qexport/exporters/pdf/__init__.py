@@ -24,7 +24,7 @@ if TYPE_CHECKING:
     from qexport.themes import Theme
 
 LAYOUTS = ("booklet", "cheatsheet", "cards")
-PAPERS = ("a4", "letter")
+PAPER_NAMES = ("a4", "letter")
 SIDES = ("two", "one")
 SIZE_FOR_LAYOUT = {"booklet": "body", "cheatsheet": "cheatsheet", "cards": "card"}
 
@@ -101,7 +101,7 @@ class PdfExporter:
         ),
         click.Option(
             ["--paper"],
-            type=click.Choice(PAPERS),
+            type=click.Choice(PAPER_NAMES),
             default="a4",
             show_default=True,
             help="Paper size.",

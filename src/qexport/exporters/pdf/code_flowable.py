@@ -27,7 +27,7 @@ from qexport.exporters.pdf.styles import CodeRun, Styles, code_runs
 from qexport.fonts import FontFamily
 
 CONTINUATION = "↪ "
-PADDING = 0.6  # in units of the font size
+PADDING_EMS = 0.6  # in units of the font size
 LEADING = 1.3
 HAIRLINE = 0.3  # points
 SLACK = 1e-6  # points: float rounding, far below what any printer shows
@@ -175,16 +175,18 @@ class CodeFlowable(Flowable):
             return  # asked again (to keep it with a question, then to place it)
         self._laid_out_for = avail_width
         size = self.styles.code_size
-        inner = avail_width - 2 * PADDING * size
+        inner = avail_width - 2 * PADDING_EMS * size
         widest = max((_line_width(line, size) for line in self.lines), default=0.0)
         if widest > inner > 0:
             # Shrinking also shrinks the padding, so solve for the size that fits.
-            size = max(self.styles.code_floor, size * avail_width / (widest + 2 * PADDING * size))
+            size = max(
+                self.styles.code_floor, size * avail_width / (widest + 2 * PADDING_EMS * size)
+            )
         self.size = size
-        inner = avail_width - 2 * PADDING * size
+        inner = avail_width - 2 * PADDING_EMS * size
         self.visual = [part for line in self.lines for part in self._wrap(line, inner)]
         self.width = avail_width
-        self.height = (len(self.visual) * LEADING + 2 * PADDING - (LEADING - 1)) * size
+        self.height = (len(self.visual) * LEADING + 2 * PADDING_EMS - (LEADING - 1)) * size
 
     def _wrap(self, line: Line, inner: float) -> list[tuple[bool, Line]]:
         """`line` cut into pieces that fit `inner`; all but the first carry the mark.
@@ -235,7 +237,7 @@ class CodeFlowable(Flowable):
         """
         self._layout(avail_width)
         room = int(
-            (avail_height - 2 * PADDING * self.size + (LEADING - 1) * self.size)
+            (avail_height - 2 * PADDING_EMS * self.size + (LEADING - 1) * self.size)
             / (LEADING * self.size)
             + 1e-6  # a piece that fits exactly is not lost to rounding
         )
@@ -275,7 +277,7 @@ class CodeFlowable(Flowable):
             canvas.setStrokeColor(self.styles.color("rule"))
             canvas.setLineWidth(HAIRLINE)
             canvas.roundRect(0, 0, self.width, self.height, size * 0.4, stroke=1, fill=0)
-        y = self.height - PADDING * size - size * 0.8
+        y = self.height - PADDING_EMS * size - size * 0.8
         mark = CodeRun(self.styles.code_font.regular, self.styles.color("muted"))
         # One text object for the block: setting font and colour only when they
         # change, instead of a text object per token run.
@@ -283,7 +285,7 @@ class CodeFlowable(Flowable):
         font: str | None = None
         color: colors.Color | None = None
         for continuation, runs in self.visual:
-            text.setTextOrigin(PADDING * size, y)
+            text.setTextOrigin(PADDING_EMS * size, y)
             for piece, run in [(CONTINUATION, mark), *runs] if continuation else runs:
                 if run.font != font:
                     font = run.font
@@ -308,4 +310,4 @@ class _Fixed(CodeFlowable):
 
     def _layout(self, avail_width: float) -> None:
         self.width = avail_width
-        self.height = (len(self.visual) * LEADING + 2 * PADDING - (LEADING - 1)) * self.size
+        self.height = (len(self.visual) * LEADING + 2 * PADDING_EMS - (LEADING - 1)) * self.size

@@ -1,4 +1,4 @@
-"""Checks that look across questions: duplicate ids and near-duplicate questions."""
+"""Checks across the whole set: duplicate ids, near-duplicate questions, unused topics."""
 
 from __future__ import annotations
 
