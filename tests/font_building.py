@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 CHARACTERS = "Aa\u03c3\u03bb\u0436\u044f"  # and Greek sigma, lambda; Cyrillic zhe, ya
+# Enough to print an ASCII bank (and qexport's own English words) with nothing missing.
+TEXT = "".join(chr(c) for c in range(0x21, 0x7F)) + "\u00b7\u2013\u2014\u2026" + CHARACTERS[2:]
 Axis = tuple[str, float, float, float]  # tag, minimum, default, maximum
 WGHT: Axis = ("wght", 100, 400, 900)
 ITAL: Axis = ("ital", 0, 0, 1)
@@ -26,12 +28,17 @@ def _square(size: int) -> object:
     return pen.glyph()
 
 
-def build_font(path: Path, axes: tuple[Axis, ...] = (WGHT,), name: str = "Tiny") -> Path:
-    """A font at `path` covering CHARACTERS; variable along `axes` (none: static)."""
+def build_font(
+    path: Path,
+    axes: tuple[Axis, ...] = (WGHT,),
+    name: str = "Tiny",
+    characters: str = CHARACTERS,
+) -> Path:
+    """A font at `path` covering `characters` and space; variable along `axes` (none: static)."""
     from fontTools.fontBuilder import FontBuilder
     from fontTools.ttLib.tables.TupleVariation import TupleVariation
 
-    glyphs = {ord(char): f"u{ord(char):04X}" for char in CHARACTERS}
+    glyphs = {ord(char): f"u{ord(char):04X}" for char in characters if char != " "}
     order = [".notdef", "space", *glyphs.values()]
     builder = FontBuilder(1000, isTTF=True)
     builder.setupGlyphOrder(order)

@@ -588,3 +588,17 @@ def test_a_single_deck_export_rebuilds_a_lost_lock_from_the_release_beside_the_c
     assert {k: e.changed for k, e in rebuilt.items() if k.startswith("note:")} == {
         k: e.changed for k, e in released.items() if k.startswith("note:")
     }
+
+
+def test_content_given_as_dot_still_finds_the_last_release(
+    content: Path, run: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """From inside the content folder, the release beside it is `../dist`, not `./dist`."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
+    released = run("all", "--out", str(tmp_path / "dist"), "--jobs", "1", content=content)
+    assert released.exit_code == 0, released.stderr
+    (content / changes.LOCK_FILE).unlink()
+    monkeypatch.chdir(content)
+    result = run("anki", "--out", str(tmp_path / "build"), content=Path("."))
+    assert result.exit_code == 0, result.stderr
+    assert f"rebuilt it from {tmp_path / 'dist' / DECK}" in result.stderr

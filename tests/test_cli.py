@@ -256,3 +256,15 @@ def test_help_imports_no_heavy_module() -> None:
         )
     assert "Commands:" in result.stdout
     assert result.stderr.strip() == ""
+
+
+@pytest.mark.parametrize("epoch", ["abc", "-5", "1.5", "99999999999"])
+def test_validate_refuses_what_every_build_would(
+    epoch: str, run: Callable[..., Run], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", epoch)
+    validated = run("validate", content=GOOD)
+    built = run("pdf", "--out", str(tmp_path / "build"), content=GOOD)
+    assert validated.exit_code == built.exit_code == 1
+    assert validated.stderr.startswith("qexport: SOURCE_DATE_EPOCH")
+    assert validated.stderr == built.stderr

@@ -22,6 +22,8 @@ from qexport.exporters.csv import anki_csv, neutralize
 from qexport.loader import load
 from qexport.tags import tags_for
 
+from conftest import Run
+
 
 def import_csv(col: Collection, path: Path) -> tuple[int, int, int, int]:
     metadata = col.get_csv_metadata(str(path), None)
@@ -184,3 +186,22 @@ def test_anki_csv_updates_the_deck_whatever_the_title(
     (ours,) = [m for m in collection.models.all() if "(qexport)" in m["name"]]
     assert {collection.get_note(n).mid for n in collection.find_notes("")} == {ours["id"]}
     assert collection.find_notes('"Answer:*Corrected in the CSV.*"')
+
+
+def test_the_file_name_says_whether_it_starts_with_a_byte_order_mark(
+    run: Callable[..., Run], bank: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "build"
+    for extra in ([], ["--bom"]):
+        result = run("csv", "--dialect", "plain", *extra, "--out", str(out), content=bank)
+        assert result.exit_code == 0, result.stderr
+    plain, with_bom = out / "tiny-test-set-plain.csv", out / "tiny-test-set-plain-bom.csv"
+    assert sorted(p.name for p in out.iterdir()) == [with_bom.name, plain.name]
+    assert with_bom.read_bytes() == b"\xef\xbb\xbf" + plain.read_bytes()
+    # So a release may hold both, and validate knows it before anything is built.
+    with (bank / "set.toml").open("a", encoding="utf-8") as toml:
+        toml.write('\n[release.csv]\ndialect = "plain"\nbom = [true, false]\n')
+    assert run("validate", content=bank).exit_code == 0
+    result = run("all", "--out", str(tmp_path / "dist"), "--jobs", "1", content=bank)
+    assert result.exit_code == 0, result.stderr
+    assert {with_bom.name, plain.name} <= {p.name for p in (tmp_path / "dist").iterdir()}

@@ -12,9 +12,9 @@ import qexport.font_files as font_files
 from qexport.cache import cache_dir
 from qexport.errors import ContentError, QexportError
 from qexport.font_files import face_data
-from qexport.fonts import FontSource, NamedFile, describe, faces, family
+from qexport.fonts import FontSource, NamedFile, describe, faces, family, family_release
 
-from font_building import ITAL, WGHT, Axis, build_font
+from font_building import CHARACTERS, ITAL, WGHT, Axis, build_font
 
 THEME = Path("/project/themes/mine/theme.toml")  # where messages say the font was named
 
@@ -59,6 +59,26 @@ def test_missing_font_package_says_how_to_install_it_at_the_themes_line() -> Non
     assert "pip install fontpkg-no-such-face" in caught.value.message
     with pytest.raises(QexportError, match="pip install fontpkg-no-such-face"):
         family(FontSource("body", "No Such Face"))  # no theme file: no place to name
+
+
+def test_a_family_is_found_whatever_its_case_and_spacing() -> None:
+    exact = family(FontSource("body", "IBM Plex Serif"))
+    loose = family(FontSource("body", " ibm  plex SERIF", where=THEME, line=7))
+    assert loose.label == "IBM Plex Serif"  # as its package spells it, in messages too
+    faces = ("regular", "bold", "italic", "bold_italic")
+    assert [getattr(loose, face) for face in faces] == [getattr(exact, face) for face in faces]
+    release = family_release("IBM Plex Serif")
+    assert release.startswith("fontpkg-ibm-plex-serif ")
+    assert family_release("ibm plex  serif") == release
+
+
+def test_a_misspelt_family_names_the_installed_one_it_is_close_to() -> None:
+    with pytest.raises(ContentError) as caught:
+        family(FontSource("body", "IBM Plex Serf", where=THEME, line=7))
+    assert caught.value.message == (
+        "font 'IBM Plex Serf' is not installed; install it with: pip install "
+        "fontpkg-ibm-plex-serf (did you mean 'IBM Plex Serif'?)"
+    )
 
 
 def test_a_variable_file_gives_every_face_at_its_weight_and_slant(tmp_path: Path) -> None:
@@ -128,6 +148,17 @@ def test_a_static_font_without_italics_prints_them_upright_only_when_told(tmp_pa
     told = family(_files(tmp_path, regular=regular, bold=bold, italic=regular, bold_italic=bold))
     assert told.italic != told.regular  # its own name, the same glyphs
     assert told.missing("\u03c3") == []  # sigma
+
+
+def test_a_character_some_face_lacks_is_missing_and_names_those_faces(tmp_path: Path) -> None:
+    full = build_font(tmp_path / "Full.ttf", (), "Full")
+    bold = build_font(tmp_path / "Bold.ttf", (), "Bold", CHARACTERS.replace("\u03bb", ""))
+    font = family(_files(tmp_path, regular=full, bold=bold, italic=full, bold_italic=bold))
+    # Questions print in bold: a character the bold face lacks cannot be shown.
+    assert font.missing("\u03c3\u03bb\u65e5") == ["\u03bb", "\u65e5"]  # sigma, lambda, CJK
+    assert font.faces_without("\u03bb") == [("bold", "Bold.ttf"), ("bold_italic", "Bold.ttf")]
+    assert font.faces_without("\u65e5") == []  # no face has it: the font lacks it
+    assert font.faces_without("\u03c3") == []
 
 
 @pytest.mark.parametrize(

@@ -21,7 +21,7 @@ from qexport.cache import cache_dir
 from qexport.font_files import CACHE_FOLDER
 from qexport.themes import load_theme
 
-from conftest import FIXTURES, Run
+from conftest import FIXTURES, Run, clean_failure
 from pdf_reading import fonts, letters, pages
 
 EXAMPLE = FIXTURES / "greek-cyrillic"
@@ -117,6 +117,30 @@ def test_a_project_theme_that_lacks_a_character_says_which_file_to_change(
         f"DejaVuSansMono.ttf; name fonts that cover these characters in [fonts] of {theme}: "
         "a fontpkg family, or TrueType files in its folder (see Themes in the README)"
     )
+
+
+def test_a_character_the_bold_and_italic_faces_lack_is_found_before_printing(
+    run: Callable[..., Run], example: Path, tmp_path: Path
+) -> None:
+    # DejaVu Serif has U+211D upright only: questions print in bold, *emphasis* in italics.
+    basic = example / "basic.md"
+    before = basic.read_text(encoding="utf-8")
+    reals = "\n{#reals topic=strings}\n## What is the set \u211d?\n\nThe reals, *\u211d*.\n"
+    basic.write_text(before + reals, encoding="utf-8")
+    line = before.count("\n") + 3  # the question's
+    expected = (
+        f"{basic}:{line}: '\u211d' (U+211D DOUBLE-STRUCK CAPITAL R) is not in the bold, italic "
+        "and bold italic faces of the font DejaVuSerif.ttf (DejaVuSerif-Bold.ttf, "
+        "DejaVuSerif-Italic.ttf, DejaVuSerif-BoldItalic.ttf), so the PDF cannot show it in "
+        f"bold or italic text (2 times, on lines {line}, {line + 2})"
+    )
+    validated = run("validate", content=example)  # the release prints with dejavu
+    out = tmp_path / "build"
+    printed = run("pdf", "--theme", "dejavu", "--out", str(out), content=example)
+    for result in (validated, printed):
+        clean_failure(result, expected)
+        assert result.stderr.count("\u211d") == 1, result.stderr
+    assert not out.exists()
 
 
 @pytest.mark.parametrize("layout", LAYOUTS)

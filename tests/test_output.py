@@ -15,7 +15,7 @@ from qexport.errors import QexportError
 from qexport.exporter import Artifact
 from qexport.output import EXPORT_STAGING_PREFIX, write_artifacts
 
-from conftest import Run, clean_failure
+from conftest import GOOD, Run, clean_failure
 
 
 def _writer(*names: str, fail: bool = False) -> Callable[[Path], list[Artifact]]:
@@ -138,3 +138,25 @@ def test_an_out_inside_the_content_suggests_a_folder_beside_it(
     with pytest.raises(QexportError) as caught:
         resolve_out(Path("dist"), Path("."))
     assert str(caught.value).endswith("choose a folder outside it, such as ../dist")
+
+
+@pytest.mark.parametrize(
+    ("args", "suggested"),
+    [
+        (["all", "--out", "content/dist"], "dist"),
+        (["anki", "--out", "content/b"], "build"),
+        (["anki", "--preview", "content/pages"], "preview"),
+    ],
+)
+def test_each_refused_folder_suggests_where_that_command_writes(
+    args: list[str],
+    suggested: str,
+    run: Callable[..., Run],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shutil.copytree(GOOD, tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    result = run(*args, content=Path("content"))
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr.rstrip().endswith(f"such as {suggested}"), result.stderr

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import GOOD, Run
+from conftest import GOOD, ROOT, Run
 
 SIGMA = "\u03c3"  # written so: it looks like a Latin o
 GREEK_SOURCE = """# Basic
@@ -106,3 +106,141 @@ def test_a_question_too_long_for_a_card_is_reported_at_its_line(
     assert f"{bank / 'basic.md'}:4: this question is too long to fit on a flash card" in (
         result.stderr
     )
+
+
+LAMBDA_SOURCE = """# Basic
+
+{#lam topic=data-types}
+## What is a λ?
+
+A λ is a function without a name; *λ* again.
+"""
+FACE_NAMES = ("regular", "bold", "italic", "bold_italic")
+
+
+def _theme_with_faces(content: Path, lacking: tuple[str, ...]) -> Path:
+    """The release's theme `faces` beside `content`: its text font's faces in `lacking` lack λ."""
+    from font_building import TEXT, build_font
+
+    folder = content.parent / "themes" / "faces"
+    folder.mkdir(parents=True)
+    build_font(folder / "Full.ttf", (), "Full", TEXT)
+    build_font(folder / "NoLambda.ttf", (), "NoLambda", TEXT.replace("λ", ""))
+    palette = (ROOT / "themes" / "default" / "theme.toml").read_text(encoding="utf-8")
+    palette = palette.split("[fonts]")[0]  # the default theme's colours, not its fonts
+    files = [f'{face} = "{"NoLambda" if face in lacking else "Full"}.ttf"' for face in FACE_NAMES]
+    theme = folder / "theme.toml"
+    theme.write_text(palette + "[fonts.body]\n" + "\n".join(files) + "\n", encoding="utf-8")
+    with (content / "set.toml").open("a", encoding="utf-8") as metadata:
+        metadata.write('\n[release.pdf]\ntheme = "faces"\n')  # what validate checks
+    return theme
+
+
+@pytest.mark.parametrize(
+    ("lacking", "what"),
+    [
+        ((), ""),
+        (
+            ("bold",),
+            "the bold face of the font Full.ttf (NoLambda.ttf), "
+            "so the PDF cannot show it in bold text",
+        ),
+        (
+            ("italic", "bold_italic"),
+            "the italic and bold italic faces of the font Full.ttf (NoLambda.ttf), "
+            "so the PDF cannot show it in italic or bold italic text",
+        ),
+        (
+            ("bold", "italic", "bold_italic"),
+            "the bold, italic and bold italic faces of the font Full.ttf (NoLambda.ttf), "
+            "so the PDF cannot show it in bold or italic text",
+        ),
+        (
+            ("regular",),
+            "the regular face of the font NoLambda.ttf (NoLambda.ttf), "
+            "so the PDF cannot show it in regular text",
+        ),
+        (FACE_NAMES, "the font NoLambda.ttf, so the PDF cannot show it"),  # as before
+    ],
+    ids=["none", "bold", "italics", "all-but-regular", "regular", "every-face"],
+)
+def test_a_character_any_face_lacks_is_reported_at_its_line_before_printing(
+    lacking: tuple[str, ...], what: str, run: Callable[..., Run], tmp_path: Path
+) -> None:
+    bank = _bank(tmp_path, LAMBDA_SOURCE)
+    _theme_with_faces(bank, lacking)
+    validate = run("validate", content=bank)
+    out = tmp_path / "build"
+    printed = run("pdf", "--theme", "faces", "--out", str(out), content=bank)
+    if not lacking:  # the fonts have everything else: only λ can be missing
+        assert validate.exit_code == 0, validate.stderr
+        assert printed.exit_code == 0, printed.stderr
+        assert len(list(out.glob("*.pdf"))) == 1
+        return
+    line = (
+        f"{bank / 'basic.md'}:4: 'λ' (U+03BB GREEK SMALL LETTER LAMDA) is not in {what} "
+        "(3 times, on lines 4, 6)"
+    )
+    for result in (validate, printed):
+        assert result.exit_code == 1, result.stderr
+        assert _errors(result)[0] == line, result.stderr
+        assert sum("'λ'" in error for error in _errors(result)) == 1
+    assert not out.exists()
+
+
+SET_TOML = """[set]
+id = "0b5f3a52-7a51-4bd4-9d43-2f1c0c1e6a10"
+title = "Tiny \u03a3et"
+description = \"\"\"
+A small bank,
+@ on its second line.\"\"\"
+author = "qexport \\u03bbests"  # an escape: not in the raw text
+version = "0.1.0"
+tag_prefix = "tiny"
+
+[levels]
+basic = "\u0392asic"
+advanced = "Advanced"
+
+[topics]
+data-types = "Data @ types"
+concurrency = "Concurrency"
+""".replace("@", SIGMA)
+
+
+def test_characters_of_set_toml_are_reported_at_the_lines_that_set_them(
+    run: Callable[..., Run], tmp_path: Path
+) -> None:
+    bank = _bank(tmp_path, (GOOD / "basic.md").read_text(encoding="utf-8"))
+    metadata = bank / "set.toml"
+    metadata.write_text(SET_TOML, encoding="utf-8")
+    result = run("validate", content=bank)
+    assert result.exit_code == 1
+    serif = "is not in the font IBM Plex Serif, so the PDF cannot show it"
+    assert _errors(result)[:4] == [
+        f"{metadata}:3: 'Σ' (U+03A3 GREEK CAPITAL LETTER SIGMA) {serif} (1 time, on line 3)",
+        f"{metadata}:6: '{SIGMA}' (U+03C3 GREEK SMALL LETTER SIGMA) {serif} "
+        "(2 times, on lines 6, 16)",  # the description's second line, a topic
+        f"{metadata}:7: 'λ' (U+03BB GREEK SMALL LETTER LAMDA) {serif} (1 time, on line 7)",
+        f"{metadata}:12: '\u0392' (U+0392 GREEK CAPITAL LETTER BETA) {serif} (1 time, on line 12)",
+    ]
+
+
+def test_the_separator_the_pdfs_print_is_checked_like_their_words(
+    run: Callable[..., Run], tmp_path: Path
+) -> None:
+    """The cover and the cards print ' · ' between levels, and level and topic."""
+    from font_building import TEXT, build_font
+
+    bank = _bank(tmp_path, LAMBDA_SOURCE.replace("λ", "l"))
+    folder = bank.parent / "themes" / "dots"
+    build_font(folder / "NoDot.ttf", (), "NoDot", TEXT.replace("\u00b7", ""))
+    palette = (ROOT / "themes" / "default" / "theme.toml").read_text(encoding="utf-8")
+    faces = "\n".join(f'{face} = "NoDot.ttf"' for face in FACE_NAMES)
+    (folder / "theme.toml").write_text(
+        palette.split("[fonts]")[0] + "[fonts.body]\n" + faces + "\n", encoding="utf-8"
+    )
+    result = run("pdf", "--theme", "dots", "--out", str(tmp_path / "build"), content=bank)
+    assert result.exit_code == 1, result.stderr
+    assert "'·'" in _errors(result)[0], result.stderr
+    assert not (tmp_path / "build").exists()

@@ -130,3 +130,22 @@ def test_two_deck_themes_in_one_release_are_refused_before_anything_is_written(
 
 def _snapshot(folder: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+def test_a_failed_single_export_puts_the_lock_file_back(
+    run: Callable[..., Run], bank: Path, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder", encoding="utf-8")
+    result = run("anki", "--out", str(blocker / "build"), content=bank)
+    assert result.exit_code == 1, result.stderr
+    assert "internal error" not in result.stderr
+    assert not (bank / LOCK_FILE).exists()  # recorded, then put back: nothing was written
+    # With a lock file as released, a failed export leaves it exactly as it was.
+    assert run("anki", "--out", str(tmp_path / "build"), content=bank).exit_code == 0
+    released = (bank / LOCK_FILE).read_bytes()
+    basic = bank / "basic.md"
+    basic.write_text(basic.read_text(encoding="utf-8").replace("Yes", "Yes indeed"), "utf-8")
+    result = run("anki", "--out", str(blocker / "build"), content=bank)
+    assert result.exit_code == 1
+    assert (bank / LOCK_FILE).read_bytes() == released

@@ -377,3 +377,23 @@ def test_file_names_say_the_theme(run: Callable[..., Run], bank: Path, tmp_path:
         "tiny-test-set-print.apkg",
         "tiny-test-set.apkg",
     ]
+
+
+def test_a_single_export_into_a_folder_inside_a_release_is_refused(
+    release_run: Callable[..., Run], run: Callable[..., Run], bank: Path, tmp_path: Path
+) -> None:
+    assert release_run().exit_code == 0
+    dist = tmp_path / "dist"
+    before = _snapshot(dist)
+    result = run("pdf", "--out", str(dist / "extra"), content=bank)
+    assert result.exit_code == 1
+    assert f"is inside the release {dist}" in result.stderr
+    assert not (dist / "extra").exists()
+    assert _snapshot(dist) == before
+    assert release_run().exit_code == 0  # the next release is not blocked
+    # A folder whose parent holds some other tool's manifest.json is not a release.
+    project = tmp_path / "web"
+    project.mkdir()
+    (project / "manifest.json").write_text('{"name": "a web app"}', encoding="utf-8")
+    result = run("csv", "--out", str(project / "build"), content=bank)
+    assert result.exit_code == 0, result.stderr

@@ -289,6 +289,45 @@ def test_set_toml_problems_come_before_an_override_is_looked_at(tmp_path: Path) 
         release_runs(question_set, ["pdf.papr=a4"])
 
 
+def test_a_bad_value_of_one_exporter_hides_no_problem_of_another(tmp_path: Path) -> None:
+    # csv's value is wrong alone; pdf's option sets are wrong together: both at once.
+    question_set, text = loaded(
+        tmp_path, '\n[release.pdf]\nsides = ["one", "two"]\n[release.csv]\ndialect = "tsv"\n'
+    )
+    with pytest.raises(ContentErrors) as caught:
+        release_runs(question_set)
+    found = [(error.line, error.message[:40]) for error in caught.value.errors]
+    assert found == [
+        (line_of(text, "[release.pdf]"), "pdf with layout=cheatsheet, paper=a4, si"),
+        (line_of(text, "dialect"), "'dialect' in [release.csv]: 'tsv' is not"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("release", "shown"),
+    [
+        (
+            '\n[release]\nexporters = ["pd\\u001bf", "x\\ny"]\n',
+            ["'pd\\x1bf' is not an installed exporter", "'x\\ny' is not an installed exporter"],
+        ),
+        ('\n[release."pd\\nf"]\npaper = "a4"\n', ["[release.pd\\nf]: 'pd\\nf' is not an"]),
+        ('\n[release.pdf]\n"pa\\rper" = "a4"\n', ["unknown option 'pa\\rper' in [release.pdf]"]),
+    ],
+)
+def test_names_from_set_toml_reach_the_terminal_escaped(
+    tmp_path: Path, release: str, shown: list[str]
+) -> None:
+    question_set, _ = loaded(tmp_path, release)
+    with pytest.raises(ContentErrors) as caught:
+        release_runs(question_set)
+    messages = [error.message for error in caught.value.errors]
+    assert all(message.isprintable() for message in messages)
+    assert [any(part in m for m in messages) for part in shown] == [True] * len(shown)
+    with pytest.raises(click.BadParameter) as usage:
+        release_runs(load(GOOD).question_set, ["pd\x1bf.paper=a4"])
+    assert usage.value.format_message().isprintable()
+
+
 @pytest.mark.parametrize(
     "options",
     [

@@ -86,6 +86,9 @@ REFUSED_BY_QEXPORT = {
     "a:": "starts or ends with ':'",
     "a\u00a0b": "U+00A0 (NO-BREAK SPACE)",
     "a\u200bb": "U+200B (ZERO WIDTH SPACE), which is not visible text",
+    "comparison\u3164": "U+3164 (HANGUL FILLER), which is not visible text",
+    "comparison\u2800": "U+2800 (BRAILLE PATTERN BLANK), which is not visible text",
+    "a\ufe0fb": "U+FE0F (VARIATION SELECTOR-16), which is not visible text",
     "a,b": "separates the tags given to --tag",
     "": "is empty",
 }

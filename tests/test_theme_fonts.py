@@ -101,6 +101,12 @@ def test_a_link_inside_the_themes_folder_is_fine(tmp_path: Path) -> None:
             "unknown key 'oblique' in [fonts.body]",
         ),
         ("[fonts]\nbody = 3\n", 13, "'body' in [fonts] must be a font family"),
+        ('[fonts]\nbody = ""\n', 13, "'body' in [fonts] must be a font family"),
+        ('[fonts]\ncode = "  "\n', 13, "'code' in [fonts] must be a font family"),
+        ('[fonts]\nbody = "IBM\\u0000Plex"\n', 13, "'body' in [fonts] must be a font family"),
+        ('[fonts]\nbody = ["IBM Plex Serif"]\n', 13, "'body' in [fonts] must be a font family"),
+        ("[fonts]\nbody = {}\n", 13, '[fonts.body] needs regular = "FILE.ttf"'),
+        ('[fonts]\nbody = { regular = "" }\n', 13, "font file '' must be a path inside"),
         ('[fonts]\nbody = "Tiny.ttf"\nheading = "X"\n', 14, "unknown key 'heading' in [fonts]"),
     ],
 )
@@ -113,6 +119,28 @@ def test_fonts_table_mistakes_point_at_their_line(
         load_theme("mine", content)
     assert (caught.value.path, caught.value.line) == (folder / "theme.toml", line)
     assert caught.value.message.startswith(message)
+
+
+def test_an_empty_fonts_table_keeps_the_default_fonts(tmp_path: Path) -> None:
+    content, _ = _project(tmp_path, "\n[fonts]\n")
+    fonts = load_theme("mine", content).fonts
+    assert {role: source.family for role, source in fonts.items()} == {
+        "body": "IBM Plex Serif",
+        "code": "IBM Plex Mono",
+    }
+
+
+def test_an_empty_family_name_fails_validate_and_pdf_at_its_line(
+    run: Callable[..., Run], tmp_path: Path
+) -> None:
+    content, folder = _project(tmp_path, '\n[fonts]\nbody = ""\n')
+    with (content / "set.toml").open("a", encoding="utf-8") as metadata:
+        metadata.write('\n[release.pdf]\ntheme = "mine"\n')
+    message = f"{folder / 'theme.toml'}:13: 'body' in [fonts] must be a font family"
+    clean_failure(run("validate", content=content), message)
+    out = tmp_path / "build"
+    clean_failure(run("pdf", "--theme", "mine", "--out", str(out), content=content), message)
+    assert not out.exists()
 
 
 def test_a_font_that_cannot_print_fails_the_pdf_cleanly_at_its_line(
@@ -161,6 +189,21 @@ def test_a_family_that_is_not_installed_fails_at_its_line(
         f"{folder / 'theme.toml'}:13: font 'No Such Mono' is not installed; "
         "install it with: pip install fontpkg-no-such-mono",
     )
+
+
+def test_a_family_name_matches_whatever_its_case_and_spacing(
+    run: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    content, _ = _project(tmp_path, '\n[fonts]\nbody = "ibm  plex SERIF"\n', "loose")
+    _project(tmp_path, '\n[fonts]\nbody = "IBM Plex Serif"\n', "exact")
+    built = {}
+    for theme in ("loose", "exact"):
+        out = tmp_path / theme
+        result = run("pdf", "--theme", theme, "--out", str(out), content=content)
+        assert result.exit_code == 0, result.stderr
+        (built[theme],) = out.glob("*.pdf")
+    assert built["loose"].read_bytes() == built["exact"].read_bytes()  # the same font
 
 
 def test_the_digest_covers_theme_toml_and_every_font_file(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ import click
 
 from qexport import DEFAULT_THEME
 from qexport.errors import QexportError, did_you_mean
+from qexport.exporters import ThemeName
 
 if TYPE_CHECKING:
     from qexport.model import QuestionSet
@@ -270,6 +271,7 @@ def export_group() -> None:
 )
 @click.option(
     "--theme",
+    type=ThemeName(),
     default=DEFAULT_THEME,
     show_default=True,
     metavar="NAME",
@@ -312,8 +314,9 @@ def exporter_command(name: str) -> click.Command:
 
         whole = session.question_set()
         question_set = select(whole, levels, topics, tags)
-        # The last release, where `qexport all` puts it: beside the content.
-        previous = session.content_dir.parent / RELEASE_OUT
+        # The last release, where `qexport all` puts it: beside the content (`--content .`
+        # too: its parent is the folder above, not '.').
+        previous = Path(os.path.abspath(session.content_dir)).parent / RELEASE_OUT
         export_one(name, whole, question_set, out, options, previous)
 
     params: list[click.Parameter] = [

@@ -72,9 +72,10 @@ def inputs(
     """What an artifact depends on besides the content: recorded in the manifest.
 
     The theme is looked up as the exporters do, the project's own (beside
-    `content_dir`) first; its digest covers its font files too.
+    `content_dir`) first, an empty one as the default; its digest covers its
+    font files too. Only options without a theme have none.
     """
-    from qexport import __version__
+    from qexport import DEFAULT_THEME, __version__
     from qexport.themes import load_theme
 
     theme = options.get("theme")
@@ -83,7 +84,11 @@ def inputs(
         "exporter": exporter,
         "exporter_version": exporter_version,
         "options": dict(options),
-        "theme_sha256": load_theme(str(theme), content_dir).digest() if theme else "",
+        "theme_sha256": (
+            load_theme(str(theme or DEFAULT_THEME), content_dir).digest()
+            if "theme" in options
+            else ""
+        ),
     }
 
 

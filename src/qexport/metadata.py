@@ -37,7 +37,7 @@ from qexport.model import Level, SetMeta, Topic
 from qexport.normalize import check_characters, read_text
 from qexport.release_table import read_release
 from qexport.tags import tag_problem
-from qexport.toml_lines import key_line as key_line  # where themes and checks find it
+from qexport.toml_lines import key_line, shown
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -100,11 +100,6 @@ def _deep_nesting_line(text: str) -> int:
         if depth > MAX_NESTING:
             return text.count("\n", 0, index) + 1
     return 1
-
-
-def _shown(name: str) -> str:
-    """A name from the file, safe to print on one line."""
-    return name if name.isprintable() else repr(name)[1:-1]
 
 
 def _one_line(key: str, value: str) -> str:
@@ -199,7 +194,7 @@ def load_metadata(content_dir: Path, errors: list[ContentError]) -> Metadata | N
     known_tables = (*TABLES, *OPTIONAL_TABLES)
     for key in data:
         if key not in known_tables:
-            error(f"unknown table [{_shown(key)}]{did_you_mean(key, known_tables)}", None, key)
+            error(f"unknown table [{shown(key)}]{did_you_mean(key, known_tables)}", None, key)
     tables: dict[str, dict[str, Any]] = {}
     for name in TABLES:
         value = data.get(name)
@@ -237,7 +232,7 @@ def _set_fields(table: dict[str, Any], error: ErrorAtKey) -> dict[str, str]:
     fields: dict[str, str] = dict(OPTIONAL_SET_KEYS)
     for key, value in table.items():
         if key not in known:
-            error(f"unknown key '{_shown(key)}' in [set]{did_you_mean(key, known)}", "set", key)
+            error(f"unknown key '{shown(key)}' in [set]{did_you_mean(key, known)}", "set", key)
         elif not isinstance(value, str) or not value.strip():
             error(f"'{key}' in [set] must be a non-empty string", "set", key)
         # The description is a paragraph on the cover: it may run over several lines.
@@ -267,8 +262,8 @@ def _labels(table: dict[str, Any], name: str, error: ErrorAtKey) -> list[tuple[s
     labels: list[tuple[str, str]] = []
     for key, value in table.items():
         if not SLUG.fullmatch(key):
-            shown, hint = _shown(key), slug_hint(key)
-            slug = f"[{name}] id '{shown}' must be a lowercase slug like 'data-types'{hint}"
+            written, hint = shown(key), slug_hint(key)
+            slug = f"[{name}] id '{written}' must be a lowercase slug like 'data-types'{hint}"
             error(slug, name, key)
         elif not isinstance(value, str) or not value.strip():
             error(f"[{name}] '{key}' needs a label: {key} = \"Label\"", name, key)

@@ -172,5 +172,15 @@ class QuestionSet:
 
 def _file_safe(value: str) -> str:
     """`value` for a file name: letters and digits of any script, lowercase; '-' for the rest
-    ('/' or '::' in a tag would name folders, or be refused by some file systems)."""
-    return "-".join("".join(c if c.isalnum() else " " for c in value.casefold()).split())
+    ('/' or '::' in a tag would name folders, or be refused by some file systems).
+
+    Where that drops something, a short hash of the value follows, so that 'c++' and
+    'c' never name the same file.
+    """
+    import hashlib
+
+    folded = value.casefold()
+    safe = "-".join("".join(c if c.isalnum() else " " for c in folded).split())
+    if safe == folded:
+        return safe
+    return f"{safe}-{hashlib.sha256(folded.encode()).hexdigest()[:6]}".lstrip("-")

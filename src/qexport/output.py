@@ -98,10 +98,13 @@ def _files(record: object) -> dict[str, str]:
     return {str(name): digest for name, digest in record.items() if isinstance(digest, str)}
 
 
-def resolve_out(out_dir: Path, content_dir: Path, option: str = "--out") -> Path:
+def resolve_out(
+    out_dir: Path, content_dir: Path, option: str = "--out", suggested: str = "dist"
+) -> Path:
     """`out_dir` as a real path; refused when it holds, or lies inside, the content.
 
-    `option` is how the user named the folder, for the messages.
+    `option` is how the user named the folder, and `suggested` the folder beside
+    the content that the messages propose instead (`dist` for a release).
     """
     try:
         out = out_dir.resolve()
@@ -122,7 +125,7 @@ def resolve_out(out_dir: Path, content_dir: Path, option: str = "--out") -> Path
             "renaming, which a mount point cannot be; use a folder inside it"
         )
     # A folder beside the content, named as the user would type it from here.
-    beside = os.path.relpath(content.parent / "dist")
+    beside = os.path.relpath(content.parent / suggested)
     if out == content or out.is_relative_to(content):
         raise QexportError(
             f"{option} {out_dir} is inside the content folder {content_dir}; choose a folder "

@@ -8,7 +8,7 @@ release sees the content as it stays, and the release hashes it once.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -17,7 +17,10 @@ from qexport.exporter import Recorded
 from qexport.registry import load_exporter
 
 if TYPE_CHECKING:
+    from qexport.exporter import Exporter
     from qexport.model import QuestionSet
+
+RECORDS_ONCE = "the {name} exporter records what changed in the content folder once per release"
 
 
 def record_changes(
@@ -51,15 +54,25 @@ def record_changes(
     return Recorded(tuple(notes), written)
 
 
+def recorded_keys(exporter: Exporter, options: Mapping[str, Any]) -> Sequence[str]:
+    """The options that `exporter`'s record step reads (`record_options`; else all of them):
+    the runs of it in one release must agree on them."""
+    return getattr(exporter, "record_options", None) or sorted(options)
+
+
 def refuse_disagreeing(runs: Sequence[tuple[str, dict[str, Any]]]) -> None:
     """Refuse runs of one exporter that would record different things (two deck themes):
-    each release would rewrite the content folder, and never be reproducible."""
+    each release would rewrite the content folder, and never be reproducible.
+
+    A release's set.toml and --set are checked for this where they say it
+    (`release_option_sets.check_records`); this holds for any caller.
+    """
     seen: dict[str, tuple[Any, ...]] = {}
     for name, options in runs:
         exporter = load_exporter(name)
         if getattr(exporter, "record", None) is None:
             continue
-        read = getattr(exporter, "record_options", None) or sorted(options)
+        read = recorded_keys(exporter, options)
         values = tuple(options.get(key) for key in read)
         if seen.setdefault(name, values) != values:
             shown = ", ".join(
@@ -68,7 +81,6 @@ def refuse_disagreeing(runs: Sequence[tuple[str, dict[str, Any]]]) -> None:
                 if a != b
             )
             raise QexportError(
-                f"the {name} exporter records what changed in the content folder once per "
-                f"release, and these runs of it would record different things ({shown}): "
-                "build one of them in a release"
+                f"{RECORDS_ONCE.format(name=name)}, and these runs of it would record "
+                f"different things ({shown}): build one of them in a release"
             )

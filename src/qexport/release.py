@@ -30,7 +30,7 @@ from qexport.errors import QexportError
 from qexport.model import QuestionSet
 from qexport.output import locked, observing, resolve_out
 from qexport.registry import exporter_names, exporter_version, load_exporter
-from qexport.release_config import Run
+from qexport.release_config import Run, overridden_exporter
 from qexport.release_folder import (
     STAGING_PREFIX,
     beside_releases,
@@ -43,6 +43,7 @@ from qexport.release_folder import (
     swap_in,
     verify_again,
 )
+from qexport.release_option_sets import usage
 
 __all__ = [  # the folder's and output's, re-exported for the release's callers
     "STAGING_PREFIX",
@@ -88,15 +89,32 @@ class Built:
 OnBuilt = Callable[[Built, Path], None]
 
 
-def pick(runs: Sequence[Run], only: Sequence[str], skip: Sequence[str]) -> list[Run]:
-    """The runs of the exporters --only names (all if none), less those --skip names."""
-    names = exporter_names()
+def pick(
+    runs: Sequence[Run], only: Sequence[str], skip: Sequence[str], overrides: Sequence[str] = ()
+) -> list[Run]:
+    """The runs of the exporters --only names (all if none), less those --skip names.
+
+    Both pick among the release's exporters (those of `runs`); an override
+    (`--set pdf.paper=letter`) of an exporter they leave out is a usage error.
+    """
+    installed = exporter_names()
+    released = list(dict.fromkeys(name for name, _ in runs))
     for name in [*only, *skip]:
-        if name not in names:
-            raise QexportError(f"no exporter named '{name}' (installed: {', '.join(names)})")
+        if name not in installed:
+            raise QexportError(f"no exporter named '{name}' (installed: {', '.join(installed)})")
+        if name not in released:
+            raise QexportError(
+                f"'{name}' is not in this release (it builds {', '.join(released)}): "
+                "see [release] in set.toml"
+            )
     picked = [run for run in runs if (not only or run[0] in only) and run[0] not in skip]
     if not picked:
         raise QexportError("--only and --skip leave no exporter to run")
+    built = {name for name, _ in picked}
+    for override in overrides:
+        name = overridden_exporter(override)
+        if name not in built:
+            raise usage(override, f"{name} is not built in this run: --only/--skip leave it out")
     return picked
 
 

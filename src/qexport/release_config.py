@@ -7,78 +7,41 @@ sets replaced by each of its values: the product, duplicates removed. Several
 `qexport all --set pdf.paper=letter` replaces an option's values for one run.
 
 The table's shape was checked when the set loaded (`release_table`); what
-depends on the installed exporters is checked here, every problem at once.
+depends on the installed exporters is checked here: every problem of set.toml
+at once, then the overrides (see `release_option_sets` for the option sets'
+own checks, and how many a release may have).
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import click
 
-from qexport.errors import ContentError, ContentErrors, QexportError, did_you_mean
+from qexport.errors import QexportError, did_you_mean
 from qexport.exporter import Exporter
 from qexport.metadata import METADATA_FILE
 from qexport.model import QuestionSet, ReleaseConfig, ReleaseOption, ReleaseTable
-from qexport.registry import exporter_names, load_exporter, release_options
+from qexport.registry import exporter_names, load_exporter
+from qexport.release_option_sets import (
+    Group,
+    Problems,
+    Setting,
+    check_names,
+    check_records,
+    check_values,
+    count_fits,
+    distinct,
+    expanded,
+    options_of,
+    usage,
+)
+from qexport.toml_lines import shown
 
 Run = tuple[str, dict[str, Any]]  # an exporter's name, and one option set it runs with
-SET_HINT = "'--set'"
 SET_FORM = "EXPORTER.OPTION=VALUE[,VALUE...], such as pdf.paper=letter"
-
-
-@dataclass(frozen=True)
-class _Setting:
-    """An option's values for a release, and where they were given."""
-
-    option: str
-    values: tuple[Any, ...]  # converted by the option's click type
-    where: int | str  # the set.toml line, or the --set override as typed
-
-
-@dataclass(frozen=True)
-class _Group:
-    """What one table sets (or, without a table, nothing), and the table's line."""
-
-    settings: Mapping[str, _Setting]
-    line: int | None = None
-
-    def located(self) -> int | str | None:
-        """Where an option set of this group was given: its overrides, or its table."""
-        overrides = [s.where for s in self.settings.values() if isinstance(s.where, str)]
-        return ", ".join(overrides) if overrides else self.line
-
-
-class _Problems:
-    """set.toml's problems, collected; an override's, raised as a usage error at once."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.errors: list[ContentError] = []
-
-    def at(self, where: int | str | None, message: str) -> None:
-        """A problem with what set.toml's line `where` or the override `where` gives; with
-        neither, one of an exporter's own option sets (a broken install), raised at once."""
-        if isinstance(where, str):
-            raise _usage(where, message)
-        if where is None:
-            raise QexportError(message)
-        error = ContentError(message, self.path, where)
-        if all(str(error) != str(known) for known in self.errors):
-            self.errors.append(error)
-
-    def raise_any(self) -> None:
-        if self.errors:
-            raise ContentErrors(sorted(self.errors, key=lambda e: e.line or 0))
-
-
-def _usage(override: str, message: str) -> click.BadParameter:
-    return click.BadParameter(f"{override}: {message}", param_hint=SET_HINT)
 
 
 def release_runs(question_set: QuestionSet, overrides: Sequence[str] = ()) -> list[Run]:
@@ -88,30 +51,49 @@ def release_runs(question_set: QuestionSet, overrides: Sequence[str] = ()) -> li
     click.BadParameter for an override (`--set pdf.paper=a4,letter`) that cannot be.
     """
     config = question_set.meta.release
-    problems = _Problems(question_set.content_dir / METADATA_FILE)
+    problems = Problems(question_set.content_dir / METADATA_FILE)
     exporters = _exporters(config, problems)
     groups = {}
     for name, exporter in exporters.items():
+        found = len(problems.errors)
         tables = [table for table in config.tables if table.exporter == name]
         groups[name] = _groups(exporter, tables, problems)
-        _check_values(question_set, exporter, groups[name], problems)
-    problems.raise_any()
+        check_values(question_set, exporter, groups[name], problems)
+        if len(problems.errors) > found:  # its option sets would only repeat its problems
+            del groups[name]
+    if problems.errors:  # what the rest of set.toml gives, checked too: every problem at once
+        _planned(question_set, exporters, groups, problems)
+        problems.raise_any()
     for name, setting in _overrides(overrides, exporters):
-        _check_values(question_set, exporters[name], [_Group({setting.option: setting})], problems)
+        check_values(question_set, exporters[name], [Group({setting.option: setting})], problems)
         groups[name] = [
-            _Group({**group.settings, setting.option: setting}, group.line)
+            Group({**group.settings, setting.option: setting}, group.line)
             for group in groups[name]
         ]
-    runs = []
-    for name, exporter in exporters.items():
-        option_sets = _option_sets(exporter, groups[name])
-        _check_names(question_set, exporter, option_sets, problems)
-        runs += [(name, options) for options, _ in option_sets]
+    runs = _planned(question_set, exporters, groups, problems)
     problems.raise_any()
     return runs
 
 
-def _exporters(config: ReleaseConfig, problems: _Problems) -> dict[str, Exporter]:
+def _planned(
+    question_set: QuestionSet,
+    exporters: Mapping[str, Exporter],
+    groups: Mapping[str, Sequence[Group]],
+    problems: Problems,
+) -> list[Run]:
+    """Every exporter's option sets, checked together; none if there would be too many."""
+    if not count_fits(exporters, groups, problems):
+        return []
+    runs = []
+    for name in groups:
+        option_sets = expanded(exporters[name], groups[name])
+        check_names(question_set, exporters[name], option_sets, problems)
+        check_records(exporters[name], option_sets, problems)
+        runs += [(name, options) for options, _ in option_sets]
+    return runs
+
+
+def _exporters(config: ReleaseConfig, problems: Problems) -> dict[str, Exporter]:
     """The release's exporters, loaded, by name: those `exporters` lists, or every one."""
     installed = exporter_names()
     names = list(config.exporters or installed)
@@ -119,12 +101,13 @@ def _exporters(config: ReleaseConfig, problems: _Problems) -> dict[str, Exporter
         if name not in installed:
             problems.at(config.exporters_line, f"'exporters' in [release]: {_unknown(name)}")
     for table in config.tables:
+        heading = f"[release.{shown(table.exporter)}]"
         if table.exporter not in installed:
-            problems.at(table.line, f"[release.{table.exporter}]: {_unknown(table.exporter)}")
+            problems.at(table.line, f"{heading}: {_unknown(table.exporter)}")
         elif table.exporter not in names:
             problems.at(
                 table.line,
-                f"[release.{table.exporter}] sets options of {table.exporter}, which "
+                f"{heading} sets options of {table.exporter}, which "
                 "'exporters' in [release] leaves out",
             )
     loaded = {}
@@ -142,7 +125,7 @@ def _exporters(config: ReleaseConfig, problems: _Problems) -> dict[str, Exporter
 def _unknown(name: str) -> str:
     installed = exporter_names()
     return (
-        f"'{name}' is not an installed exporter{did_you_mean(name, installed)} "
+        f"'{shown(name)}' is not an installed exporter{did_you_mean(name, installed)} "
         f"(installed: {', '.join(installed)})"
     )
 
@@ -154,11 +137,9 @@ def _line_of(config: ReleaseConfig, name: str) -> int | None:
     return min(lines, default=None)
 
 
-def _groups(
-    exporter: Exporter, tables: Sequence[ReleaseTable], problems: _Problems
-) -> list[_Group]:
+def _groups(exporter: Exporter, tables: Sequence[ReleaseTable], problems: Problems) -> list[Group]:
     """The settings each of `tables` gives `exporter`, converted; no table: one empty group."""
-    options = _options(exporter)
+    options = options_of(exporter)
     where = f"in [release.{exporter.name}]"
     groups = []
     for table in tables:
@@ -169,17 +150,17 @@ def _groups(
                 problems.at(given.line, problem)
                 continue
             values = _values(options[given.name], given, where, problems)
-            settings[given.name] = _Setting(given.name, values, given.line)
-        groups.append(_Group(settings, table.line))
-    return groups or [_Group({})]
+            settings[given.name] = Setting(given.name, values, given.line)
+        groups.append(Group(settings, table.line))
+    return groups or [Group({})]
 
 
 def _values(
-    option: click.Option, given: ReleaseOption, where: str, problems: _Problems
+    option: click.Option, given: ReleaseOption, where: str, problems: Problems
 ) -> tuple[Any, ...]:
-    """The values set.toml gives `option`, each of the right kind and converted."""
+    """The values set.toml gives `option`, each of the right kind and converted, each once."""
     values = []
-    for value in given.values:
+    for value in distinct(given.values):
         problem = _kind_problem(option, value, where)
         if problem is None:
             try:
@@ -188,11 +169,7 @@ def _values(
             except click.BadParameter as exc:
                 problem = _refused(given.name, where, exc)
         problems.at(given.line, problem)
-    return tuple(values)
-
-
-def _options(exporter: Exporter) -> dict[str, click.Option]:
-    return {o.name: o for o in exporter.options if o.name is not None}
+    return distinct(values)
 
 
 def _option_problem(options: Mapping[str, click.Option], name: str, where: str) -> str | None:
@@ -200,7 +177,7 @@ def _option_problem(options: Mapping[str, click.Option], name: str, where: str) 
     option = options.get(name)
     if option is None:
         hint = did_you_mean(name, options)
-        return f"unknown option '{name}' {where}{hint} (known: {', '.join(options)})"
+        return f"unknown option '{shown(name)}' {where}{hint} (known: {', '.join(options)})"
     if option.multiple or option.nargs != 1:
         return f"'{name}' {where} takes several values at once: a release cannot set it"
     if isinstance(option.type, (click.Path, click.File)):
@@ -222,8 +199,9 @@ def _kind_problem(option: click.Option, value: Any, where: str) -> str | None:
         wanted, fits = "a number", isinstance(value, (int, float))
     else:
         wanted, fits = "a string", isinstance(value, str)
-    shown = json.dumps(value, ensure_ascii=False)
-    return None if fits else f"'{option.name}' {where} must be {wanted}, not {shown}"
+    if fits:
+        return None
+    return f"'{option.name}' {where} must be {wanted}, not {json.dumps(value, ensure_ascii=False)}"
 
 
 def _converted(option: click.Option, value: Any) -> Any:
@@ -237,120 +215,47 @@ def _refused(name: str, where: str, refusal: click.BadParameter) -> str:
 
 def _overrides(
     overrides: Sequence[str], exporters: Mapping[str, Exporter]
-) -> list[tuple[str, _Setting]]:
+) -> list[tuple[str, Setting]]:
     """Each `--set EXPORTER.OPTION=VALUE[,VALUE...]`, checked: (exporter, its setting)."""
-    found: dict[tuple[str, str], tuple[str, _Setting]] = {}
+    found: dict[tuple[str, str], tuple[str, Setting]] = {}
     for raw in overrides:
-        target, equals, text = raw.partition("=")
-        name, dot, option_name = target.strip().partition(".")
-        values = [value.strip() for value in text.split(",")]
-        if not (equals and dot and name and option_name):
-            raise _usage(raw, f"give {SET_FORM}")
-        if not all(values):
-            raise _usage(raw, "give a value after '=', and one between each two commas")
+        name, option_name, values = _parsed(raw)
         if name not in exporters:
-            raise _usage(raw, _not_in_release(name, exporters))
+            raise usage(raw, _not_in_release(name, exporters))
         if (name, option_name) in found:
-            raise _usage(raw, f"{target} is set twice: give its values once, comma-separated")
-        options = _options(exporters[name])
+            raise usage(
+                raw, f"{name}.{option_name} is set twice: give its values once, comma-separated"
+            )
+        options = options_of(exporters[name])
         problem = _option_problem(options, option_name, f"of {name}")
         if problem is not None:
-            raise _usage(raw, problem)
+            raise usage(raw, problem)
         try:
             converted = tuple(_converted(options[option_name], value) for value in values)
         except click.BadParameter as exc:
-            raise _usage(raw, _refused(option_name, f"of {name}", exc)) from None
-        found[name, option_name] = (name, _Setting(option_name, converted, raw))
+            raise usage(raw, _refused(option_name, f"of {name}", exc)) from None
+        found[name, option_name] = (name, Setting(option_name, distinct(converted), raw))
     return list(found.values())
+
+
+def _parsed(raw: str) -> tuple[str, str, tuple[str, ...]]:
+    """An override's exporter, option and values, as typed; a usage error if malformed."""
+    target, equals, text = raw.partition("=")
+    name, dot, option_name = target.strip().partition(".")
+    values = [value.strip() for value in text.split(",")]
+    if not (equals and dot and name and option_name):
+        raise usage(raw, f"give {SET_FORM}")
+    if not all(values):
+        raise usage(raw, "give a value after '=', and one between each two commas")
+    return name, option_name, distinct(values)
+
+
+def overridden_exporter(raw: str) -> str:
+    """The exporter an override (`pdf.paper=letter`) sets an option of."""
+    return _parsed(raw)[0]
 
 
 def _not_in_release(name: str, exporters: Mapping[str, Exporter]) -> str:
     if name not in exporter_names():
         return _unknown(name)
     return f"{name} is not in this release, which builds {', '.join(exporters)}"
-
-
-def _option_sets(
-    exporter: Exporter, groups: Sequence[_Group]
-) -> list[tuple[dict[str, Any], _Group]]:
-    """Each group's product over the exporter's own variants, duplicates removed; each
-    option set with the group that gave it. The exporter's options vary in the order it
-    declares them, the first slowest: the order does not depend on how a table is written."""
-    order = list(_options(exporter))
-    option_sets: dict[str, tuple[dict[str, Any], _Group]] = {}
-    for group in groups:
-        names = sorted(group.settings, key=order.index)
-        chosen = [group.settings[name].values for name in names]
-        for variant in release_options(exporter):
-            for values in itertools.product(*chosen):
-                options = {**variant, **dict(zip(names, values, strict=True))}
-                option_sets.setdefault(repr(sorted(options.items())), (options, group))
-    return list(option_sets.values())
-
-
-def _check_values(
-    question_set: QuestionSet, exporter: Exporter, groups: Sequence[_Group], problems: _Problems
-) -> None:
-    """Each value alone, where the exporter's file names tell (an unknown theme): at its line."""
-    if not hasattr(exporter, "artifact_names"):
-        return
-    base = release_options(exporter)[0]
-    for setting in (setting for group in groups for setting in group.settings.values()):
-        for value in setting.values:
-            try:
-                _names(exporter, question_set, {**base, setting.option: value})
-            except QexportError as exc:
-                if isinstance(setting.where, str):  # an override: it says which
-                    problems.at(setting.where, str(exc))
-                where = f"in [release.{exporter.name}]"
-                problems.at(setting.where, f"'{setting.option}' {where}: {exc}")
-
-
-def _check_names(
-    question_set: QuestionSet,
-    exporter: Exporter,
-    option_sets: Sequence[tuple[Mapping[str, Any], _Group]],
-    problems: _Problems,
-) -> None:
-    """Every option set goes together and writes files of its own, where the exporter
-    can tell: found now, not when a build fails or overwrites another's file."""
-    if not hasattr(exporter, "artifact_names"):
-        return
-    written: dict[str, Mapping[str, Any]] = {}
-    refused: set[tuple[int, str]] = set()  # each group's reason once, at its first option set
-    for options, group in option_sets:
-        try:
-            names = _names(exporter, question_set, options)
-        except QexportError as exc:
-            if (id(group), str(exc)) not in refused:
-                refused.add((id(group), str(exc)))
-                hint = _table_hint(exporter.name) if group.line is not None else ""
-                problems.at(
-                    group.located(), f"{exporter.name} with {_shown(options)}: {exc}{hint}"
-                )
-            continue
-        for name in names:
-            if name in written:
-                problems.at(
-                    group.located(),
-                    f"{exporter.name} would write {name} twice: with {_shown(written[name])}, "
-                    f"and with {_shown(options)}",
-                )
-            written.setdefault(name, options)
-
-
-def _table_hint(name: str) -> str:
-    return (
-        f" (to give an option to some of {name}'s option sets only, give those sets a "
-        f"[[release.{name}]] table of their own)"
-    )
-
-
-def _names(exporter: Exporter, question_set: QuestionSet, options: Mapping[str, Any]) -> list[str]:
-    """The files `exporter` writes for `options`, as its optional `artifact_names` tells."""
-    names: list[str] = exporter.artifact_names(question_set, options)  # type: ignore[attr-defined]
-    return names
-
-
-def _shown(options: Mapping[str, Any]) -> str:
-    return ", ".join(f"{key}={value}" for key, value in options.items() if value is not None)

@@ -14,13 +14,14 @@ what is installed: `release_config` checks that when a release is planned.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from qexport.errors import ContentError, did_you_mean
 from qexport.model import ReleaseConfig, ReleaseOption, ReleaseTable
-from qexport.toml_lines import KeyPath, defined_lines
+from qexport.toml_lines import KeyPath, defined_lines, shown
 
 TABLE = "release"
 EXPORTERS_KEY = "exporters"
@@ -60,7 +61,7 @@ def read_release(value: Any, text: str, path: Path, errors: list[ContentError]) 
             tables += [_table(key, t, (key, n), line, error) for n, t in enumerate(entry)]
         else:
             error(
-                f"unknown key '{_shown(key)}' in [{TABLE}]{did_you_mean(key, [EXPORTERS_KEY])} "
+                f"unknown key '{shown(key)}' in [{TABLE}]{did_you_mean(key, [EXPORTERS_KEY])} "
                 f"([{TABLE}] holds '{EXPORTERS_KEY}', and a table of options for each exporter "
                 f"such as [{TABLE}.pdf])",
                 (key,),
@@ -78,7 +79,7 @@ def _exporters(entry: Any, error: ErrorAtPath) -> tuple[str, ...] | None:
     if not names:
         error(f"'{EXPORTERS_KEY}' in [{TABLE}] is empty: a release needs an exporter", where)
         return None
-    twice = sorted({_shown(n) for n in names if names.count(n) > 1})
+    twice = sorted(shown(n) for n, count in Counter(names).items() if count > 1)
     if twice:
         error(f"'{EXPORTERS_KEY}' in [{TABLE}] lists {', '.join(twice)} more than once", where)
         return None
@@ -93,27 +94,22 @@ def _table(
     error: ErrorAtPath,
 ) -> ReleaseTable:
     options = []
-    shown = f"[{TABLE}.{_shown(exporter)}]"
+    heading = f"[{TABLE}.{shown(exporter)}]"
     for name, entry in table.items():
         values = entry if isinstance(entry, list) else [entry]
         where = (*within, name)
         if not all(isinstance(v, (str, int, float)) for v in values):  # bool is an int
             error(
-                f"'{_shown(name)}' in {shown} must be a value (a string, number, true or "
+                f"'{shown(name)}' in {heading} must be a value (a string, number, true or "
                 "false) or a list of them",
                 where,
             )
         elif not values:
             error(
-                f"'{_shown(name)}' in {shown} is an empty list: give at least one value, "
-                f"or leave '{_shown(name)}' out for {_shown(exporter)}'s own",
+                f"'{shown(name)}' in {heading} is an empty list: give at least one value, "
+                f"or leave '{shown(name)}' out for {shown(exporter)}'s own",
                 where,
             )
         else:
             options.append(ReleaseOption(name, tuple(values), line(where)))
     return ReleaseTable(exporter, tuple(options), line(within))
-
-
-def _shown(name: str) -> str:
-    """A name from the file, safe to print on one line."""
-    return name if name.isprintable() else repr(name)[1:-1]

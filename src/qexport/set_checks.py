@@ -79,7 +79,7 @@ def unused_topics(
     topics: Sequence[Topic], questions: Sequence[Question], path: Path, text: str
 ) -> list[ContentWarning]:
     """A warning for each topic in the metadata that no question uses."""
-    from qexport.metadata import key_line
+    from qexport.toml_lines import key_line
 
     used = {q.topic for q in questions}
     return [

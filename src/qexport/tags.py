@@ -28,6 +28,16 @@ from typing import Protocol
 from qexport.errors import ContentError
 
 SEPARATOR = "::"
+# Letters and marks that draw nothing, though Unicode does not class them as format
+# characters: Hangul fillers, the blank Braille pattern, the combining grapheme joiner,
+# Khmer inherent vowels and variation selectors. A tag holding one looks like another.
+BLANK_LOOKING = frozenset(
+    [
+        *(0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800, 0x034F, 0x17B4, 0x17B5),
+        *range(0xFE00, 0xFE10),
+        *range(0xE0100, 0xE01F0),
+    ]
+)
 
 
 class Tagged(Protocol):
@@ -115,7 +125,7 @@ def _char_problem(char: str) -> str | None:
         )
     if category == "Cc":
         return f"contains the control character U+{ord(char):04X}, which Anki drops"
-    if category in ("Cf", "Cs"):
+    if category in ("Cf", "Cs") or ord(char) in BLANK_LOOKING:
         return (
             f"contains {_named(char)}, which is not visible text: the tag would look like another"
         )

@@ -38,10 +38,12 @@ from typing import Any
 
 from qexport import DEFAULT_THEME
 from qexport.errors import ContentError, QexportError, did_you_mean
+from qexport.exporters import THEME_NAME
 from qexport.font_files import FACES, file_sha256
 from qexport.fonts import FontSource, NamedFile, family_release
-from qexport.metadata import key_line, parse_toml
+from qexport.metadata import parse_toml
 from qexport.normalize import read_text
+from qexport.toml_lines import key_line
 
 THEME_FILE = "theme.toml"
 PROJECT_THEMES = "themes"  # beside the content folder
@@ -58,7 +60,6 @@ DAY_SELECTOR = ".highlight"
 NIGHT_SELECTORS = (".nightMode .highlight", ".night_mode .highlight")
 # Colours reach CSS and PDF markup as written, so only plain hex colours are allowed.
 COLOUR = re.compile(r"#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})")
-THEME_NAME = re.compile(r"[a-z0-9]+(?:[-_][a-z0-9]+)*")
 
 
 @dataclass(frozen=True)
@@ -245,7 +246,7 @@ def _fonts(table: Any, path: Path, text: str, fail: Any) -> dict[str, FontSource
     fonts = {}
     for role, value in table.items():
         line = key_line(text, "fonts", role) or key_line(text, None, f"fonts.{role}")
-        if isinstance(value, str):
+        if isinstance(value, str) and value.strip() and value.isprintable():
             fonts[role] = FontSource(role, value, where=path, line=line)
         elif isinstance(value, dict):
             files = _font_files(value, role, path, text, line, fail)

@@ -69,6 +69,12 @@ def defined_lines(text: str) -> dict[KeyPath, int]:
     return lines
 
 
+def shown(name: str) -> str:
+    """A key or value from a TOML file, safe to print on one line (control characters
+    escaped: a message must not move the terminal's cursor or start a line of its own)."""
+    return name if name.isprintable() else repr(name)[1:-1]
+
+
 def _define(lines: dict[KeyPath, int], path: KeyPath, number: int) -> None:
     for end in range(1, len(path) + 1):
         lines.setdefault(path[:end], number)

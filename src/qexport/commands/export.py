@@ -11,6 +11,7 @@ import click
 
 from qexport import release
 from qexport.errors import ContentErrors, QexportError
+from qexport.lock_file_guard import LockFileGuard
 from qexport.manifest import MANIFEST
 from qexport.output import record_written, resolve_out, write_artifacts
 from qexport.recording import record_changes
@@ -34,7 +35,8 @@ def export_one(
     file is rebuilt from its deck.
     """
     exporter = load_exporter(name)
-    real_out = resolve_out(out, whole.content_dir)  # never into, or around, the content
+    # Never into, or around, the content; never into a release.
+    real_out = resolve_out(out, whole.content_dir, suggested="build")
     refuse_release(real_out)
     errors, warnings = check_exporter(exporter, question_set, options)
     if errors:
@@ -43,11 +45,17 @@ def export_one(
         click.echo(str(warning), err=True)
     partial_build = not question_set.selection.is_everything
     previous = previous_release if previous_release.is_dir() else None
-    recorded = record_changes(whole, [(name, dict(options))], previous, partial=partial_build)
-    export = partial(exporter.export, question_set, options)
-    with release.beside_releases(real_out):  # restores a release whose swap was cut short
-        published = write_artifacts(out, export)
-        record_written(out, published)  # so `qexport all` knows qexport wrote them
+    guard = LockFileGuard.of(whole.content_dir)
+    try:
+        recorded = record_changes(whole, [(name, dict(options))], previous, partial=partial_build)
+        guard.remember(dict(recorded.written))
+        export = partial(exporter.export, question_set, options)
+        with release.beside_releases(real_out):  # restores a release whose swap was cut short
+            published = write_artifacts(out, export)
+            record_written(out, published)  # so `qexport all` knows qexport wrote them
+    except BaseException:
+        guard.restore()  # nothing written: learners' next deck still has the old times
+        raise
     for artifact in published:
         click.echo(str(artifact.path))
     for note in [*recorded.notes, *(n for artifact in published for n in artifact.notes)]:
@@ -55,9 +63,15 @@ def export_one(
 
 
 def refuse_release(out: Path) -> None:
-    """A single export never writes into a release: its SHA256SUMS would go stale."""
-    if (out / MANIFEST).exists():
-        raise QexportError(
-            f"{out} holds a release (qexport all wrote its {MANIFEST}); a single export "
-            "would leave it out of date: write it elsewhere (by default into build/)"
-        )
+    """A single export never writes into a release, or a folder inside one: the release's
+    SHA256SUMS would go stale, and `qexport all` would not know the files."""
+    from qexport.manifest import read
+
+    # Around `out`, only a manifest qexport's own counts: a project's root may hold another.
+    for folder in (out, *out.parents):
+        if (folder / MANIFEST).exists() if folder == out else read(folder) is not None:
+            where = "holds a release" if folder == out else f"is inside the release {folder}"
+            raise QexportError(
+                f"{out} {where} (qexport all wrote its {MANIFEST}); a single export would "
+                "leave it out of date: write it elsewhere (by default into build/)"
+            )

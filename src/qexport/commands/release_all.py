@@ -19,8 +19,8 @@ from qexport.errors import ContentErrors, QexportError
 from qexport.files import sha256_file
 from qexport.lock_file_guard import LockFileGuard
 from qexport.output import forget_written, written_files
-from qexport.recording import record_changes, refuse_disagreeing
-from qexport.registry import exporter_checks, exporter_names
+from qexport.recording import record_changes
+from qexport.registry import exporter_checks
 from qexport.release_config import Run, release_runs
 
 if TYPE_CHECKING:
@@ -63,12 +63,13 @@ def release_all(question_set: QuestionSet, before: dict[str, str], settings: Set
     out = release.resolve_out(settings.out, question_set.content_dir)
     state = _State(picked=bool(settings.only or settings.skip))
     with _clean_errors(out, state):
-        runs = release_runs(question_set, settings.overrides)
-        runs = release.pick(runs, settings.only, settings.skip)
+        everything = release_runs(question_set, settings.overrides)
+        runs = release.pick(everything, settings.only, settings.skip, settings.overrides)
         _check_content(question_set, runs, settings.quiet)
         if settings.loud:
             click.echo(f"qexport all: {len(runs)} jobs, {settings.workers} at a time", err=True)
-        build = _Build(question_set, runs, out, settings, before, state)
+        exporters = tuple(dict.fromkeys(name for name, _ in everything))
+        build = _Build(question_set, runs, exporters, out, settings, before, state)
         if settings.check:
             with release.observing(out, settings.wait):
                 build.compare()
@@ -93,7 +94,6 @@ def release_all(question_set: QuestionSet, before: dict[str, str], settings: Set
 
 def _check_content(question_set: QuestionSet, runs: Sequence[Run], quiet: bool) -> None:
     """What the planned exporters would reject, reported before anything is built."""
-    refuse_disagreeing(runs)
     errors, warnings = exporter_checks(question_set, runs)
     if errors:
         raise ContentErrors(errors, warnings)
@@ -136,6 +136,7 @@ class _Build:
 
     question_set: QuestionSet
     runs: list[Run]
+    exporters: tuple[str, ...]  # the release's, those --only/--skip leave out included
     out: Path
     settings: Settings
     before: dict[str, str]
@@ -158,7 +159,7 @@ class _Build:
                 content_files.combine(content), self.runs, self.question_set.content_dir
             )
             results = self._build(jobs, staging, previous, check=False)
-            results += _carry_over(previous, results, staging, out, self.state.picked)
+            results += _carry_over(previous, results, staging, out, self._left_out())
             self._unchanged(content)
             release.describe_manifest(
                 self.question_set, results, staging, content_files.combine(content)
@@ -175,6 +176,11 @@ class _Build:
         kept = {name for built in results for name in built.files}
         self.state.removed = sorted({*found.written, *found.clutter} - kept) if found else []
         return results
+
+    def _left_out(self) -> list[str]:
+        """The release's exporters that --only/--skip leave out of this run."""
+        built = {name for name, _ in self.runs}
+        return [name for name in self.exporters if name not in built]
 
     def compare(self) -> None:
         """Rebuild in a private temporary folder and compare: nothing beside `out` changes.
@@ -265,19 +271,19 @@ def _carry_over(
     results: list[release.Built],
     staging: Path,
     out: Path,
-    picked: bool,
+    left_out: Sequence[str],
 ) -> list[release.Built]:
-    """With --only/--skip, the other exporters' artifacts stay as they were released.
+    """With --only/--skip, the artifacts of the release's exporters they leave out stay as
+    they were released (those of an exporter the release no longer holds go).
 
     Each keeps its manifest entry as released: its theme or exporter may be gone.
     A release missing one of them is refused, never published short.
     """
-    if not picked:
+    if not left_out:
         return []
-    selected = {built.job.exporter for built in results}
     listed = [*previous.artifacts, *previous.lost] if previous else []
     released = {str(a["exporter"]) for a in listed}
-    absent = sorted(set(exporter_names()) - selected - released)
+    absent = sorted(set(left_out) - released)
     if absent:  # nothing of theirs to keep: the release goes without, and says so
         click.echo(
             f"{out} will hold nothing of {', '.join(absent)}: there is no release of "
@@ -286,7 +292,7 @@ def _carry_over(
         )
     if previous is None:
         return []
-    lost = [str(a["path"]) for a in previous.lost if a["exporter"] not in selected]
+    lost = [str(a["path"]) for a in previous.lost if a["exporter"] in left_out]
     if lost:
         raise QexportError(
             f"{out} lacks {', '.join(lost)} as released (deleted or changed since), and "
@@ -297,7 +303,7 @@ def _carry_over(
     kept = []
     for artifact in previous.artifacts:  # verified: every field has its type, every file intact
         name = str(artifact["path"])
-        if name in written:
+        if artifact["exporter"] not in left_out or name in written:
             continue
         (staging / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(previous.folder / name, staging / name)

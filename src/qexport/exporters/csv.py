@@ -105,15 +105,20 @@ class CsvExporter:
     )
     release: Sequence[Mapping[str, Any]] = ({"dialect": "anki"}, {"dialect": "plain"})
 
+    def artifact_names(self, question_set: QuestionSet, options: Mapping[str, Any]) -> list[str]:
+        """The file `export` writes: named by every option that changes its bytes."""
+        dialect, bom = _dialect(options)
+        return [question_set.file_name(dialect, "bom" if bom else "", extension="csv")]
+
     def export(
         self, question_set: QuestionSet, options: Mapping[str, Any], out_dir: Path
     ) -> list[Artifact]:
         from qexport.exporter import Artifact  # `qexport --help` imports this module
 
-        dialect = str(options.get("dialect") or "anki")
-        bom = bool(options.get("bom")) and dialect == "plain"
+        dialect, bom = _dialect(options)
         text = anki_csv(question_set) if dialect == "anki" else plain_csv(question_set)
-        path = out_dir / question_set.file_name(dialect, extension="csv")
+        (name,) = self.artifact_names(question_set, options)
+        path = out_dir / name
         path.write_bytes(("\ufeff" if bom else "").encode() + text.encode("utf-8"))
         recorded = {
             "dialect": dialect,
@@ -121,3 +126,9 @@ class CsvExporter:
             "selection": question_set.selection.slug() or "all",
         }
         return [Artifact(path, self.name, recorded)]
+
+
+def _dialect(options: Mapping[str, Any]) -> tuple[str, bool]:
+    """The dialect, and whether the file starts with a byte order mark (plain only)."""
+    dialect = str(options.get("dialect") or "anki")
+    return dialect, bool(options.get("bom")) and dialect == "plain"

@@ -109,7 +109,7 @@ def preview_folder(directory: Path, content_dir: Path) -> Path:
     from qexport.manifest import read as read_manifest
     from qexport.output import resolve_out
 
-    target = resolve_out(directory, content_dir, option="--preview")
+    target = resolve_out(directory, content_dir, option="--preview", suggested="preview")
     for folder in (target, *target.parents):
         if read_manifest(folder) is not None:
             raise QexportError(

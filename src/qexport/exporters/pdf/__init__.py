@@ -130,9 +130,12 @@ class PdfExporter:
     def artifact_names(self, question_set: QuestionSet, options: Mapping[str, Any]) -> list[str]:
         """What `export` would write for `options`, found without building it: a release
         checks up front that its option sets go together and write distinct files."""
-        layout, paper_name, styles = _layout_paper_styles(options, question_set.content_dir)
-        one_sided = _one_sided(layout, options)
-        return [_pdf_name(question_set, layout, paper_name, one_sided, styles.theme)]
+        from qexport.themes import load_theme  # the theme's name part; no fonts registered
+
+        layout = str(options.get("layout") or "booklet")
+        paper_name = str(options.get("paper") or "a4")
+        theme = load_theme(str(options.get("theme") or DEFAULT_THEME), question_set.content_dir)
+        return [_pdf_name(question_set, layout, paper_name, _one_sided(layout, options), theme)]
 
     def export(
         self, question_set: QuestionSet, options: Mapping[str, Any], out_dir: Path

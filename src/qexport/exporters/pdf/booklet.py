@@ -37,7 +37,7 @@ from qexport.exporters.pdf.flowables import (
 from qexport.exporters.pdf.markdown import FlowableRenderer
 from qexport.exporters.pdf.pages import LEFT, RIGHT, NumberingCanvas, SidedTemplate, right_hand
 from qexport.exporters.pdf.styles import CONTENTS_LEADING, Styles
-from qexport.exporters.pdf.wording import Wording
+from qexport.exporters.pdf.wording import SEPARATOR, Wording
 from qexport.model import Question, QuestionSet
 
 INNER, OUTER, TOP, BOTTOM = 22 * mm, 15 * mm, 22 * mm, 20 * mm
@@ -233,7 +233,7 @@ def _templates(styles: Styles, paper: tuple[float, float], sides: int) -> list[P
 def _cover(question_set: QuestionSet, styles: Styles, words: Wording) -> list[Flowable]:
     meta = question_set.meta
     counts = question_set.counts_by_level()
-    levels = " · ".join(
+    levels = SEPARATOR.join(
         words.level_count(counts[level.id], level.label) for level in question_set.levels
     )
     total = len(question_set.questions)

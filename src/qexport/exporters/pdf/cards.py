@@ -30,7 +30,7 @@ from qexport.exporters.pdf.document import (
 from qexport.exporters.pdf.flowables import Para
 from qexport.exporters.pdf.markdown import FlowableRenderer
 from qexport.exporters.pdf.styles import Styles
-from qexport.exporters.pdf.wording import Wording, wording
+from qexport.exporters.pdf.wording import SEPARATOR, Wording, wording
 from qexport.model import Question, QuestionSet
 
 COLUMNS, ROWS = 2, 3
@@ -332,7 +332,9 @@ def build_cards(
                 if side == "front":
                     level = question_set.level(card.question.level).label
                     topic = question_set.topic(card.question.topic).label
-                    _corner(canvas, styles, card, left, top, inner_width, f"{level} · {topic}")
+                    _corner(
+                        canvas, styles, card, left, top, inner_width, f"{level}{SEPARATOR}{topic}"
+                    )
                     if card.part == 1:
                         _outline(canvas, question_set, card.question, outlined)
                     front = maker.front(card)

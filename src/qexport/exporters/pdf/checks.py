@@ -2,8 +2,9 @@
 
 `qexport validate`, `qexport all` and `qexport pdf` run these first, so the
 content is checked once, with every problem reported together: characters
-the theme's fonts lack (one line per character and file, both fonts in one
-run), questions too long for a flash card, images that would print blurred.
+the theme's fonts lack in any face (one line per character and file, both
+fonts in one run), questions too long for a flash card, images that would
+print blurred.
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from typing import TYPE_CHECKING
 from qexport.errors import ContentError, ContentWarning
 from qexport.exporters.pdf.images import MAX_HEIGHT_SHARE
 from qexport.exporters.pdf.wording import has_wording, known_languages, wording
-from qexport.metadata import METADATA_FILE, key_line
+from qexport.metadata import METADATA_FILE
+from qexport.toml_lines import key_line
 
 if TYPE_CHECKING:
     from qexport.exporters.pdf.styles import Styles
@@ -27,12 +29,20 @@ if TYPE_CHECKING:
 SHARP_DPI = 150
 PAPER_LABELS = {"a4": "A4", "letter": "Letter"}
 SHOWN_LINES = 5  # of a missing character's lines, in its one message
+FACE_WORDS = {
+    "regular": "regular",
+    "bold": "bold",
+    "italic": "italic",
+    "bold_italic": "bold italic",
+}
+SET_FIELDS = ("title", "description", "author", "version")  # what the PDFs print of [set]
 
 
 @dataclass
 class _Missing:
     """Where one character, missing from one font, occurs in one file."""
 
+    font: FontFamily
     count: int = 0
     lines: list[int] = field(default_factory=list)
 
@@ -63,16 +73,14 @@ def missing_glyphs(question_set: QuestionSet, styles: Styles) -> list[ContentErr
 
     def note(path: Path, font: FontFamily, text: str, line: int | None) -> None:
         for char in font.missing(text):
-            missing = found.setdefault((path, font.label, char), _Missing())
+            missing = found.setdefault((path, font.label, char), _Missing(font))
             missing.count += text.count(char)
             if line is not None and line not in missing.lines:
                 missing.lines.append(line)
 
-    meta = question_set.meta
-    labels = [meta.title, meta.description, meta.author, meta.version]
-    labels += [level.label for level in question_set.levels]
-    labels += [topic.label for topic in question_set.topics]
-    note(question_set.content_dir / METADATA_FILE, body, "\n".join(labels), None)
+    metadata = question_set.content_dir / METADATA_FILE
+    for text, line in _set_texts(question_set):
+        note(metadata, body, text, line)
     both = body.codepoints & code.codepoints
     for question in question_set.questions:
         if _all_in(both, question.question) and _all_in(both, question.answer):
@@ -80,7 +88,7 @@ def missing_glyphs(question_set: QuestionSet, styles: Styles) -> list[ContentErr
         for text, is_code, line in _texts(question):
             note(question.path, code if is_code else body, text, line)
     errors = _wording_glyphs(question_set, body)
-    errors += [_glyph_error(key, missing) for key, missing in found.items()]
+    errors += [_glyph_error(path, char, missing) for (path, _, char), missing in found.items()]
     if errors:
         last = errors[-1]
         hint = _hint(styles, body, code, question_set.content_dir)
@@ -129,10 +137,34 @@ def _language_line(question_set: QuestionSet) -> int | None:
     return key_line(read_text(path), "set", "language") if path.is_file() else None
 
 
-def _glyph_error(key: tuple[Path, str, str], missing: _Missing) -> ContentError:
+def _set_texts(question_set: QuestionSet) -> Iterator[tuple[str, int | None]]:
+    """(text, line) for each part of set.toml the PDFs print, at the line that sets it."""
+    from qexport.normalize import read_text
+
+    path = question_set.content_dir / METADATA_FILE
+    text = read_text(path) if path.is_file() else ""
+    meta = question_set.meta
+    values = [("set", key, getattr(meta, key)) for key in SET_FIELDS]
+    values += [("levels", level.id, level.label) for level in question_set.levels]
+    values += [("topics", topic.id, topic.label) for topic in question_set.topics]
+    raw = text.split("\n")
+    for table, key, value in values:
+        line = key_line(text, table, key) if text else None
+        if line is None or "\n" not in value:
+            yield value, line
+            continue
+        # A multi-line string (the description): each of its lines where it is written.
+        at = line
+        for part in value.split("\n"):
+            written = part.strip()
+            found = next((n for n in range(at, len(raw) + 1) if written in raw[n - 1]), None)
+            at = found or at
+            yield part, found or line
+
+
+def _glyph_error(path: Path, char: str, missing: _Missing) -> ContentError:
     from qexport.fonts import describe
 
-    path, font, char = key
     times = f"{missing.count} time{'s' if missing.count != 1 else ''}"
     where = ""
     if missing.lines:
@@ -140,10 +172,26 @@ def _glyph_error(key: tuple[Path, str, str], missing: _Missing) -> ContentError:
         more = len(missing.lines) - SHOWN_LINES
         where = f", on line{'s' if len(missing.lines) > 1 else ''} {shown}"
         where += f" and {more} more" if more > 0 else ""
-    message = (
-        f"{describe(char)} is not in the font {font}, so the PDF cannot show it ({times}{where})"
-    )
+    absent, shown_in = _not_in(missing.font, char)
+    message = f"{describe(char)} is not in {absent}, so the PDF cannot show it{shown_in}"
+    message += f" ({times}{where})"
     return ContentError(message, path, missing.lines[0] if missing.lines else None)
+
+
+def _not_in(font: FontFamily, char: str) -> tuple[str, str]:
+    """What lacks `char`: the font, or some of its faces; and then in what text it cannot print."""
+    lacking = font.faces_without(char)
+    if not lacking:  # no face has it
+        return f"the font {font.label}", ""
+    words = [FACE_WORDS[face] for face, _ in lacking]
+    faces = words[0] if len(words) == 1 else f"{', '.join(words[:-1])} and {words[-1]}"
+    files = ", ".join(dict.fromkeys(name for _, name in lacking))
+    plural = "s" if len(words) > 1 else ""
+    if "bold" in words and "italic" in words and "bold italic" in words:
+        words.remove("bold italic")  # "bold or italic text" says it already
+    return f"the {faces} face{plural} of the font {font.label} ({files})", (
+        f" in {' or '.join(words)} text"
+    )
 
 
 def _hint(styles: Styles, body: FontFamily, code: FontFamily, content_dir: Path) -> str:

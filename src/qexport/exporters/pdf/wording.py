@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from types import MappingProxyType
 
 ENGLISH = "en"
+SEPARATOR = " · "  # between level counts on the cover, and level and topic on a card
 
 # The placeholders: count; levels (every level's count, joined with ' · '); level or
 # level_lower (a level's label as written, or in lower case, as running English text
@@ -99,7 +100,8 @@ class Wording:
 
     def printed(self) -> str:
         """Every word the PDFs may print, without the placeholders: what the fonts must show."""
-        return "\n".join(_PLACEHOLDER.sub("", text) for text in self.words.values())
+        words = [_PLACEHOLDER.sub("", text) for text in self.words.values()]
+        return "\n".join([*words, SEPARATOR])
 
 
 def wording(language: str) -> Wording:
