@@ -330,9 +330,7 @@ def test_bundled_lock_file_is_current() -> None:
     """Content edits must come with their lock file: run `qexport anki` and commit both."""
     question_set = load(CONTENT).question_set
     theme = load_theme()
-    hashes = anki_deck.content_hashes(
-        question_set, anki_deck.notes_for(question_set), theme, anki_notetype.css(theme)
-    )
+    hashes = anki_deck.lock_hashes(question_set, anki_notetype.css(theme))
     lock = changes.read(CONTENT / changes.LOCK_FILE)
     stale = sorted(
         key
@@ -462,9 +460,7 @@ def test_notes_with_anki_markup_are_delivered_again_once_defused(
         entries[key] = changes.Entry(entries[key].changed, old_hash)
     changes.write(lock_path, entries)
     css = anki_notetype.css(theme)
-    assert anki_deck.content_hashes(question_set, cards, theme, css) != {
-        k: e.hash for k, e in entries.items()
-    }
+    assert anki_deck.lock_hashes(question_set, css) != {k: e.hash for k, e in entries.items()}
     counts = import_deck(collection, build(content, T0 + 100))
     assert (counts.new, counts.updated, counts.conflicting) == (0, 1, 0)
     (card,) = [c for c in collection.find_cards("Id:list-vs-tuple")]
@@ -495,8 +491,7 @@ def _one_time_per_theme(lock: Path, times: dict[str, int]) -> None:
     entries = {k: e for k, e in changes.read(lock).items() if not k.startswith("notetype")}
     for name, changed in times.items():
         css = anki_notetype.css(load_theme(name))
-        hashes = anki_deck.content_hashes(question_set, [], load_theme(name), css)
-        (digest,) = hashes.values()  # no cards: the note type's hash alone
+        digest = anki_deck.lock_hashes(question_set, css)[anki_deck.NOTETYPE_KEY]
         entries[f"notetype:{name}"] = changes.Entry(changed, digest)
     changes.write(lock, entries)
 

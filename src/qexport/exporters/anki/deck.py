@@ -68,14 +68,15 @@ def notes_for(question_set: QuestionSet) -> list[NoteContent]:
     return cards
 
 
-def _note_hash(question_set: QuestionSet, card: NoteContent, images: Mapping[str, str]) -> str:
-    # The source, not the HTML: a newer Pygments must not mark every note as changed.
-    # An image's bytes, not just its name: a redrawn diagram must reach learners.
+def _note_hash(question_set: QuestionSet, q: Question, images: Mapping[str, str]) -> str:
+    # The source, not the HTML: a newer Pygments must not mark every note as changed
+    # (and recording what changed renders nothing). An image's bytes, not just its
+    # name: a redrawn diagram must reach learners.
     from qexport.render import may_hold_anki_markup
 
-    q = card.question
     level, topic = question_set.level(q.level).label, question_set.topic(q.topic).label
-    parts = [RENDER_VERSION, q.id, q.question, q.answer, level, topic, *card.tags, *q.images]
+    tags = tags_for(q, question_set.meta)
+    parts = [RENDER_VERSION, q.id, q.question, q.answer, level, topic, *tags, *q.images]
     parts += [images[image] for image in q.images]
     if any(may_hold_anki_markup(part) for part in (q.question, q.answer, level, topic)):
         # Anki markup is shown as text since render 1 + this marker: re-deliver just these notes.
@@ -95,26 +96,25 @@ def deck_inputs(
     """What a deck is made of, for the build and for a lock rebuilt from a deck alike:
     its cards, the note type's CSS, and the lock file's hashes."""
     css = notetype.css(theme)
-    cards = notes_for(question_set)
-    return cards, css, content_hashes(question_set, cards, theme, css)
+    return notes_for(question_set), css, lock_hashes(question_set, css)
 
 
-def content_hashes(
-    question_set: QuestionSet, cards: Sequence[NoteContent], theme: Theme, css: str
-) -> dict[str, str]:
-    """The lock file's keys and hashes for this deck: one per note, one for the note type."""
-    images = image_digests(question_set, cards)
-    hashes = {NOTE_KEY + c.question.id: _note_hash(question_set, c, images) for c in cards}
+def lock_hashes(question_set: QuestionSet, css: str) -> dict[str, str]:
+    """The lock file's keys and hashes for this deck: one per note, one for the note type
+    (its `css`). From the source alone: nothing is rendered."""
+    questions = question_set.questions
+    images = image_digests(question_set, questions)
+    hashes = {NOTE_KEY + q.id: _note_hash(question_set, q, images) for q in questions}
     hashes[NOTETYPE_KEY] = _notetype_hash(question_set, css)
     return hashes
 
 
-def image_digests(question_set: QuestionSet, cards: Sequence[NoteContent]) -> dict[str, str]:
-    """The sha256 of each image the cards show, by its path in the content folder."""
+def image_digests(question_set: QuestionSet, questions: Sequence[Question]) -> dict[str, str]:
+    """The sha256 of each image the questions' answers show, by its path in the content."""
     from qexport.files import sha256_file
 
     digests = {}
-    for image in sorted({image for card in cards for image in card.question.images}):
+    for image in sorted({image for question in questions for image in question.images}):
         path = question_set.content_dir / image
         try:
             digests[image] = sha256_file(path)

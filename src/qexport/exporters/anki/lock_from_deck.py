@@ -188,7 +188,7 @@ def expected(
     """For each lock key: its identity in a deck, and the content qexport writes now."""
     media = {
         unicodedata.normalize("NFC", PurePosixPath(image).name): digest
-        for image, digest in image_digests(question_set, cards).items()
+        for image, digest in image_digests(question_set, [c.question for c in cards]).items()
     }
     wanted = {
         NOTE_KEY + card.question.id: (

@@ -67,17 +67,18 @@ def update_lock(
     `previous_release` that learners last got. With `check`, nothing is
     written: a lock file that would change is a QexportError.
     """
-    from qexport.exporters.anki import lock_from_deck
-    from qexport.exporters.anki.deck import deck_inputs, stamp_lock
+    from qexport.exporters.anki import lock_from_deck, notetype
+    from qexport.exporters.anki.deck import lock_hashes, notes_for, stamp_lock
 
     lock_path = question_set.content_dir / changes.LOCK_FILE
     deck_name = question_set.file_name(theme.file_part, extension="apkg")
-    cards, css, hashes = deck_inputs(question_set, theme)
+    css = notetype.css(theme)
+    hashes = lock_hashes(question_set, css)  # from the source: nothing is rendered
     existed = lock_path.exists()
     if existed:
         previous, notes = changes.read(lock_path), list[str]()
-    else:
-        wanted = lock_from_deck.expected(question_set, cards, css)
+    else:  # rebuilt from the deck learners have: compared by what they see
+        wanted = lock_from_deck.expected(question_set, notes_for(question_set), css)
         previous, notes, rebuilt = _without_lock(
             lock_path, previous_release, deck_name, question_set, Expected(hashes, wanted)
         )
