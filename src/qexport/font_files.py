@@ -15,13 +15,12 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from qexport.errors import QexportError
+from qexport.files import replace_bytes, sha256_file
 
 FACES = {"regular": "Regular", "bold": "Bold", "italic": "Italic", "bold_italic": "BoldItalic"}
 WEIGHTS = {"regular": 400.0, "bold": 700.0, "italic": 400.0, "bold_italic": 700.0}
@@ -80,11 +79,7 @@ def file_sha256(path: Path) -> str:
     stat = path.stat()
     key = (str(path), stat.st_mtime_ns, stat.st_size, stat.st_ino)
     if key not in _digests:
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        _digests[key] = digest.hexdigest()
+        _digests[key] = sha256_file(path)
     return _digests[key]
 
 
@@ -241,12 +236,6 @@ def _store(key: str, data: bytes) -> None:
     name = f"{key}-{hashlib.sha256(data).hexdigest()[:16]}.ttf"
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(dir=folder, prefix=".", suffix=".tmp")
+        replace_bytes(folder / name, data, mode=0o600)  # private, as the rest of the cache
     except OSError:
-        return
-    try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        os.replace(temporary, folder / name)
-    except OSError:
-        Path(temporary).unlink(missing_ok=True)
+        pass
