@@ -75,8 +75,7 @@ class SetMeta:
     @property
     def slug(self) -> str:
         """The title as a file-name stem, e.g. 'python-interview-questions'."""
-        words = "".join(c if c.isalnum() else " " for c in self.title.lower()).split()
-        return "-".join(words) or "questions"
+        return _hyphenated(self.title.lower()) or "questions"
 
 
 @dataclass(frozen=True)
@@ -180,7 +179,12 @@ def _file_safe(value: str) -> str:
     import hashlib
 
     folded = value.casefold()
-    safe = "-".join("".join(c if c.isalnum() else " " for c in folded).split())
+    safe = _hyphenated(folded)
     if safe == folded:
         return safe
     return f"{safe}-{hashlib.sha256(folded.encode()).hexdigest()[:6]}".lstrip("-")
+
+
+def _hyphenated(text: str) -> str:
+    """The letters and digits of `text` (any script), each run of anything else one '-'."""
+    return "-".join("".join(c if c.isalnum() else " " for c in text).split())
