@@ -66,9 +66,30 @@ def pdf_problems(
     return problems
 
 
+# A release checks every layout and paper of a theme: they print the same characters in
+# the same fonts, so each set is read once per theme and pair of fonts (the set itself is
+# kept with its result, so that another set at the same address is never taken for it).
+_GLYPHS: dict[tuple[int, str, str, str], tuple[QuestionSet, list[ContentError]]] = {}
+_GLYPHS_KEPT = 8
+
+
 def missing_glyphs(question_set: QuestionSet, styles: Styles) -> list[ContentError]:
     """One error per character a font of `styles` lacks, per file: its count and first lines."""
     body, code = styles.body_font, styles.code_font
+    key = (id(question_set), str(styles.theme.path), body.regular, code.regular)
+    cached = _GLYPHS.get(key)
+    if cached is not None and cached[0] is question_set:
+        return list(cached[1])
+    errors = _missing_glyphs(question_set, styles, body, code)
+    if len(_GLYPHS) >= _GLYPHS_KEPT:
+        _GLYPHS.clear()
+    _GLYPHS[key] = (question_set, errors)
+    return list(errors)
+
+
+def _missing_glyphs(
+    question_set: QuestionSet, styles: Styles, body: FontFamily, code: FontFamily
+) -> list[ContentError]:
     found: dict[tuple[Path, str, str], _Missing] = {}
 
     def note(path: Path, font: FontFamily, text: str, line: int | None) -> None:
