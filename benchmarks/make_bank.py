@@ -3,9 +3,11 @@
     python benchmarks/make_bank.py --questions 10000 --seed 1 --out /tmp/bank
 
 The bank mirrors the bundled one: its level split (30/40/30), a dozen topics,
-questions of 10-25 words, answers of 40-150 words with inline code, a fenced
-Python block in about 60% of answers, a few 120-character code lines and some
-non-ASCII text. The same arguments always give the same files.
+questions of 10-25 words, a key answer of 12-30 words, details of 40-150 words
+with inline code, a fenced Python block in about 60% of answers, a few
+120-character code lines and some non-ASCII text. The same arguments always
+give the same files; the key answers come from a generator of their own, so
+the rest of the bank is what it was before banks had key answers.
 """
 
 from __future__ import annotations
@@ -70,8 +72,16 @@ def answer_text(rng: random.Random) -> str:
     return f"{paragraph}\n\n```python norun\n" + "\n".join(lines) + "\n```"
 
 
+def key_text(rng: random.Random) -> str:
+    words = sentence(rng, 12, 30)
+    at = rng.randrange(len(words))
+    words[at] = f"`{words[at]}`"
+    return " ".join(words).capitalize() + "."
+
+
 def make_bank(questions: int, seed: int, out: Path) -> None:
     rng = random.Random(seed)
+    key_rng = random.Random(seed + 1_000_003)
     out.mkdir(parents=True, exist_ok=True)
     topics = "\n".join(f'{t} = "{t.replace("-", " ").capitalize()}"' for t in TOPICS)
     levels = "\n".join(f'{level} = "{label}"' for level, label, _ in LEVELS)
@@ -91,7 +101,7 @@ def make_bank(questions: int, seed: int, out: Path) -> None:
             topic = TOPICS[rng.randrange(len(TOPICS))]
             parts.append(
                 f"{{#q{number:06d} topic={topic}}}\n## {question_text(rng, number)}\n\n"
-                f"{answer_text(rng)}\n"
+                f"{{.key}}\n{key_text(key_rng)}\n\n{answer_text(rng)}\n"
             )
         (out / f"{level}.md").write_text("\n".join(parts), encoding="utf-8")
 

@@ -96,6 +96,8 @@ def test_list_json_is_the_whole_model(run: Callable[..., Run]) -> None:
         ],
         "extra_tags": ["pitfall", "recent-python"],
         "question": "What is the GIL?",
+        "key": "The global interpreter lock: one thread at a time runs Python bytecode.",
+        "key_code": "",
         "answer": "A lock that lets one thread run Python bytecode at a time.\n\n"
         "```python norun\nimport threading\nthreading.Thread(target=print).start()\n```",
         "source": {"path": f"{GOOD.as_posix()}/advanced.md", "line": 4},

@@ -76,7 +76,7 @@ def test_a_ten_megabyte_answer_is_a_clear_error(bank: Path) -> None:
     (error,) = caught.value.errors
     assert error.message.startswith("the answer is 9,999,999 characters")
     assert f"at most {MAX_ANSWER_CHARS:,}" in error.message
-    assert error.line == 14
+    assert error.line == 17
 
 
 def test_a_huge_file_is_refused_before_it_is_read(
@@ -138,7 +138,7 @@ def test_text_the_pdf_fonts_lack_is_reported_not_boxed(
         f.write(UNICODE)
     result = run("pdf", "--out", str(tmp_path / "dist"), content=bank)
     assert result.exit_code == 1
-    assert "advanced.md:14: 'ע' (U+05E2 HEBREW LETTER AYIN) is not in the font" in result.stderr
+    assert "advanced.md:17: 'ע' (U+05E2 HEBREW LETTER AYIN) is not in the font" in result.stderr
     assert "'😀' (U+1F600 GRINNING FACE)" in result.stderr
     assert "Кириллица" not in result.stderr  # Cyrillic is in the fonts
 

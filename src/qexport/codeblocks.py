@@ -5,6 +5,7 @@ The info string names the language, then optional flags::
     ```python                      compiled by `qexport validate`, run by the tests
     ```python norun                compiled only: a fragment, or needs a server
     ```python requires=3.12        compiled and run only on Python 3.12 or newer
+    ```python key=3                line 3 is the one the cheat sheet prints (any language)
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ from qexport.errors import ContentError, ContentWarning, did_you_mean
 PYTHON_NAMES = frozenset({"python", "py", "python3"})
 NORUN = "norun"
 REQUIRES = "requires"
-FLAGS = (NORUN, f"{REQUIRES}=3.12")
+KEY = "key"
+FLAGS = (NORUN, f"{REQUIRES}=3.12", f"{KEY}=1")
 
 
 @dataclass(frozen=True)
@@ -34,6 +36,7 @@ class CodeBlock:
     requires: tuple[int, int] | None  # the oldest Python that can compile it
     path: Path
     line: int  # the line of the opening fence
+    key_line: int | None = None  # 1-based line of `code` marked key=N, if valid
 
     @property
     def is_python(self) -> bool:
@@ -88,20 +91,49 @@ def blocks_from_tokens(
         language, flags = language_of(token.info), token.info.split()[1:]
         if not language:
             notes.append(ContentWarning("code block has no language", path, line))
-        runnable, requires = True, None
-        if language in PYTHON_NAMES:
-            for flag in flags:
-                if flag == NORUN:
-                    runnable = False
-                elif flag.startswith(f"{REQUIRES}=") and _version(flag) is not None:
-                    requires = _version(flag)
-                else:
-                    hint = did_you_mean(flag, FLAGS)
-                    errors.append(
-                        ContentError(f"unknown code block flag '{flag}'{hint}", path, line)
-                    )
-        blocks.append(CodeBlock(language, token.content, runnable, requires, path, line))
+        runnable, requires, key_line = True, None, None
+        for flag in flags:
+            if flag.startswith(f"{KEY}="):
+                key_line = _key_line(flag, token.content, path, line, errors)
+            elif language not in PYTHON_NAMES:
+                continue  # other languages' flags are theirs (`console` sessions ...)
+            elif flag == NORUN:
+                runnable = False
+            elif flag.startswith(f"{REQUIRES}=") and _version(flag) is not None:
+                requires = _version(flag)
+            else:
+                hint = did_you_mean(flag, FLAGS)
+                errors.append(ContentError(f"unknown code block flag '{flag}'{hint}", path, line))
+        blocks.append(CodeBlock(language, token.content, runnable, requires, path, line, key_line))
     return blocks
+
+
+def _key_line(
+    flag: str, code: str, path: Path, fence_line: int, errors: list[ContentError]
+) -> int | None:
+    """The line that `key=N` marks, counted from 1 inside the block, if it is one."""
+    value = flag.partition("=")[2]
+    lines = code.split("\n")[: code.count("\n")]  # the block's content ends with a newline
+    if not value.isdigit() or not 1 <= int(value) <= len(lines):
+        errors.append(
+            ContentError(
+                f"'{flag}': key=N marks one line of this block, N from 1 to {len(lines)}",
+                path,
+                fence_line,
+            )
+        )
+        return None
+    if not lines[int(value) - 1].strip():
+        errors.append(ContentError(f"'{flag}' marks a blank line", path, fence_line + int(value)))
+        return None
+    return int(value)
+
+
+def key_code(block: CodeBlock) -> str:
+    """The line the block marks as key, without its indentation ('' if none)."""
+    if block.key_line is None:
+        return ""
+    return block.code.split("\n")[block.key_line - 1].strip()
 
 
 def _version(flag: str) -> tuple[int, int] | None:

@@ -26,8 +26,8 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin
 
-from qexport import media, set_checks
-from qexport.codeblocks import blocks_from_tokens, check_python
+from qexport import key_answers, media, set_checks, unrendered
+from qexport.codeblocks import CodeBlock, blocks_from_tokens, check_python, key_code
 from qexport.errors import ContentError, ContentErrors, ContentWarning, did_you_mean
 from qexport.metadata import METADATA_FILE, SLUG, Metadata, load_metadata, slug_hint
 from qexport.model import Question, QuestionSet, Topic
@@ -98,6 +98,10 @@ def load(content_dir: Path) -> Loaded:
     media.check_files(image_refs, content_dir, errors)
 
     set_checks.duplicate_ids(questions, errors)
+    if metadata is not None and metadata.meta is not None:
+        key_errors, key_notes = key_answers.check(questions, metadata.meta.key_answers)
+        errors.extend(key_errors)
+        notes.extend(key_notes)
     errors.extend(merged_tags(questions))
     notes.extend(set_checks.near_duplicates(questions))
     if metadata is not None and not questions:
@@ -179,7 +183,10 @@ def _read_level(
 
         definitions = FileDefinitions.of(env, tokens, len(text), path, errors)
     _too_deep(tokens, path, errors)
-    for block in blocks_from_tokens(tokens, lines, path, 1, errors, notes):
+    notes.extend(key_answers.stray_attributes(tokens, path))
+    notes.extend(unrendered.warnings(text, tokens, path))
+    blocks = blocks_from_tokens(tokens, lines, path, 1, errors, notes)
+    for block in blocks:
         check_python(block, errors, notes)
 
     starts = [i for i, t in enumerate(tokens) if _is_question_heading(t)]
@@ -203,7 +210,30 @@ def _read_level(
         )
         if question is not None:
             questions.append(question)
-    return questions
+    headings = [(tokens[start].map or [0])[0] + 1 for start in starts]
+    return _with_key_code(questions, blocks, headings, errors)
+
+
+def _with_key_code(
+    questions: list[Question],
+    blocks: Sequence[CodeBlock],
+    headings: Sequence[int],  # the file's question heading lines, in order
+    errors: list[ContentError],
+) -> list[Question]:
+    """Each question with the code line its example marks `key=N`: one at most."""
+    import bisect
+
+    own: dict[int, CodeBlock] = {}  # by the line of the question it belongs to
+    for block in (b for b in blocks if b.key_line is not None):
+        at = bisect.bisect_left(headings, block.line) - 1
+        if at < 0:
+            continue  # before the first question
+        if headings[at] in own:
+            message = "a question marks one key code line at most (the cheat sheet prints one)"
+            errors.append(ContentError(message, block.path, block.line))
+        else:
+            own[headings[at]] = block
+    return [replace(q, key_code=key_code(own[q.line])) if q.line in own else q for q in questions]
 
 
 def _too_deep(tokens: Sequence[Token], path: Path, errors: list[ContentError]) -> None:
@@ -313,20 +343,25 @@ def _read_question(
         error(f"the question is {len(question_text):,} characters; at most {MAX_QUESTION_CHARS:,}")
 
     body = [t for t in tokens[3:] if t.map is not None and t.level == 0]
+    key, key_line, details_start = key_answers.key_paragraph(body, lines, path, errors)
+    if key:
+        body = body[1:]
     if any(t.type == "heading_open" and t.tag == "h1" for t in body):
         h1 = next(t for t in body if t.type == "heading_open" and t.tag == "h1")
         errors.append(
             ContentError("a '#' heading inside an answer", path, (h1.map or [line])[0] + 1)
         )
-    answer, file_lines = _answer_markdown(body, lines, range(heading.map[1], stop), definitions)
+    details = range(details_start if key else heading.map[1], stop)
+    answer, file_lines = _answer_markdown(body, lines, details, definitions)
     if definitions is not None:
         question_text = definitions.inline(question_text)
+        key = definitions.inline(key)
         if definitions.over_budget():
             error(
                 "the file's reference definitions, copied to the answers that use them, "
                 "would be longer than the file itself; write these links inline"
             )
-    if not body:
+    if not body and not key:
         error("no answer")
     elif len(answer) > MAX_ANSWER_CHARS:
         error(
@@ -335,6 +370,9 @@ def _read_question(
         )
     if media.shows_image(question_text):
         error("a question cannot show an image (it is printed as text); put it in the answer")
+    if media.shows_image(key):
+        message = "a key answer cannot show an image; put it in the details"
+        errors.append(ContentError(message, path, key_line))
     images = media.answer_images(answer, file_lines, path, errors, image_refs)
     if len(errors) > before:
         return None
@@ -350,6 +388,8 @@ def _read_question(
         line=line,
         answer_line=file_lines[0] if file_lines else 0,
         images=images,
+        key=key,
+        key_line=key_line,
     )
 
 

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from qexport import key_answers
 from qexport.errors import ContentError, did_you_mean
 from qexport.model import Level, SetMeta, Topic
 from qexport.normalize import check_characters, read_text
@@ -49,7 +50,12 @@ SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 TABLES = ("set", "levels", "topics")
 OPTIONAL_TABLES = ("release",)  # what `qexport all` builds: see release_table
 REQUIRED_SET_KEYS = ("id", "title", "version", "tag_prefix")
-OPTIONAL_SET_KEYS = {"description": "", "author": "", "language": "en"}
+OPTIONAL_SET_KEYS = {
+    "description": "",
+    "author": "",
+    "language": "en",
+    "key_answers": key_answers.OPTIONAL,
+}
 LONG_NUMBER = re.compile(r"[0-9_]{4000,}")
 MAX_NESTING = 50
 MAX_SLUG_BYTES = 100
@@ -240,6 +246,9 @@ def _set_fields(table: dict[str, Any], error: ErrorAtKey) -> dict[str, str]:
             error(f"'{key}' in [set] {problem}", "set", key)
         else:
             fields[key] = value.strip()
+    if fields["key_answers"] not in key_answers.POLICIES:
+        choices = " or ".join(f'"{p}"' for p in key_answers.POLICIES)
+        error(f"'key_answers' in [set] must be {choices}", "set", "key_answers")
     set_id = fields.get("id")
     if set_id is not None and (problem := id_problem(set_id)) is not None:
         error(f"'id' in [set] {problem}", "set", "id")

@@ -70,6 +70,7 @@ class SetMeta:
     version: str
     tag_prefix: str
     language: str = "en"
+    key_answers: str = "optional"  # or "required": then a question without one is an error
     release: ReleaseConfig = field(default_factory=ReleaseConfig)
 
     @property
@@ -86,11 +87,14 @@ class Question:
     topic: str
     tags: tuple[str, ...]  # the extra tags written in the content
     question: str  # inline Markdown
-    answer: str  # Markdown
+    answer: str  # Markdown: the details, after the key answer
     path: Path
     line: int  # the line of the question heading
     answer_line: int  # the file line where `answer` starts
     images: tuple[str, ...] = ()  # paths relative to the content folder, in order
+    key: str = ""  # the key answer (`{.key}`): inline Markdown, '' if none
+    key_line: int = 0  # the file line where `key` starts
+    key_code: str = ""  # the example's line marked `key=N`, unindented, '' if none
 
     @property
     def location(self) -> str:

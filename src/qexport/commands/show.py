@@ -111,6 +111,8 @@ def model_as_json(question_set: QuestionSet) -> dict[str, Any]:
                 "tags": list(tags_for(q, meta)),
                 "extra_tags": list(q.tags),
                 "question": q.question,
+                "key": q.key,
+                "key_code": q.key_code,
                 "answer": q.answer,
                 "source": {"path": q.path.as_posix(), "line": q.line},
             }

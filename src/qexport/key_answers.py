@@ -1,0 +1,121 @@
+"""Key answers: the one to three lines a learner must recall, marked in the source.
+
+A key answer is the answer's first paragraph with `{.key}` on the line above
+it, the attribute syntax of the question's own `{#id ...}` line::
+
+    ## What is the difference between a list and a tuple?
+
+    {.key}
+    A list is mutable; a tuple is not, so a tuple of hashable items can be a dict key.
+
+    A list is mutable: you can append, ... (the details)
+
+Every output shows it first and apart from the details; the cheat sheet shows
+nothing else. set.toml's `key_answers = "required"` makes a missing one an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qexport.errors import ContentError, ContentWarning
+
+if TYPE_CHECKING:
+    from markdown_it.token import Token
+
+    from qexport.model import Question
+
+KEY_CLASS = "key"
+OPTIONAL, REQUIRED = "optional", "required"
+POLICIES = (OPTIONAL, REQUIRED)
+# What a learner recalls and grades in seconds: one to three short lines.
+MAX_KEY_WORDS = 35
+SYNTAX_HINT = "put {.key} on the line above the answer's first paragraph"
+
+
+def word_count(markdown: str) -> int:
+    """Words as a reader counts them: tokens with a letter or digit (`"1" + 1` is two)."""
+    return sum(1 for word in markdown.split() if any(c.isalnum() for c in word))
+
+
+def is_key(token: Token) -> bool:
+    return token.type == "paragraph_open" and token.attrs == {"class": KEY_CLASS}
+
+
+def key_paragraph(
+    body: Sequence[Token], lines: Sequence[str], path: Path, errors: list[ContentError]
+) -> tuple[str, int, int]:
+    """(key Markdown, its first file line, the 0-based line after it), or ('', 0, 0).
+
+    `body` is the answer's top-level block tokens. Only its first block can be the key.
+    """
+    misplaced = [t for t in body[1:] if is_key(t)]
+    for token in misplaced:
+        line = (token.map or [0])[0] + 1
+        errors.append(
+            ContentError(
+                "a key answer must be the answer's first paragraph, right under the question",
+                path,
+                line - 1,  # the {.key} line
+            )
+        )
+    if not body or not is_key(body[0]) or body[0].map is None:
+        return "", 0, 0
+    start, end = body[0].map
+    text = "\n".join(line.strip() for line in lines[start:end])
+    return text, start + 1, end
+
+
+def check(
+    questions: Sequence[Question], policy: str
+) -> tuple[list[ContentError], list[ContentWarning]]:
+    """Missing key answers (errors where `policy` requires them) and over-long ones."""
+    errors: list[ContentError] = []
+    notes: list[ContentWarning] = []
+    for question in questions:
+        if not question.key:
+            if policy == REQUIRED:
+                message = f"no key answer ({SYNTAX_HINT}); set.toml requires one"
+                errors.append(ContentError(message, question.path, question.line))
+            else:
+                notes.append(ContentWarning(f"no key answer: {SYNTAX_HINT}", *_at(question)))
+        elif (words := word_count(question.key)) > MAX_KEY_WORDS:
+            notes.append(
+                ContentWarning(
+                    f"the key answer has {words} words; keep it to {MAX_KEY_WORDS} or fewer "
+                    "and move the rest to the details",
+                    question.path,
+                    question.key_line,
+                )
+            )
+    return errors, notes
+
+
+def _at(question: Question) -> tuple[Path, int]:
+    return question.path, question.line
+
+
+def stray_attributes(tokens: Sequence[Token], path: Path) -> list[ContentWarning]:
+    """Attribute lines that no output understands: each would print as text."""
+    notes = []
+    for token in tokens:
+        attrs = set(token.attrs)
+        if token.type == "ordered_list_open":
+            attrs.discard("start")  # `3. item` starts a list at 3
+        if not attrs or token.map is None or (token.level == 0 and _understood(token)):
+            continue
+        notes.append(
+            ContentWarning(
+                "this attribute line is shown as text: only {#id ...} above a question and "
+                "{.key} above an answer's first paragraph are understood",
+                path,
+                token.map[0],  # the attribute line, just above the block
+            )
+        )
+    return notes
+
+
+def _understood(token: Token) -> bool:
+    return (token.type == "heading_open" and token.tag == "h2") or is_key(token)
