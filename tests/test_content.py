@@ -45,6 +45,26 @@ def test_bank_validates_without_warnings() -> None:
     assert [str(w) for w in LOADED.warnings] == []
 
 
+def test_every_question_leads_with_a_short_key_answer_and_the_bank_requires_them() -> None:
+    from qexport.key_answers import MAX_KEY_WORDS, REQUIRED, word_count
+
+    assert LOADED.question_set.meta.key_answers == REQUIRED
+    lengths = sorted(word_count(q.key) for q in QUESTIONS)
+    assert lengths[0] >= 8  # a key answer says something
+    assert lengths[-1] <= MAX_KEY_WORDS
+    # A key answer is one thought, never a copy of the details' opening.
+    for question in QUESTIONS:
+        assert " ".join(question.key.split()) not in " ".join(question.answer.split())
+
+
+def test_key_code_lines_are_short_and_say_something() -> None:
+    marked = [q for q in QUESTIONS if q.key_code]
+    assert len(marked) >= 30
+    for question in marked:
+        assert len(question.key_code) <= 60, question.id
+        assert not question.key_code.startswith("print("), question.id
+
+
 def test_ids_are_unique() -> None:
     assert len({q.id for q in QUESTIONS}) == 100
 
