@@ -26,6 +26,7 @@ from qexport.codeblocks import language_of
 from qexport.exporters.pdf.code_flowable import CodeFlowable, highlighted_lines
 from qexport.exporters.pdf.flowables import Para
 from qexport.exporters.pdf.styles import Styles
+from qexport.exporters.pdf.tables import Alignment, GridTable, alignment
 from qexport.fonts import printable
 from qexport.model import Question
 from qexport.render import shared_parser
@@ -60,6 +61,7 @@ class FlowableRenderer:
         self.frame_height = frame_height
         self._md = shared_parser()  # shared: cards make a renderer for every scale they try
         self._code = (styles.code_font.regular, styles.size * CODE_SHARE)  # face, size
+        self._cell_styles: dict[tuple[bool, Alignment], ParagraphStyle] = {}  # (header, alignment)
 
     def render(self, markdown: str) -> list[Flowable]:
         flowables: list[Flowable] = []
@@ -112,6 +114,8 @@ class FlowableRenderer:
             return self._quote(node, depth)
         if node.type == "hr":
             return [Spacer(1, styles.size)]
+        if node.type == "table":
+            return [self._table(node)]
         return paragraphs(_text(node.content), styles.body) if node.content else []
 
     def _paragraph(self, node: SyntaxTreeNode, style: ParagraphStyle) -> list[Flowable]:
@@ -119,6 +123,31 @@ class FlowableRenderer:
         if images and _pictures_only(node):
             return images  # a picture on its own: its alt text is for screen readers
         return [*paragraphs(self._inline_children(node), style), *images]
+
+    def _table(self, node: SyntaxTreeNode) -> GridTable:
+        """A GFM table: its header row in bold, each column aligned as its `:--:` row says."""
+        rows = [row for part in node.children for row in part.children]  # thead, tbody
+        cells = [[self._cell(cell) for cell in row.children] for row in rows]
+        return GridTable(cells, self.styles)
+
+    def _cell(self, cell: SyntaxTreeNode) -> list[Flowable]:
+        """A cell's text (code in it bold in the header, as the text), then any picture in it."""
+        header, align = cell.type == "th", alignment(str(cell.attrs.get("style", "")))
+        style = self._cell_styles.get((header, align))
+        if style is None:
+            font = self.styles.body_font
+            style = self._cell_styles[header, align] = ParagraphStyle(
+                f"qx-cell-{'head' if header else 'body'}-{align}",
+                parent=self.styles.body,
+                fontName=font.bold if header else font.regular,
+                alignment=align,
+                spaceBefore=0,
+                spaceAfter=0,
+            )
+        images = self._images(cell)
+        if images and _pictures_only(cell):
+            return images
+        return [*paragraphs(self._styled(cell, style), style), *images]
 
     def _quote(self, node: SyntaxTreeNode, depth: int) -> list[Flowable]:
         """Every block of a quote, indented; its paragraphs in the quote's type."""
@@ -199,6 +228,8 @@ class FlowableRenderer:
             return f"<b>{self._inline_children(node)}</b>"
         if kind == "em":
             return f"<i>{self._inline_children(node)}</i>"
+        if kind == "s":  # ~~struck~~
+            return f"<strike>{self._inline_children(node)}</strike>"
         if kind == "link":
             href = str(node.attrs.get("href", ""))
             inner = self._inline_children(node)
