@@ -162,7 +162,7 @@ def test_new_question_is_one_new_note(
     with (content / "advanced.md").open("a", encoding="utf-8") as f:
         f.write(
             "\n{#exception-groups topic=errors}\n## What is an `ExceptionGroup`?\n\n"
-            "Several exceptions raised together, handled with `except*`.\n"
+            "{.key}\nSeveral exceptions raised together, handled with `except*`.\n"
         )
     counts = import_deck(collection, build(content, T0 + 60))
     assert (counts.new, counts.updated, counts.conflicting) == (1, 0, 0)
@@ -253,7 +253,8 @@ def test_cards_render_highlighted_code_for_day_and_night(
 ) -> None:
     import_deck(collection, build(content, T0))
     answers = [collection.get_note(nid)["Answer"] for nid in collection.find_notes("")]
-    assert sum('<pre class="highlight language-python">' in a for a in answers) >= 80
+    assert sum('<pre class="highlight language-python wrap"' in a for a in answers) >= 80
+    assert all(a.startswith('<div class="qx-key"') for a in answers)
     assert not any("<script" in a for a in answers)
     (model,) = [m for m in collection.models.all() if "(qexport)" in m["name"]]
     css = model["css"]
@@ -454,7 +455,7 @@ def test_notes_with_anki_markup_are_delivered_again_once_defused(
     for card in cards:
         q = card.question
         level, topic = question_set.level(q.level).label, question_set.topic(q.topic).label
-        parts = [anki_deck.RENDER_VERSION, q.id, q.question, q.answer, level, topic]
+        parts = [anki_deck.RENDER_VERSION, q.id, q.question, q.key, q.answer, level, topic]
         old_hash = changes.digest_of([*parts, *card.tags, *q.images])
         key = anki_deck.NOTE_KEY + q.id
         entries[key] = changes.Entry(entries[key].changed, old_hash)

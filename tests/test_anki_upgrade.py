@@ -65,3 +65,20 @@ def test_the_next_release_imports_over_the_last_without_disruption(
     assert sorted(m.name for m in collection.models.all_names_and_ids()) == notetypes
     assert collection.db.scalar("select count() from revlog") == history
     assert _schedule(collection) == schedule
+    # The new content arrived in place: every note leads with its key answer, and the
+    # note type that shows it was updated, not copied.
+    assert upgrade.updated == 100
+    answers = [collection.get_note(n)["Answer"] for n in collection.find_notes("")]
+    assert all(answer.startswith('<div class="qx-key"') for answer in answers)
+    (notetype,) = {
+        collection.get_note(n).note_type()["id"]: collection.get_note(n).note_type()
+        for n in collection.find_notes("")
+    }.values()
+    assert ".qx-key" in notetype["css"]
+    assert [field["name"] for field in notetype["flds"]] == [
+        "Question",
+        "Answer",
+        "Id",
+        "Level",
+        "Topic",
+    ]

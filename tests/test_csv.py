@@ -56,6 +56,26 @@ def test_anki_csv_into_a_fresh_collection(
     assert sizes == [30, 40, 30]
 
 
+def test_anki_csv_carries_the_key_answer_first_in_the_answer_and_in_a_column_of_its_own(
+    collection: Collection, content: Path, export: Callable[..., Path]
+) -> None:
+    from qexport.render import HtmlRenderer
+
+    path = export(content, "csv", "--dialect", "anki")
+    lines = [line for line in path.read_text(encoding="utf-8").splitlines(True) if line[0] != "#"]
+    rows = list(csv.reader(io.StringIO("".join(lines))))
+    question_set = load(content).question_set
+    renderer = HtmlRenderer()
+    for row, question in zip(rows, question_set.questions, strict=True):
+        key = renderer.render_inline(question.key)
+        assert row[-1] == key
+        assert row[1].startswith(f'<div class="qx-key" style="font-weight: 600">{key}</div>')
+    import_csv(collection, path)
+    # Anki maps no field to the last column: Basic's two fields hold Question and Answer.
+    note = collection.get_note(collection.find_notes("")[0])
+    assert [name for name, _ in note.items()] == ["Front", "Back"]
+
+
 def test_anki_csv_over_the_deck_matches_the_same_notes(
     collection: Collection, content: Path, export: Callable[..., Path]
 ) -> None:
@@ -100,13 +120,15 @@ def test_plain_csv_is_rfc4180_with_the_model(content: Path, export: Callable[...
     assert not data.startswith(b"\xef\xbb\xbf")
     assert b"\r\n" in data
     rows = list(csv.reader(io.StringIO(data.decode("utf-8"), newline="")))
-    assert rows[0] == ["id", "number", "level", "topic", "tags", "question", "answer"]
+    assert rows[0] == ["id", "number", "level", "topic", "tags", "question", "key", "answer"]
     assert len(rows) == 101
     question_set = load(content).question_set
     first = question_set.questions[0]
     assert rows[1][:4] == [first.id, "1", "basic", first.topic]
     assert rows[1][4] == " ".join(tags_for(first, question_set.meta))
-    assert rows[1][6] == first.answer  # Markdown, newlines and all
+    assert rows[1][6] == first.key  # the key answer alone, as written
+    assert rows[1][7] == first.answer  # the details: Markdown, newlines and all
+    assert all(row[6] for row in rows[1:])  # the bundled bank has a key answer for each
 
 
 def test_plain_csv_bom_for_excel(content: Path, export: Callable[..., Path]) -> None:
@@ -134,11 +156,14 @@ def test_plain_csv_neutralizes_formulas_from_content(
     bank: Path, export: Callable[..., Path]
 ) -> None:
     with (bank / "advanced.md").open("a", encoding="utf-8") as f:
-        f.write("\n{#formula topic=concurrency}\n## =1+1 is what?\n\n- a list item\n")
+        f.write(
+            "\n{#formula topic=concurrency}\n## =1+1 is what?\n\n{.key}\n@once\n\n- a list item\n"
+        )
     path = export(bank, "csv", "--dialect", "plain")
     rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
     assert rows[-1][5] == "'=1+1 is what?"
-    assert rows[-1][6] == "'- a list item"
+    assert rows[-1][6] == "'@once"
+    assert rows[-1][7] == "'- a list item"
 
 
 def test_metadata_that_looks_like_headers_stays_data(

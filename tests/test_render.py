@@ -8,6 +8,7 @@ review the diff.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -50,9 +51,41 @@ def test_inline_code_becomes_code_and_keeps_angle_brackets() -> None:
 
 def test_python_is_highlighted_with_css_classes() -> None:
     html = highlight_code("def f():\n    return 1\n", "python")
-    assert html.startswith('<pre class="highlight language-python"><code>')
+    assert html.startswith(
+        '<pre class="highlight language-python wrap" style="text-align: left; overflow-x: auto">'
+    )
     assert '<span class="k">def</span>' in html
-    assert "style=" not in html
+    # Colours come from the theme's classes, never inline: only layout is inline.
+    assert re.findall(r'style="([^"]*)"', html) == ["text-align: left; overflow-x: auto", "--i: 4"]
+
+
+def test_each_code_line_is_a_span_that_knows_its_indentation() -> None:
+    code = 'def f():\n    s = """a\n  b"""\n\n    return s\n'
+    html = highlight_code(code, "python")
+    lines = re.findall(r'<span class="ln"(?: style="--i: (\d+)")?>(.*?\n)</span>', html, re.S)
+    assert [int(indent or 0) for indent, _ in lines] == [0, 4, 2, 0, 4]
+    # Every line's spans close inside it (a string over two lines is cut in two), and
+    # the text is the code, line for line.
+    texts = [re.sub(r"<[^>]+>", "", text) for _, text in lines]
+    assert "".join(texts).replace("&quot;", '"') == code
+    assert all(text.count("<span") == text.count("</span>") for _, text in lines)
+
+
+@pytest.mark.parametrize(
+    ("language", "wraps"), [("python", True), ("console", True), ("text", False), ("", False)]
+)
+def test_blocks_wrap_unless_their_layout_is_their_meaning(language: str, wraps: bool) -> None:
+    pre = highlight_code("x = 1\n", language).split(">")[0]
+    assert ("wrap" in pre.split('"')[1].split()) is wraps
+
+
+def test_the_key_answer_leads_the_answer_and_stands_out_without_a_stylesheet() -> None:
+    html = HtmlRenderer().render_answer("A `tuple` is *immutable*.", "Details.")
+    assert html == (
+        '<div class="qx-key" style="font-weight: 600">A <code>tuple</code> is '
+        "<em>immutable</em>.</div>\n<p>Details.</p>\n"
+    )
+    assert HtmlRenderer().render_answer("", "Details.") == "<p>Details.</p>\n"
 
 
 def test_flags_in_the_info_string_do_not_change_the_language() -> None:
@@ -61,7 +94,11 @@ def test_flags_in_the_info_string_do_not_change_the_language() -> None:
 
 def test_unknown_language_is_escaped_plain_text() -> None:
     html = highlight_code("a < b\n", "klingon")
-    assert html == '<pre class="highlight language-klingon"><code>a &lt; b\n</code></pre>\n'
+    assert html == (
+        '<pre class="highlight language-klingon wrap" '
+        'style="text-align: left; overflow-x: auto"><code>'
+        '<span class="ln">a &lt; b\n</span></code></pre>\n'
+    )
 
 
 def test_renderer_protocol() -> None:

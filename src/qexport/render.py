@@ -47,28 +47,69 @@ def lexer_for(language: str) -> Lexer | None:
 
 
 _FORMATTER = HtmlFormatter(nowrap=True)
+# Languages whose layout is their meaning (drawings, tables of output): these scroll
+# sideways, with a cue, where every other block wraps its long lines.
+KEEP_LAYOUT = frozenset({"", "text", "txt", "plain", "output"})
+WRAP_CLASS = "wrap"
+KEY_CLASS = "qx-key"
+# Inline, for note types without qexport's stylesheet (Anki's Basic centres text).
+PRE_STYLE = "text-align: left; overflow-x: auto"
 
 
 @lru_cache(maxsize=4096)
 def highlight_code(code: str, info: str) -> str:
-    """`code` as `<pre>` HTML with Pygments token classes (pure, so cached)."""
+    """`code` as `<pre>` HTML with Pygments token classes (pure, so cached).
+
+    Each line is a span that knows its indentation (`--i`), so a stylesheet can
+    wrap a long line with a hanging indent; without one the spans change nothing.
+    The inline styles keep indentation where a note type centres text, and a long
+    line inside the screen (Anki's Basic, for the CSV imported without qexport's
+    note type).
+    """
     language = language_of(info)
     lexer = lexer_for(language)
     body = escape(code, quote=False) if lexer is None else highlight(code, lexer, _FORMATTER)
-    css_language = f" language-{escape(language)}" if language else ""
-    return f'<pre class="{CODE_CSS_CLASS}{css_language}"><code>{body}</code></pre>\n'
+    classes = [CODE_CSS_CLASS]
+    if language:
+        classes.append(f"language-{escape(language)}")
+    if language not in KEEP_LAYOUT:
+        classes.append(WRAP_CLASS)
+    lines = _line_spans(body, code.split("\n"))
+    return f'<pre class="{" ".join(classes)}" style="{PRE_STYLE}"><code>{lines}</code></pre>\n'
+
+
+def _line_spans(body: str, raw_lines: Sequence[str]) -> str:
+    """Each line of highlighted `body` in a span, its newline inside: Pygments closes
+    its own spans at every line's end, so each span holds whole tags."""
+    html_lines = body.split("\n")
+    ends_with_newline = html_lines[-1] == ""
+    if ends_with_newline:
+        html_lines.pop()
+    spans = []
+    for n, html in enumerate(html_lines):
+        raw = raw_lines[n] if n < len(raw_lines) else ""
+        indent = len(raw) - len(raw.lstrip(" "))
+        style = f' style="--i: {indent}"' if indent else ""
+        newline = "\n" if n < len(html_lines) - 1 or ends_with_newline else ""
+        spans.append(f'<span class="ln"{style}>{html}{newline}</span>')
+    return "".join(spans)
 
 
 def _highlight(code: str, language: str, _attrs: str) -> str:
     return highlight_code(code, language)
 
 
+# GitHub's tables and strikethrough (`~~x~~`, as <s>); every output renders both.
+GFM_RULES = ("table", "strikethrough")
+
+
 def markdown_parser(highlight: Callable[[str, str, str], str] | None = None) -> MarkdownIt:
-    """The one Markdown dialect every output renders: CommonMark, raw HTML off.
+    """The one Markdown dialect every output renders: CommonMark, GFM_RULES, raw HTML off.
 
     html=False shows raw HTML in the content as text; it is never interpreted.
     """
-    return MarkdownIt("commonmark", {"html": False, "highlight": highlight})
+    options = {"html": False, "highlight": highlight}
+    return MarkdownIt("commonmark", options).enable(list(GFM_RULES))
 
 
 class HtmlRenderer:
@@ -104,6 +145,18 @@ class HtmlRenderer:
     def render_inline(self, markdown: str) -> str:
         """One line of Markdown (a question) without the wrapping `<p>`."""
         return defuse_anki_markup(str(self._md.renderInline(markdown)))
+
+    def render_answer(self, key: str, details: str) -> str:
+        """The key answer, set apart, then the details: how every HTML output shows an answer.
+
+        The key's inline style makes it stand out where no qexport stylesheet applies.
+        """
+        if not key:
+            return self.render(details)
+        lead = (
+            f'<div class="{KEY_CLASS}" style="font-weight: 600">{self.render_inline(key)}</div>\n'
+        )
+        return lead + self.render(details)
 
 
 # Anki's backend finds its tags in the field's HTML source with regular

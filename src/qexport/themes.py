@@ -53,7 +53,7 @@ FONT_KEYS = ("body", "code")
 DEFAULT_FONTS = {"body": "IBM Plex Serif", "code": "IBM Plex Mono"}
 # Point sizes for print: body and code text, the smallest code may shrink to, and
 # the body size of the dense layouts.
-DEFAULT_SIZES = {"body": 10.0, "code": 8.5, "code_floor": 6.5, "cheatsheet": 7.5, "card": 9.5}
+DEFAULT_SIZES = {"body": 10.0, "code": 8.5, "code_floor": 6.5, "cheatsheet": 7.0, "card": 9.5}
 TOP_KEYS = ("description", "palette", "night", "code", "fonts", "sizes")
 DAY_SELECTOR = ".highlight"
 # Anki desktop and AnkiMobile mark night mode with .nightMode, AnkiDroid with .night_mode.
@@ -127,11 +127,38 @@ class Theme:
 
 
 def _block_rule(selector: str, palette: Mapping[str, str]) -> str:
-    colours = f"color: {palette['code_text']}; background: {palette['code_background']}"
+    colours = f"color: {palette['code_text']}; background: {_scroll_cue(palette)}"
     if palette["code_background"] == palette["background"]:
         # No shade to tell code from the card: a hairline, as the PDFs draw.
         colours += f"; border: 1px solid {palette['rule']}"
     return f"{selector} {{ {colours}; }}"
+
+
+def _scroll_cue(palette: Mapping[str, str]) -> str:
+    """The block's background, with a shadow at each edge that has more code past it.
+
+    Covers in the code's colour scroll with the text and hide each shadow once
+    that end is reached, so a block that fits shows none.
+    """
+    ground, shade = palette["code_background"], palette["muted"]
+    clear, shadow = _rgba(ground, 0), _rgba(shade, 0.55)
+    return (
+        f"linear-gradient(90deg, {ground} 30%, {clear}) 0 0 / 2em 100% no-repeat local, "
+        f"linear-gradient(270deg, {ground} 30%, {clear}) 100% 0 / 2em 100% no-repeat local, "
+        f"radial-gradient(farthest-side at 0 50%, {shadow}, {_rgba(shade, 0)}) "
+        "0 0 / 0.8em 100% no-repeat scroll, "
+        f"radial-gradient(farthest-side at 100% 50%, {shadow}, {_rgba(shade, 0)}) "
+        f"100% 0 / 0.8em 100% no-repeat scroll, {ground}"
+    )
+
+
+def _rgba(colour: str, alpha: float) -> str:
+    """A `COLOUR` (#rgb or #rrggbb) as rgba() with `alpha`."""
+    digits = colour.lstrip("#")
+    if len(digits) == 3:
+        digits = "".join(c * 2 for c in digits)
+    red, green, blue = (int(digits[i : i + 2], 16) for i in (0, 2, 4))
+    return f"rgba({red}, {green}, {blue}, {alpha})"
 
 
 def theme_dirs() -> list[Path]:

@@ -4,7 +4,9 @@ Anki dialect: Anki's own file headers (2.1.55+) give the note type's id, the dec
 tag and guid columns; guids and HTML are the deck's, so importing the CSV
 over the deck updates the same notes. Columns follow the note type's field
 order (Question, Answer, ...), so even where Anki falls back to its Basic
-type, Question lands on the front and Answer on the back.
+type, Question lands on the front and Answer on the back. The Answer field
+holds the key answer first, as the deck's does; a last column holds the key
+answer alone, as HTML, for other tools (Anki maps no field to it).
 
 Plain dialect: RFC 4180 for spreadsheets and scripts, with cells that a
 spreadsheet would run as a formula neutralized (OWASP CSV injection).
@@ -23,7 +25,8 @@ if TYPE_CHECKING:
     from qexport.model import QuestionSet
 
 DIALECTS = ("anki", "plain")
-PLAIN_COLUMNS = ("id", "number", "level", "topic", "tags", "question", "answer")
+# `key` is the key answer; `answer` the details that follow it (both Markdown).
+PLAIN_COLUMNS = ("id", "number", "level", "topic", "tags", "question", "key", "answer")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -39,6 +42,7 @@ def anki_csv(question_set: QuestionSet) -> str:
     from qexport import anki_ids  # the deck's own guids and HTML, loaded only when used
     from qexport.exporters.anki.deck import notes_for
     from qexport.exporters.anki.notetype import FIELDS
+    from qexport.render import HtmlRenderer
 
     out = io.StringIO()
     # Anki reads #separator first: a #columns line before it would be misread.
@@ -57,6 +61,7 @@ def anki_csv(question_set: QuestionSet) -> str:
     )
     # Quote every cell: Anki drops an unquoted line that starts with '#' as a comment.
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+    renderer = HtmlRenderer()
     for card in notes_for(question_set):
         writer.writerow(
             [
@@ -64,6 +69,7 @@ def anki_csv(question_set: QuestionSet) -> str:
                 card.deck,
                 " ".join(card.tags),
                 anki_ids.note_guid(question_set, card.question),
+                renderer.render_inline(card.question.key),
             ]
         )
     return out.getvalue()
@@ -80,7 +86,7 @@ def plain_csv(question_set: QuestionSet) -> str:
     writer.writerow(PLAIN_COLUMNS)
     for q in question_set.questions:
         tags = " ".join(tags_for(q, question_set.meta))
-        row = [q.id, str(q.number), q.level, q.topic, tags, q.question, q.answer]
+        row = [q.id, str(q.number), q.level, q.topic, tags, q.question, q.key, q.answer]
         writer.writerow([neutralize(cell) for cell in row])
     return out.getvalue()
 

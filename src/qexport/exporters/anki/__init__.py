@@ -93,8 +93,6 @@ class AnkiExporter:
             raise QexportError(OUT_OF_DATE.format(lock=lock_path))
         write_apkg(path, question_set, cards, css, stamped, stamped.changed[NOTETYPE_KEY])
         if options.get("preview") is not None:
-            language = question_set.meta.language
-            preview = Path(options["preview"])
-            write_preview(preview, question_set.content_dir, cards, css, theme, language)
+            write_preview(Path(options["preview"]), question_set, cards, css, theme)
         recorded = {"theme": theme.name, "selection": question_set.selection.slug() or "all"}
         return [Artifact(path, self.name, recorded)]

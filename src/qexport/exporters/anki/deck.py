@@ -32,7 +32,8 @@ if TYPE_CHECKING:
 
 # Bump when the card HTML for the same Markdown changes enough that learners
 # should receive it: every note then counts as changed once.
-RENDER_VERSION = "1"
+# 2: key answers, code lines that wrap on phones, GFM tables and strikethrough.
+RENDER_VERSION = "2"
 ZIP_EPOCH = 315532800  # 1980-01-01, the earliest time a zip entry can hold
 # Anki has one note type per set, whatever the theme: one change time for it, which
 # moves whenever the note type shipped differs from the last one shipped.
@@ -58,7 +59,7 @@ def notes_for(question_set: QuestionSet) -> list[NoteContent]:
     for question in question_set.questions:
         values = {
             "Question": renderer.render_inline(question.question),
-            "Answer": renderer.render(question.answer),
+            "Answer": renderer.render_answer(question.key, question.answer),
             "Id": escape(question.id),
             "Level": defuse_anki_markup(escape(question_set.level(question.level).label)),
             "Topic": defuse_anki_markup(escape(question_set.topic(question.topic).label)),
@@ -76,9 +77,9 @@ def _note_hash(question_set: QuestionSet, q: Question, images: Mapping[str, str]
 
     level, topic = question_set.level(q.level).label, question_set.topic(q.topic).label
     tags = tags_for(q, question_set.meta)
-    parts = [RENDER_VERSION, q.id, q.question, q.answer, level, topic, *tags, *q.images]
+    parts = [RENDER_VERSION, q.id, q.question, q.key, q.answer, level, topic, *tags, *q.images]
     parts += [images[image] for image in q.images]
-    if any(may_hold_anki_markup(part) for part in (q.question, q.answer, level, topic)):
+    if any(may_hold_anki_markup(part) for part in (q.question, q.key, q.answer, level, topic)):
         # Anki markup is shown as text since render 1 + this marker: re-deliver just these notes.
         parts.append("anki-markup-defused")
     return changes.digest_of(parts)

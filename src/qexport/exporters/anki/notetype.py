@@ -49,6 +49,10 @@ def _colours(selector: str, palette: Mapping[str, str]) -> str:
 {_scoped(selector, ".qx-meta")} {{ color: {palette["muted"]}; }}
 {_scoped(selector, "a")} {{ color: {palette["accent"]}; }}
 {_scoped(selector, "hr#answer")} {{ border-top-color: {palette["rule"]}; }}
+{_scoped(selector, ".qx-key")} {{ border-left-color: {palette["accent"]}; }}
+{_scoped(selector, ".qx-answer th")}, {_scoped(selector, ".qx-answer td")} {{ \
+border-color: {palette["rule"]}; }}
+{_scoped(selector, ".qx-answer th")} {{ background: {palette["code_background"]}; }}
 {_scoped(selector, ":not(pre) > code")} {{ color: {palette["code_text"]}; \
 background: {palette["code_background"]}; }}
 """
@@ -75,8 +79,34 @@ def css(theme: Theme) -> str:
 .qx-level {{ font-weight: 600; }}
 .qx-question {{ font-size: 1.15em; font-weight: 600; }}
 hr#answer {{ border: 0; border-top: 1px solid; margin: 1em 0; }}
+.qx-key {{
+  font-size: 1.05em;
+  font-weight: 600;
+  margin: 0.2em 0 0.9em;
+  padding-left: 0.6em;
+  border-left: 3px solid;
+}}
 .qx-answer p, .qx-answer ul, .qx-answer ol {{ margin: 0.6em 0; }}
 .qx-answer ul, .qx-answer ol {{ padding-left: 1.4em; }}
+/* A heading in an answer ranks below the question: bold at the text's size, as in the PDFs. */
+.qx-answer h1, .qx-answer h2, .qx-answer h3, .qx-answer h4, .qx-answer h5, .qx-answer h6 {{
+  font-size: 1em;
+  margin: 0.9em 0 0.3em;
+}}
+/* A table is its own scroll box: text wraps in its cells, and a table still wider than
+   the card (long code in a cell) scrolls sideways instead of widening the card. */
+.qx-answer table {{
+  display: block;
+  width: max-content;
+  max-width: 100%;
+  overflow-x: auto;
+  -webkit-overflow-scrolling: touch;
+  border-collapse: collapse;
+  margin: 0.7em 0;
+  font-size: 0.92em;
+}}
+.qx-answer th, .qx-answer td {{ border: 1px solid; padding: 0.3em 0.6em; vertical-align: top; }}
+.qx-answer th {{ font-weight: 600; }}
 code, pre {{ font-family: {MONO_STACK}; }}
 :not(pre) > code {{ font-size: 0.88em; padding: 0.1em 0.3em; border-radius: 4px; }}
 pre.highlight {{
@@ -93,6 +123,17 @@ pre.highlight {{
   box-sizing: border-box;
 }}
 pre.highlight code {{ font-size: 1em; background: none; padding: 0; }}
+/* A long line wraps with a hanging indent past its own (--i), so a phone shows every
+   `# -> result`; blocks whose layout is their meaning scroll, with the shadow as cue. */
+pre.highlight.wrap {{ white-space: pre-wrap; overflow-wrap: anywhere; }}
+pre.highlight.wrap .ln {{
+  display: block;
+  padding-left: calc((var(--i, 0) + 4) * 1ch);
+  text-indent: calc((var(--i, 0) + 4) * -1ch);
+}}
+/* A break between any two tokens (a zero-width space, never copied): else a line whose
+   first token is too long breaks after its indentation and shows deeper than it is. */
+pre.highlight.wrap .ln > span::after {{ content: "\\200b"; }}
 img {{ max-width: 100%; height: auto; }}
 @media (max-width: 480px) {{
   .card {{ font-size: 17px; padding: 0 0.4em; }}
