@@ -188,6 +188,8 @@ def _inside_paper(page: Page) -> list[str]:
 def test_worst_case_content_stays_on_the_page(layout: str, paper: str, tmp_path: Path) -> None:
     pdf = export_pdf(WORST, tmp_path, "--layout", layout, "--paper", paper)
     size = A4 if paper == "a4" else LETTER
+    if layout == "cheatsheet":  # printed landscape
+        size = (size[1], size[0])
     reader = PdfReader(pdf)
     assert (float(reader.pages[0].mediabox.width), float(reader.pages[0].mediabox.height)) == (
         pytest.approx(size[0]),
@@ -203,6 +205,8 @@ def test_worst_case_content_stays_on_the_page(layout: str, paper: str, tmp_path:
             )
     text = " ".join(page.text for page in all_pages)
     assert "List<int>" in text
+    if layout == "cheatsheet":  # no answers but key answers: tests/test_pdf_cheatsheet.py
+        return
     assert "<b>raw" in text
     assert "Привет," in text
     assert "↪" in text  # the 200-character line wrapped with a visible mark
@@ -275,9 +279,10 @@ def test_long_answer_continues_on_follow_on_cards(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     "added",
     [
-        "\n{#lambda topic=concurrency}\n## What is λ?\n\nAn anonymous function 😀.\n",
+        "\n{#lambda topic=concurrency}\n## What is λ?\n\n{.key}\nAn anonymous function 😀.\n",
         # Markdown turns &lambda; and &#x1F600; into the characters themselves.
-        "\n{#lambda topic=concurrency}\n## What is &lambda;?\n\nAn anonymous one &#x1F600;.\n",
+        "\n{#lambda topic=concurrency}\n## What is &lambda;?\n\n"
+        "{.key}\nAn anonymous one &#x1F600;.\n",
     ],
     ids=["as-written", "as-entities"],
 )
@@ -289,10 +294,10 @@ def test_characters_the_fonts_lack_are_reported_at_their_line(
     result = run("pdf", "--out", str(tmp_path / "dist"), content=bank)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[:-1] == [
-        f"{bank / 'advanced.md'}:14: 'λ' (U+03BB GREEK SMALL LETTER LAMDA) is not in the font "
-        "IBM Plex Serif, so the PDF cannot show it (1 time, on line 14)",
-        f"{bank / 'advanced.md'}:16: '😀' (U+1F600 GRINNING FACE) is not in the font "
-        "IBM Plex Serif, so the PDF cannot show it (1 time, on line 16)",
+        f"{bank / 'advanced.md'}:17: 'λ' (U+03BB GREEK SMALL LETTER LAMDA) is not in the font "
+        "IBM Plex Serif, so the PDF cannot show it (1 time, on line 17)",
+        f"{bank / 'advanced.md'}:20: '😀' (U+1F600 GRINNING FACE) is not in the font "
+        "IBM Plex Serif, so the PDF cannot show it (1 time, on line 20)",
         "  hint: the theme 'default' prints text in IBM Plex Serif and code in IBM Plex Mono; "
         "for these characters, add a theme whose fonts have them as "
         f"{tmp_path / 'themes' / 'NAME' / 'theme.toml'} (a fontpkg family, or TrueType files "
@@ -339,7 +344,7 @@ Plainline before the quote.
 """
 
 
-@pytest.mark.parametrize("layout", ["booklet", "cheatsheet", "cards"])
+@pytest.mark.parametrize("layout", ["booklet", "cards"])  # the cheat sheet: key answers
 def test_every_block_inside_a_quote_is_printed(layout: str, bank: Path, tmp_path: Path) -> None:
     with (bank / "basic.md").open("a", encoding="utf-8") as level_file:
         level_file.write(f"\n{{#quoted topic=data-types}}\n## What is in the quote?\n\n{QUOTED}")
@@ -409,7 +414,7 @@ def test_layout_time_is_linear_in_the_answer(unit: str, layout: str) -> None:
     while small < 0.05 and n < 64_000:  # too short a time is mostly noise
         n *= 2
         small = seconds(n, 3)
-    large = seconds(4 * n, 2)
+    large = seconds(4 * n, 3)
     assert large / small < 8, (n, small, large)  # linear: about 4; quadratic: 16
 
 
@@ -439,7 +444,7 @@ INVISIBLE = {
 }
 
 
-@pytest.mark.parametrize("layout", ["booklet", "cheatsheet", "cards"])
+@pytest.mark.parametrize("layout", ["booklet", "cards"])  # the cheat sheet: key answers
 def test_invisible_characters_are_left_out_of_every_pdf(
     layout: str, bank: Path, tmp_path: Path
 ) -> None:
@@ -460,7 +465,7 @@ def test_invisible_characters_are_left_out_of_every_pdf(
 # a picture alone in a list item prints without its alt text ----------
 
 
-@pytest.mark.parametrize("layout", ["booklet", "cheatsheet", "cards"])
+@pytest.mark.parametrize("layout", ["booklet", "cards"])  # the cheat sheet: key answers
 def test_a_picture_alone_in_a_list_item_prints_without_its_alt_text(
     layout: str, bank: Path, tmp_path: Path
 ) -> None:

@@ -34,6 +34,28 @@ CLEAR = 8.0  # points: no word this close to a card's cut line
 CARDS = [
     pytest.param(bank, paper, id=f"{bank}-{paper}") for bank in BANKS for paper in ("a4", "letter")
 ]
+# A back with a key answer is one card: follow-on cards are met without key answers.
+FOLLOW_ON = [
+    pytest.param(bank, paper, id=f"{bank}-{paper}")
+    for bank in ("keyless", "worst")
+    for paper in ("a4", "letter")
+]
+
+
+@pytest.fixture(scope="session")
+def keyless_bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled bank with its key answers taken out: long answers, as before them."""
+    content = tmp_path_factory.mktemp("keyless") / "content"
+    shutil.copytree(CONTENT, content)
+    for level in content.glob("*.md"):
+        text = re.sub(r"\{\.key\}\n(?:.+\n)+\n", "", level.read_text(encoding="utf-8"))
+        level.write_text(text, encoding="utf-8")
+    metadata = content / "set.toml"
+    metadata.write_text(
+        metadata.read_text(encoding="utf-8").replace('key_answers = "required"', ""),
+        encoding="utf-8",
+    )
+    return content
 
 
 @dataclass(frozen=True)
@@ -54,9 +76,10 @@ class Card:
 
 
 @pytest.fixture
-def cards_pdf(built_pdf: Callable[..., Path]) -> Callable[[str, str], Path]:
+def cards_pdf(built_pdf: Callable[..., Path], keyless_bank: Path) -> Callable[[str, str], Path]:
     def get(bank: str, paper: str) -> Path:
-        return built_pdf(BANKS[bank], "--layout", "cards", "--paper", paper)
+        content = keyless_bank if bank == "keyless" else BANKS[bank]
+        return built_pdf(content, "--layout", "cards", "--paper", paper)
 
     return get
 
@@ -104,7 +127,7 @@ def _part(card: Card) -> tuple[int, int]:
     return (int(found[1]), int(found[2])) if found else (1, 1)
 
 
-@pytest.mark.parametrize(("bank", "paper"), CARDS)
+@pytest.mark.parametrize(("bank", "paper"), FOLLOW_ON)
 def test_a_wrapped_code_line_never_straddles_two_cards(
     cards_pdf: Callable[[str, str], Path], bank: str, paper: str
 ) -> None:
@@ -117,9 +140,9 @@ def test_a_wrapped_code_line_never_straddles_two_cards(
 # A follow-on card is spent only on lines that could not fit on the card before ----------
 
 
-def _code_blocks(bank: str) -> list[list[str]]:
+def _code_blocks(content: Path) -> list[list[str]]:
     """Every code block of the bank, as its lines without spaces."""
-    questions = load(BANKS[bank]).question_set.questions
+    questions = load(content).question_set.questions
     return [
         ["".join(line.split()) for line in block.code.splitlines()]
         for question in questions
@@ -157,15 +180,15 @@ def _blank_lines_between(blocks: list[list[str]], before: str, after: str) -> in
     return None
 
 
-@pytest.mark.parametrize(("bank", "paper"), CARDS)
+@pytest.mark.parametrize(("bank", "paper"), FOLLOW_ON)
 def test_no_follow_on_card_holds_code_that_fits_on_the_card_before(
-    cards_pdf: Callable[[str, str], Path], bank: str, paper: str
+    cards_pdf: Callable[[str, str], Path], keyless_bank: Path, bank: str, paper: str
 ) -> None:
     """Where a block of code goes on from one card to the next, the line that starts the
     follow-on card (with any blank lines before it) would not have fitted below the last
     line of the card before: the room left there, down to the card's padding, is less
     than its lines' height plus the block's own bottom padding (about half a line)."""
-    blocks = _code_blocks(bank)
+    blocks = _code_blocks(keyless_bank if bank == "keyless" else BANKS[bank])
     backs = cards_of(pages(cards_pdf(bank, paper)), "back")
     continued = []
     for before, card in pairwise(backs):
@@ -180,7 +203,7 @@ def test_no_follow_on_card_holds_code_that_fits_on_the_card_before(
         room = before.bottom - PADDING - max(w.y1 for w in before.lines[-1])
         needed = (count + blanks) * pitch + 0.5 * pitch
         continued.append((card.label, round(room, 1), round(needed, 1)))
-    if bank == "bundled":
+    if bank == "keyless":
         assert continued  # many of its answers go on, in code, to a follow-on card
     assert [entry for entry in continued if entry[1] >= entry[2]] == []
 

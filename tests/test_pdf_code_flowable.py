@@ -271,7 +271,7 @@ def _mark_sizes(pdf: Path) -> list[float]:
     return sizes
 
 
-@pytest.mark.parametrize("layout", ["cards", "cheatsheet"])
+@pytest.mark.parametrize("layout", ["cards"])  # the cheat sheet: tests/test_pdf_cheatsheet.py
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_only_lines_too_wide_at_the_floor_size_wrap_in_the_pdf(
     built_pdf: Callable[..., Path], layout: str, paper: str
@@ -433,3 +433,12 @@ def test_deep_indentation_hangs_at_most_half_the_width() -> None:
         assert continuation
         assert len(text) - len(text.lstrip(" ")) < 20  # about half of 33 characters
         assert text.strip()
+
+
+@pytest.mark.parametrize("language", ["console", "python", "text", "toml"])
+def test_every_line_of_a_block_is_printed_whatever_its_language(language: str) -> None:
+    # A console lexer given no final newline never emitted the session's last output line.
+    code = "$ pip install x\nCollecting x\n$ python -m x\nhello\n"
+    lines = highlighted_lines(code, language, _styles())
+    assert ["".join(text for text, _ in line) for line in lines] == code.splitlines()
+    assert highlighted_lines(code.rstrip("\n"), language, _styles()) == lines

@@ -31,11 +31,13 @@ LONG_ANSWER = "\n\n".join(
     for n in range(60)
 )
 # What the English PDFs print that no translation may leave behind ("Version" is German too).
-ENGLISH = ("Contents", "Topic index", "Page", "questions", "answer", "continued")
+ENGLISH = ("Contents", "Topic index", "Page", "questions", "answer", "continued", "booklet")
 
 
 def bank_in(tmp_path: Path, language: str | None, long_answer: bool = True) -> Path:
-    """A copy of the fixture bank in `language` (no `language` key if None), one answer long."""
+    """A copy of the fixture bank in `language` (no `language` key if None), two answers long:
+    one without a key answer (it goes on to follow-on cards), one with (its back says that
+    the booklet has more)."""
     content = tmp_path / f"bank-{language}" / "content"
     shutil.copytree(GOOD, content)
     if language is not None:
@@ -49,11 +51,14 @@ def bank_in(tmp_path: Path, language: str | None, long_answer: bool = True) -> P
         )
     if long_answer:
         basic = content / "basic.md"
-        text = basic.read_text(encoding="utf-8")
+        text = basic.read_text(encoding="utf-8").replace("{.key}\nYes, since Python 3.7.\n\n", "")
         basic.write_text(
             text.replace("Yes, since Python 3.7.", f"Yes, since Python 3.7.\n\n{LONG_ANSWER}"),
             encoding="utf-8",
         )
+        advanced = content / "advanced.md"
+        text = advanced.read_text(encoding="utf-8")
+        advanced.write_text(text.replace("```python norun", f"{LONG_ANSWER}\n\n```python norun"))
     return content
 
 
@@ -110,6 +115,7 @@ def test_german_cards(german: dict[str, Path]) -> None:
     assert f"(Fortsetzung, 2 von {parts})" in text
     assert f"Antwort {parts}/{parts}" in text
     assert re.search(r"\bAntwort\b(?! \d)", text)  # a card whose answer fits on one
+    assert "Mehr dazu im Heft." in text  # a key answer's card, its details cut short
     assert PdfReader(german["cards"]).metadata.title == "Tiny Test Set: Lernkarten"
     for word in (*ENGLISH, "flash cards"):
         assert word not in text, word
@@ -126,6 +132,7 @@ def test_english_by_default(tmp_path: Path) -> None:
     cards = printed(export_pdf(content, tmp_path / "cards", "--layout", "cards"))
     assert "(continued, 2 of" in cards
     assert "answer 1/" in cards
+    assert "More detail in the booklet." in cards
     sheet = export_pdf(content, tmp_path / "sheet", "--layout", "cheatsheet")
     assert PdfReader(sheet).metadata.title == "Tiny Test Set: cheat sheet"
 
@@ -238,6 +245,7 @@ def test_greek_pdfs(greek: dict[str, Path]) -> None:
     cards = printed(greek["cards"])
     assert "(συνέχεια, 2 από" in cards
     assert "απάντηση 1/" in cards
+    assert "Περισσότερα στο βιβλιαράκι." in cards
     assert PdfReader(greek["cards"]).metadata.title == "Tiny Test Set: κάρτες μελέτης"
     for text in (booklet, sheet, cards):
         for word in (*ENGLISH, "Version"):

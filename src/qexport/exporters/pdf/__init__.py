@@ -1,7 +1,7 @@
 """`qexport pdf`: print-ready PDFs with embedded fonts, in three layouts.
 
 - booklet: cover, contents, a section per level, topic index (the default);
-- cheatsheet: dense two-column pages, grouped by level then topic;
+- cheatsheet: each question and its key answer, on a few landscape pages in three columns;
 - cards: duplex flash cards, fronts and mirrored backs on alternate pages.
 """
 
@@ -90,7 +90,7 @@ def _pdf_name(
 
 class PdfExporter:
     name = "pdf"
-    description = "Print-ready PDF: a booklet, a two-column cheat sheet, or duplex flash cards."
+    description = "Print-ready PDF: a booklet, a key-answer cheat sheet, or duplex flash cards."
     options: Sequence[click.Option] = (
         click.Option(
             ["--layout"],
@@ -164,7 +164,7 @@ class PdfExporter:
         elif layout == "cheatsheet":
             from qexport.exporters.pdf.cheatsheet import build_cheatsheet
 
-            build_cheatsheet(question_set, styles, paper, path, image_path)
+            build_cheatsheet(question_set, styles, paper, path)
         else:
             from qexport.exporters.pdf.cards import build_cards
 

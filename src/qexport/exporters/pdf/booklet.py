@@ -22,6 +22,7 @@ from reportlab.platypus import Flowable, Frame, PageBreak, PageTemplate, Spacer
 from qexport.exporters.pdf.document import (
     Document,
     document,
+    key_answer,
     level_key,
     numbered_title,
     question_heading,
@@ -267,7 +268,7 @@ def _question(
     topic = question_set.topic(question.topic).label
     label = Para(escape(topic), styles.label)
     text = question_heading(renderer.numbered_question(question), question.number, styles.question)
-    answer = renderer.render(question.answer)
+    answer = [*key_answer(question, renderer), *renderer.render(question.answer)]
     head = [*lead, text, label]
     anchor = Anchor(question.id, numbered_title(question), 1)
     keep = KeepStart(head, answer[0] if answer else None, styles.size * 1.32 * 3)

@@ -2,8 +2,10 @@
 
 Cards sit in a grid (2 x 3 on A4 and Letter, about 95 x 92 mm). On each back page the columns
 are mirrored, so long-edge duplex printing puts every answer behind its
-question. An answer too long for one card shrinks to a legible floor and
-then continues on follow-on cards; nothing is ever clipped.
+question. A back leads with the key answer at full size; the details follow
+while whole blocks fit, a little smaller if need be, and a line says where the
+rest is. Without a key answer, an answer too long for one card shrinks to a
+legible floor and then continues on follow-on cards; nothing is ever clipped.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from qexport.errors import ContentError
 from qexport.exporters.pdf.code_flowable import CodeFlowable
 from qexport.exporters.pdf.document import (
     dated,
+    key_answer,
     level_key,
     numbered_title,
     pdf_keywords,
@@ -37,6 +40,7 @@ COLUMNS, ROWS = 2, 3
 MARGIN = 10 * mm
 PADDING = 4 * mm
 SCALES = (1.0, 0.92, 0.85, 0.78, 0.72, 0.68, 0.64)
+KEY_SCALES = SCALES[:3]  # a back with a key answer shrinks this far to keep every detail
 SURELY_FITS = 200  # characters of a question: five lines of the widest letters on a front
 
 
@@ -132,13 +136,39 @@ class CardMaker:
         room = self.inner[1] - header_height(styles)
         return FlowableRenderer(styles, self.image_path, room).render(question.answer)
 
+    def _key_card(self, question: Question) -> Card:
+        """The key answer first; then the details, whole blocks while they fit."""
+        width, height = self.inner
+        for scale in KEY_SCALES:
+            styles = self.styles.scaled(scale)
+            room = height - header_height(styles)
+            renderer = FlowableRenderer(styles, self.image_path, room)
+            back = [*key_answer(question, renderer), *renderer.render(question.answer)]
+            if _height(back, width) <= room:
+                return Card(question, 1, 1, back, styles)
+        styles = self.styles
+        room = height - header_height(styles)
+        renderer = FlowableRenderer(styles, self.image_path, room)
+        more = Para(f"<i>{escape(self.words('more_details'))}</i>", styles.label)
+        back = key_answer(question, renderer)
+        for block in renderer.render(question.answer):
+            if _height([*back, block, more], width) > room:
+                break
+            back.append(block)
+        return Card(question, 1, 1, [*back, more], styles)
+
     def cards_for(self, question: Question) -> list[Card]:
-        """The largest scale at which the answer fits one card, or follow-on cards at the floor.
+        """One card with the key answer first (`_key_card`), where the question has one.
+
+        Otherwise the largest scale at which the answer fits one card, or follow-on
+        cards at the floor.
 
         Text height grows roughly with the square of the scale, so the first
         measurement predicts the scale to try next; each try renders the
         answer afresh, which is the costly part.
         """
+        if question.key:
+            return [self._key_card(question)]
         width, height = self.inner
         floor = max(self.styles.code_floor / self.styles.size, SCALES[-1])
         tried: dict[float, tuple[Styles, list[Flowable]]] = {}

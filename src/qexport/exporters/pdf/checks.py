@@ -62,7 +62,8 @@ def pdf_problems(
     problems += language_without_wording(question_set)
     if layout == "cards":
         problems += _questions_too_long_for_a_card(question_set, styles, PAPERS[paper], image_path)
-    problems += blurred_images(question_set, styles, layout, paper, image_path)
+    if layout != "cheatsheet":  # it prints no images
+        problems += blurred_images(question_set, styles, layout, paper, image_path)
     return problems
 
 
@@ -104,7 +105,8 @@ def _missing_glyphs(
         note(metadata, body, text, line)
     both = body.codepoints & code.codepoints
     for question in question_set.questions:
-        if _all_in(both, question.question) and _all_in(both, question.answer):
+        printed = (question.question, question.key, question.answer)
+        if all(_all_in(both, text) for text in printed):
             continue  # the common case: no need to tell code from prose
         for text, is_code, line in _texts(question):
             note(question.path, code if is_code else body, text, line)
@@ -248,9 +250,10 @@ def _texts(question: Question) -> Iterator[tuple[str, bool, int]]:
 
     parser = shared_parser()
     # Parsed, not raw: Markdown turns entities such as &lambda; into the characters printed.
-    for token in parser.parseInline(question.question):
-        for child in token.children or []:
-            yield child.content, child.type == "code_inline", question.line
+    for text, line in ((question.question, question.line), (question.key, question.key_line)):
+        for token in parser.parseInline(text) if text else ():
+            for child in token.children or []:
+                yield child.content, child.type == "code_inline", line
     for token in parser.parse(question.answer):
         line = question.answer_line + (token.map[0] if token.map else 0)
         if token.type in ("fence", "code_block"):

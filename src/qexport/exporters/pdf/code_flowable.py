@@ -61,7 +61,9 @@ def _lines(
     runs = code_runs(code_style, font, default_color)
     default = CodeRun(font.regular, colors.HexColor(default_color))
     lines: list[list[Run]] = [[]]
-    for token_type, text in _tokens(code.rstrip("\n"), language):
+    # One final newline, as in a Markdown block: without it a console session's last
+    # output line is never emitted by its lexer.
+    for token_type, text in _tokens(code.rstrip("\n") + "\n", language):
         style = default
         kind = token_type
         while kind is not None:
@@ -74,7 +76,7 @@ def _lines(
                 lines.append([])
             if piece:
                 lines[-1].append((piece, style))
-    return tuple(tuple(line) for line in lines)
+    return tuple(tuple(line) for line in lines[:-1])  # the last is after the final newline
 
 
 def _line_width(line: Line, size: float) -> float:

@@ -6,7 +6,7 @@ import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -23,6 +23,9 @@ from qexport.model import Question, QuestionSet
 from qexport.render import shared_parser
 from qexport.tags import tags_for
 
+if TYPE_CHECKING:
+    from qexport.exporters.pdf.markdown import FlowableRenderer
+
 
 def question_heading(markup: str, number: int, style: ParagraphStyle) -> Para:
     """A question's heading; a line after its first starts under its text, past the number."""
@@ -31,6 +34,14 @@ def question_heading(markup: str, number: int, style: ParagraphStyle) -> Para:
         f"{style.name}-hung", parent=style, leftIndent=hang, firstLineIndent=-hang
     )
     return Para(markup, hung)
+
+
+def key_answer(question: Question, renderer: FlowableRenderer) -> list[Flowable]:
+    """The key answer as a bold lead line, or nothing where the question has none."""
+    if not question.key:
+        return []
+    style = renderer.styles.key
+    return [Para(renderer.inline(question.key, style), style)]
 
 
 def level_key(level_id: str) -> str:

@@ -100,6 +100,16 @@ class Styles:
         )
 
     @cached_property
+    def key(self) -> ParagraphStyle:
+        """The key answer: a bold lead line under the question, before the details."""
+        return self.paragraph(
+            "qx-key",
+            fontName=self.body_font.bold,
+            spaceBefore=self.size * 0.2,
+            spaceAfter=self.size * 0.7,
+        )
+
+    @cached_property
     def label(self) -> ParagraphStyle:
         return self.paragraph(
             "qx-label",

@@ -37,6 +37,8 @@ WORDING: dict[str, dict[str, str]] = {
         "continued": "(continued, {part} of {parts})",
         "answer": "answer",
         "answer_part": "answer {part}/{parts}",
+        "more_details": "More detail in the booklet.",
+        "no_key_answer": "(no key answer)",
     },
     "de": {
         "contents": "Inhalt",
@@ -51,6 +53,8 @@ WORDING: dict[str, dict[str, str]] = {
         "continued": "(Fortsetzung, {part} von {parts})",
         "answer": "Antwort",
         "answer_part": "Antwort {part}/{parts}",
+        "more_details": "Mehr dazu im Heft.",
+        "no_key_answer": "(keine Kernantwort)",
     },
     "el": {
         "contents": "Περιεχόμενα",
@@ -65,6 +69,8 @@ WORDING: dict[str, dict[str, str]] = {
         "continued": "(συνέχεια, {part} από {parts})",
         "answer": "απάντηση",
         "answer_part": "απάντηση {part}/{parts}",
+        "more_details": "Περισσότερα στο βιβλιαράκι.",
+        "no_key_answer": "(χωρίς βασική απάντηση)",
     },
 }
 _PLACEHOLDER = re.compile(r"\{[a-z_]+\}")
