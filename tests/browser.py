@@ -21,6 +21,8 @@ from html import escape, unescape
 from pathlib import Path
 from typing import Any
 
+from qexport.exporters.anki.preview import PAGE
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 PHONE = (390, 844)
 DESKTOP = (1000, 800)
@@ -28,22 +30,6 @@ DESKTOP = (1000, 800)
 DAY = "card card1"
 NIGHT = "card card1 nightMode"
 TIMEOUT = 120  # seconds for one browser run; a run of the bundled bank takes a few
-
-PAGE = """\
-<!doctype html>
-<html>
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<style>
-{css}
-</style>
-</head>
-<body class="{body_class}">
-{body}
-</body>
-</html>
-"""
 
 
 @dataclass(frozen=True)
@@ -57,8 +43,9 @@ class Frame:
 
 
 def card_page(css: str, body: str, body_class: str = DAY) -> str:
-    """A card side as a page: Anki puts the note type's CSS and the side in one document."""
-    return PAGE.format(css=css, body=body, body_class=body_class)
+    """A card side as a page, as the preview writes it: Anki puts the note type's CSS and
+    the side in one document (the preview's page adds a margin above, never less room)."""
+    return PAGE.format(lang="en", title="card", css=css, body=body, body_class=body_class)
 
 
 def artifacts_dir() -> Path:

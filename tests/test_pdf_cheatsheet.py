@@ -549,7 +549,7 @@ def test_a_page_that_starts_inside_a_long_key_answer_is_headed_by_its_section(
 def test_balanced_columns_are_never_less_even_than_packed_ones(seed: int) -> None:
     import random
 
-    from qexport.exporters.pdf.columns import balanced, column_height, packed
+    from qexport.exporters.pdf.cheatsheet.columns import balanced, column_height, packed
 
     chance = random.Random(seed)
     heights = [chance.uniform(20, 80) for _ in range(chance.randint(1, 30))]
