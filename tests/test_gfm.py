@@ -371,6 +371,22 @@ def test_a_wide_table_fits_the_frame(layout: str, bank: Path, tmp_path: Path) ->
 
 @needs_poppler
 @pytest.mark.parametrize("layout", ["booklet", "cards"])
+def test_a_word_wider_than_the_frame_leaves_the_other_columns_room_for_their_words(
+    layout: str, bank: Path, tmp_path: Path
+) -> None:
+    prose = "Runs a blocking function in a thread pool so the event loop keeps serving"
+    url = "https://docs.python.org/3/library/asyncio-eventloop.html" + "#run" * 20
+    add_question(bank, "urls", f"| Where | What |\n|---|---|\n| `{url}` | {prose} |\n")
+    pdf = export_pdf(bank, tmp_path / "out", "--layout", layout)
+    number, _ = _one(pdf, "Where")
+    page = pages(pdf)[number]
+    words = {word.text for word in page.words}
+    assert set(prose.split()) <= words  # whole words: none broken a letter or two a line
+    assert all(_inside(word, _frames(layout, page, number)) for word in page.words)
+
+
+@needs_poppler
+@pytest.mark.parametrize("layout", ["booklet", "cards"])
 def test_a_table_of_more_columns_than_the_frame_has_room_for_still_fits(
     layout: str, bank: Path, tmp_path: Path
 ) -> None:

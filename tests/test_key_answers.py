@@ -115,6 +115,37 @@ def test_a_key_answer_below_the_details_is_an_error_at_its_attribute_line(bank: 
     )
 
 
+def test_a_misplaced_key_answer_is_an_error_at_its_attribute_line_across_blank_lines(
+    bank: Path,
+) -> None:
+    path = _write(bank, "{.key}\nOk.\n\nDetails.\n\n{.key}\n\n\nThen the key.\n")
+    message = "a key answer must be the answer's first paragraph, right under the question"
+    assert f"{path}:9: {message}" in _messages(bank)
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "message"),
+    [
+        (  # `---` right under the key answer makes it a `##` heading: a question
+            "{.key}\nA lock.\n---\n",
+            5,
+            "{.key} stands above a question heading here: put it on the line above the "
+            "answer's first paragraph (text with a line of --- under it is a heading)",
+        ),
+        (
+            "{.key}\nOk.\n\n{.note}\n{#q3 topic=data-types}\n## Next?\n\nYes.",
+            9,
+            "unknown attribute '.note'",
+        ),
+    ],
+)
+def test_a_class_above_a_question_is_reported_as_written(
+    bank: Path, body: str, line: int, message: str
+) -> None:
+    path = _write(bank, body)
+    assert f"{path}:{line}: {message}" in _messages(bank)
+
+
 def test_a_key_answer_cannot_show_an_image(bank: Path) -> None:
     path = _write(bank, "{.key}\nSee ![x](images/x.png).\n")
     assert f"{path}:5: a key answer cannot show an image; put it in the details" in _messages(bank)
@@ -140,6 +171,10 @@ def test_a_numbered_list_that_starts_late_is_not_an_attribute(bank: Path) -> Non
         ("python key=0", "'key=0': key=N marks one line of this block, N from 1 to 2"),
         ("python key=x", "'key=x': key=N marks one line of this block, N from 1 to 2"),
         ("text key=3", "'key=3': key=N marks one line of this block, N from 1 to 2"),
+        # Digits that str.isdigit takes but that are no line number written in ASCII.
+        ("python key=\u00b2", "'key=\u00b2': key=N marks one line of this block, N from 1 to 2"),
+        ("python key=\u0661", "'key=\u0661': key=N marks one line of this block, N from 1 to 2"),
+        ("python key=1 key=2", "'key=2': a code block marks one key line at most"),
     ],
 )
 def test_a_key_line_outside_its_block_is_an_error_at_the_fence(

@@ -72,12 +72,19 @@ def test_missing_glyphs_are_one_line_per_character_and_file_both_fonts_at_once(
 # Under the loader's 1,000 characters, but too wide for a card at any size.
 WIDE = " ".join(["WWWWWWWWW"] * 99)
 LONG_QUESTION = f"# Basic\n\n{{#long topic=data-types}}\n## {WIDE}?\n\nAn answer.\n"
+# Only a warning for the loader, but more than a card's back holds at any size.
+LONG_KEY = "# Basic\n\n{#long topic=data-types}\n## Why?\n\n{.key}\n" + "Because " * 400 + "\n"
 
 
 @pytest.mark.parametrize(
     ("basic", "layout"),
-    [(GREEK, "booklet"), (GREEK, "cards"), (LONG_QUESTION, "cards")],
-    ids=["glyphs-booklet", "glyphs-cards", "question-too-long-for-a-card"],
+    [(GREEK, "booklet"), (GREEK, "cards"), (LONG_QUESTION, "cards"), (LONG_KEY, "cards")],
+    ids=[
+        "glyphs-booklet",
+        "glyphs-cards",
+        "question-too-long-for-a-card",
+        "key-answer-too-long-for-a-card",
+    ],
 )
 def test_validate_fails_first_with_the_messages_the_export_gives(
     basic: str, layout: str, run: Callable[..., Run], tmp_path: Path
@@ -105,6 +112,18 @@ def test_a_question_too_long_for_a_card_is_reported_at_its_line(
     assert result.exit_code == 1
     assert f"{bank / 'basic.md'}:4: this question is too long to fit on a flash card" in (
         result.stderr
+    )
+
+
+def test_a_key_answer_too_long_for_a_card_is_reported_at_its_line(
+    run: Callable[..., Run], tmp_path: Path
+) -> None:
+    bank = _bank(tmp_path, LONG_KEY)
+    result = run("validate", content=bank)
+    assert result.exit_code == 1
+    assert (
+        f"{bank / 'basic.md'}:7: this key answer (400 words) is too long to fit on a flash card"
+        in result.stderr
     )
 
 

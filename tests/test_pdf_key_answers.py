@@ -122,3 +122,25 @@ def test_every_bundled_card_back_leads_with_its_key_answer(
             body = letters(" ".join(w.text for line in card.lines for w in line))
             assert body.startswith(key), question.id
             assert all(w.y1 <= card.bottom for line in card.lines for w in line)
+
+
+@pytest.mark.parametrize("paper", ["a4", "letter"])
+@pytest.mark.parametrize("letter", ["W", "W ", "漢"])
+def test_a_key_answer_the_checks_skip_for_its_length_always_fits_a_back(
+    bank: Path, paper: str, letter: str
+) -> None:
+    """The checks lay out only key answers longer than KEY_SURELY_FITS: one of that length
+    in the widest letters must fit a card's back at full size, with the booklet line."""
+    from dataclasses import replace
+
+    from qexport.exporters.pdf.cards import KEY_SURELY_FITS, CardMaker, card_box
+    from qexport.exporters.pdf.styles import PAPERS, styles_for
+    from qexport.themes import load_theme
+
+    question_set = load(bank).question_set
+    key = (letter * KEY_SURELY_FITS)[:KEY_SURELY_FITS]
+    question = replace(question_set.questions[0], key=key)
+    for theme in ("default", "print"):
+        styles = styles_for(load_theme(theme), "card")
+        maker = CardMaker(question_set, styles, card_box(PAPERS[paper]), lambda src: bank / src)
+        assert maker.key_fits(question)

@@ -93,7 +93,10 @@ def blocks_from_tokens(
             notes.append(ContentWarning("code block has no language", path, line))
         runnable, requires, key_line = True, None, None
         for flag in flags:
-            if flag.startswith(f"{KEY}="):
+            if flag.startswith(f"{KEY}=") and key_line is not None:
+                message = f"'{flag}': a code block marks one key line at most"
+                errors.append(ContentError(message, path, line))
+            elif flag.startswith(f"{KEY}="):
                 key_line = _key_line(flag, token.content, path, line, errors)
             elif language not in PYTHON_NAMES:
                 continue  # other languages' flags are theirs (`console` sessions ...)
@@ -114,7 +117,9 @@ def _key_line(
     """The line that `key=N` marks, counted from 1 inside the block, if it is one."""
     value = flag.partition("=")[2]
     lines = code.split("\n")[: code.count("\n")]  # the block's content ends with a newline
-    if not value.isdigit() or not 1 <= int(value) <= len(lines):
+    # ASCII digits only: `isdigit` also takes superscripts (which int() refuses) and other
+    # scripts' digits (which it reads), neither a line number as the README writes one.
+    if not (value.isascii() and value.isdigit()) or not 1 <= int(value) <= len(lines):
         errors.append(
             ContentError(
                 f"'{flag}': key=N marks one line of this block, N from 1 to {len(lines)}",

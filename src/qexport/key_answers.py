@@ -16,10 +16,13 @@ nothing else. set.toml's `key_answers = "required"` makes a missing one an error
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qexport.codeblocks import CodeBlock, key_code
 from qexport.errors import ContentError, ContentWarning
 
 if TYPE_CHECKING:
@@ -53,12 +56,11 @@ def key_paragraph(
     """
     misplaced = [t for t in body[1:] if is_key(t)]
     for token in misplaced:
-        line = (token.map or [0])[0] + 1
         errors.append(
             ContentError(
                 "a key answer must be the answer's first paragraph, right under the question",
                 path,
-                line - 1,  # the {.key} line
+                _attribute_line(lines, (token.map or [0])[0]),
             )
         )
     if not body or not is_key(body[0]) or body[0].map is None:
@@ -66,6 +68,15 @@ def key_paragraph(
     start, end = body[0].map
     text = "\n".join(line.strip() for line in lines[start:end])
     return text, start + 1, end
+
+
+def _attribute_line(lines: Sequence[str], start: int) -> int:
+    """The file line of the `{.key}` above the paragraph at 0-based `start`: blank lines
+    may stand between them."""
+    above = start - 1
+    while above > 0 and not lines[above].strip():
+        above -= 1
+    return above + 1
 
 
 def check(
@@ -119,3 +130,35 @@ def stray_attributes(tokens: Sequence[Token], path: Path) -> list[ContentWarning
 
 def _understood(token: Token) -> bool:
     return (token.type == "heading_open" and token.tag == "h2") or is_key(token)
+
+
+def class_on_question(classes: str) -> str:
+    """What is wrong with `{.name}` above a question heading: it is written as the author
+    wrote it, never as markdown-it's 'class' attribute."""
+    if KEY_CLASS in classes.split():
+        return (
+            "{.key} stands above a question heading here: put it on the line above the "
+            "answer's first paragraph (text with a line of --- under it is a heading)"
+        )
+    written = " ".join(f".{name}" for name in classes.split())
+    return f"unknown attribute '{written}'"
+
+
+def with_key_code(
+    questions: list[Question],
+    blocks: Sequence[CodeBlock],
+    headings: Sequence[int],  # the file's question heading lines, in order
+    errors: list[ContentError],
+) -> list[Question]:
+    """Each question with the code line its example marks `key=N`: one at most."""
+    own: dict[int, CodeBlock] = {}  # by the line of the question it belongs to
+    for block in (b for b in blocks if b.key_line is not None):
+        at = bisect.bisect_left(headings, block.line) - 1
+        if at < 0:
+            continue  # before the first question
+        if headings[at] in own:
+            message = "a question marks one key code line at most (the cheat sheet prints one)"
+            errors.append(ContentError(message, block.path, block.line))
+        else:
+            own[headings[at]] = block
+    return [replace(q, key_code=key_code(own[q.line])) if q.line in own else q for q in questions]

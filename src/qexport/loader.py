@@ -27,7 +27,7 @@ from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin
 
 from qexport import key_answers, media, set_checks, unrendered
-from qexport.codeblocks import CodeBlock, blocks_from_tokens, check_python, key_code
+from qexport.codeblocks import blocks_from_tokens, check_python
 from qexport.errors import ContentError, ContentErrors, ContentWarning, did_you_mean
 from qexport.metadata import METADATA_FILE, SLUG, Metadata, load_metadata, slug_hint
 from qexport.model import Question, QuestionSet, Topic
@@ -211,29 +211,7 @@ def _read_level(
         if question is not None:
             questions.append(question)
     headings = [(tokens[start].map or [0])[0] + 1 for start in starts]
-    return _with_key_code(questions, blocks, headings, errors)
-
-
-def _with_key_code(
-    questions: list[Question],
-    blocks: Sequence[CodeBlock],
-    headings: Sequence[int],  # the file's question heading lines, in order
-    errors: list[ContentError],
-) -> list[Question]:
-    """Each question with the code line its example marks `key=N`: one at most."""
-    import bisect
-
-    own: dict[int, CodeBlock] = {}  # by the line of the question it belongs to
-    for block in (b for b in blocks if b.key_line is not None):
-        at = bisect.bisect_left(headings, block.line) - 1
-        if at < 0:
-            continue  # before the first question
-        if headings[at] in own:
-            message = "a question marks one key code line at most (the cheat sheet prints one)"
-            errors.append(ContentError(message, block.path, block.line))
-        else:
-            own[headings[at]] = block
-    return [replace(q, key_code=key_code(own[q.line])) if q.line in own else q for q in questions]
+    return key_answers.with_key_code(questions, blocks, headings, errors)
 
 
 def _too_deep(tokens: Sequence[Token], path: Path, errors: list[ContentError]) -> None:
@@ -318,7 +296,9 @@ def _read_question(
         else:
             error("question has no id: put {#some-id topic=some-topic} on the line above it")
     for key in attrs:
-        if key not in QUESTION_ATTRS:
+        if key == "class":
+            error(key_answers.class_on_question(attrs[key]))
+        elif key not in QUESTION_ATTRS:
             error(f"unknown attribute '{key}'{did_you_mean(key, QUESTION_ATTRS)}")
     question_id = attrs.get("id", "")
     if attrs and not question_id:

@@ -34,6 +34,7 @@ from qexport.exporters.pdf.flowables import Para
 from qexport.exporters.pdf.markdown import FlowableRenderer
 from qexport.exporters.pdf.styles import Styles
 from qexport.exporters.pdf.wording import SEPARATOR, Wording, wording
+from qexport.key_answers import MAX_KEY_WORDS, word_count
 from qexport.model import Question, QuestionSet
 
 COLUMNS, ROWS = 2, 3
@@ -42,6 +43,7 @@ PADDING = 4 * mm
 SCALES = (1.0, 0.92, 0.85, 0.78, 0.72, 0.68, 0.64)
 KEY_SCALES = SCALES[:3]  # a back with a key answer shrinks this far to keep every detail
 SURELY_FITS = 200  # characters of a question: five lines of the widest letters on a front
+KEY_SURELY_FITS = 300  # characters of a key answer: a dozen lines of the widest on a back
 
 
 @dataclass(frozen=True)
@@ -149,13 +151,31 @@ class CardMaker:
         styles = self.styles
         room = height - header_height(styles)
         renderer = FlowableRenderer(styles, self.image_path, room)
-        more = Para(f"<i>{escape(self.words('more_details'))}</i>", styles.label)
+        more = self._more(styles)
         back = key_answer(question, renderer)
+        if _height([*back, more], width) > room:  # it would run over the cut line
+            raise ContentError(
+                f"this key answer ({word_count(question.key)} words) is too long to fit on a "
+                f"flash card; keep it to {MAX_KEY_WORDS} words or fewer, the rest in the details",
+                question.path,
+                question.key_line,
+            )
         for block in renderer.render(question.answer):
             if _height([*back, block, more], width) > room:
                 break
             back.append(block)
         return Card(question, 1, 1, [*back, more], styles)
+
+    def _more(self, styles: Styles) -> Para:
+        return Para(f"<i>{escape(self.words('more_details'))}</i>", styles.label)
+
+    def key_fits(self, question: Question) -> bool:
+        """Whether the key answer and the line that points to the booklet fit at full size:
+        then `_key_card` never runs out of room."""
+        width, height = self.inner
+        room = height - header_height(self.styles)
+        renderer = FlowableRenderer(self.styles, self.image_path, room)
+        return _height([*key_answer(question, renderer), self._more(self.styles)], width) <= room
 
     def cards_for(self, question: Question) -> list[Card]:
         """One card with the key answer first (`_key_card`), where the question has one.

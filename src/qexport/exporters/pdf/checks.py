@@ -22,6 +22,7 @@ from qexport.metadata import METADATA_FILE
 from qexport.toml_lines import key_line
 
 if TYPE_CHECKING:
+    from qexport.exporters.pdf.cards import CardMaker
     from qexport.exporters.pdf.styles import Styles
     from qexport.fonts import FontFamily
     from qexport.model import Question, QuestionSet
@@ -271,8 +272,26 @@ def _questions_too_long_for_a_card(
     from qexport.exporters.pdf.cards import CardMaker, card_box, front_problem
 
     maker = CardMaker(question_set, styles, card_box(paper), image_path)
-    problems = (front_problem(maker, question) for question in question_set.questions)
+    problems = (
+        check(maker, question)
+        for question in question_set.questions
+        for check in (front_problem, _key_problem)
+    )
     return [problem for problem in problems if problem is not None]
+
+
+def _key_problem(maker: CardMaker, question: Question) -> ContentError | None:
+    """Why `question`'s key answer cannot fit a card's back, or None. Only a key answer
+    too long to fit at full size is laid out with its details, as the cards do."""
+    from qexport.exporters.pdf.cards import KEY_SURELY_FITS
+
+    if len(question.key) <= KEY_SURELY_FITS or maker.key_fits(question):
+        return None
+    try:
+        maker.cards_for(question)
+    except ContentError as problem:
+        return problem
+    return None
 
 
 def image_frame(layout: str, paper: tuple[float, float], styles: Styles) -> tuple[float, float]:

@@ -4,7 +4,7 @@ Column widths are chosen when the table learns its width (a card, a
 booklet column, a list item's indent), the way a browser lays out a table:
 every column as wide as its longest line where that fits, else each gets
 its longest word and the rest of the room goes to the columns with the most
-text, else the columns shrink in proportion and long words break. A table
+text, else a word wider than an even share of the room breaks. A table
 of more columns than have room for a letter or two each is drawn smaller.
 A table taller than the room left splits between rows (a row taller than a
 whole frame, inside it), and the header row repeats on every page or card.
@@ -162,12 +162,17 @@ def _cell_extent(cell: Cell, avail_width: float) -> tuple[float, float]:
 
 
 def column_widths(least: Sequence[float], most: Sequence[float], room: float) -> list[float]:
-    """Widths that add up to `room` at most: `most` if it fits; else `least` and the rest of
-    the room shared in proportion to what each column wants more; else `least` scaled down."""
+    """Widths that add up to `room` at most: `most` if it fits; else `least` (no more than an
+    even share of `room`) and the rest of the room shared in proportion to what each column
+    wants more."""
     want, need = sum(most), sum(least)
     if want <= room:
         return list(most)
-    if need <= room:
-        share = (room - need) / (want - need)  # want > room >= need, so want > need
-        return [low + (high - low) * share for low, high in zip(least, most, strict=True)]
-    return [low * room / need for low in least]
+    if need > room:
+        # A word wider than an even share of the room breaks, as a browser breaks a long
+        # URL, rather than squeezing the other columns to a letter a line.
+        even = room / len(least)
+        least = [min(low, even) for low in least]
+        need = sum(least)
+    share = (room - need) / (want - need)  # want > room >= need, so want > need
+    return [low + (high - low) * share for low, high in zip(least, most, strict=True)]
