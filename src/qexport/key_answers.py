@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING
 
 from qexport.codeblocks import CodeBlock, key_code
 from qexport.errors import ContentError, ContentWarning
+from qexport.level_tokens import is_question_heading
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -129,7 +130,7 @@ def stray_attributes(tokens: Sequence[Token], path: Path) -> list[ContentWarning
 
 
 def _understood(token: Token) -> bool:
-    return (token.type == "heading_open" and token.tag == "h2") or is_key(token)
+    return is_question_heading(token) or is_key(token)
 
 
 def class_on_question(classes: str) -> str:

@@ -29,6 +29,7 @@ from mdit_py_plugins.attrs import attrs_block_plugin
 from qexport import key_answers, media, set_checks, unrendered
 from qexport.codeblocks import blocks_from_tokens, check_python
 from qexport.errors import ContentError, ContentErrors, ContentWarning, did_you_mean
+from qexport.level_tokens import is_question_heading
 from qexport.metadata import METADATA_FILE, SLUG, Metadata, load_metadata, slug_hint
 from qexport.model import Question, QuestionSet, Topic
 from qexport.normalize import check_characters, kept_lines, read_text
@@ -189,7 +190,7 @@ def _read_level(
     for block in blocks:
         check_python(block, errors, notes)
 
-    starts = [i for i, t in enumerate(tokens) if _is_question_heading(t)]
+    starts = [i for i, t in enumerate(tokens) if is_question_heading(t)]
     _check_preamble(tokens[: starts[0] if starts else len(tokens)], path, errors)
     if not starts:
         errors.append(ContentError("no questions: each starts with a '## ' heading", path, 1))
@@ -247,10 +248,6 @@ def _answer_stop(tokens: Sequence[Token], end: int, line_count: int) -> int:
     heading = tokens[end]
     assert heading.map is not None  # block tokens always carry their lines
     return heading.map[0] - (1 if heading.attrs else 0)
-
-
-def _is_question_heading(token: Token) -> bool:
-    return token.type == "heading_open" and token.tag == "h2" and token.level == 0
 
 
 def _check_preamble(tokens: Sequence[Token], path: Path, errors: list[ContentError]) -> None:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING
 
 from qexport.errors import ContentWarning
 from qexport.key_answers import is_key
+from qexport.level_tokens import is_question_heading
 
 if TYPE_CHECKING:
     from markdown_it import MarkdownIt
@@ -62,7 +63,7 @@ def warnings(text: str, tokens: Sequence[Token], path: Path) -> list[ContentWarn
 
     `tokens` are the loader's block tokens of `text` (inline parsing off).
     """
-    first = next((i for i, t in enumerate(tokens) if _is_question_heading(t)), len(tokens))
+    first = next((i for i, t in enumerate(tokens) if is_question_heading(t)), len(tokens))
     tokens = tokens[first:]
     if not tokens:
         return []
@@ -77,10 +78,6 @@ def warnings(text: str, tokens: Sequence[Token], path: Path) -> list[ContentWarn
     if "{.key}" in text and "|" in text:
         found += _key_tables(tokens)
     return [ContentWarning(message, path, line) for line, message in found]
-
-
-def _is_question_heading(token: Token) -> bool:
-    return token.type == "heading_open" and token.tag == "h2" and token.level == 0
 
 
 def _footnotes(text: str, tokens: Sequence[Token], start: int) -> Iterator[tuple[int, str]]:
