@@ -29,6 +29,7 @@ BLOCKS = [
     if block.is_python
 ]
 RUN_TIMEOUT_SECONDS = 20
+RUNNER = Path(__file__).parent / "example_runner.py"
 
 
 def test_bank_has_100_questions_30_40_30() -> None:
@@ -63,6 +64,13 @@ def test_key_code_lines_are_short_and_say_something() -> None:
     for question in marked:
         assert len(question.key_code) <= 60, question.id
         assert not question.key_code.startswith("print("), question.id
+
+
+def test_the_bank_says_which_python_it_is_current_with() -> None:
+    # The booklet's cover prints the description; the README's opening says the same.
+    current = "up to date with Python 3.15"
+    assert current in LOADED.question_set.meta.description
+    assert current in (CONTENT.parent / "README.md").read_text(encoding="utf-8")
 
 
 def test_ids_are_unique() -> None:
@@ -105,24 +113,64 @@ def test_most_answers_have_a_runnable_example() -> None:
     assert sum(block.runnable for _, block in BLOCKS) >= 60
 
 
+def _interpreters() -> dict[str, str]:
+    """Every CPython 3.10+ on this machine, by version: this one, and pyenv's."""
+    import os
+    import re
+
+    found = {".".join(map(str, sys.version_info[:2])): sys.executable}
+    root = Path(os.environ.get("PYENV_ROOT", Path.home() / ".pyenv")) / "versions"
+    for python in sorted(root.glob("3.*/bin/python3")):
+        version = re.match(r"3\.(\d+)\.", python.parts[-3])
+        if version and int(version[1]) >= 10:
+            found.setdefault(f"3.{version[1]}", str(python))
+    return dict(sorted(found.items(), key=lambda item: tuple(map(int, item[0].split(".")))))
+
+
+INTERPRETERS = _interpreters()
+RUNNABLE = [(qid, block) for qid, block in BLOCKS if block.runnable]
+
+
+@pytest.mark.parametrize("version", INTERPRETERS)
 @pytest.mark.parametrize(
-    "block", [b for _, b in BLOCKS], ids=[f"{qid}-{b.line}" for qid, b in BLOCKS]
+    "block", [b for _, b in RUNNABLE], ids=[f"{qid}-{b.line}" for qid, b in RUNNABLE]
 )
-def test_python_block_compiles_and_runs(block: CodeBlock, tmp_path: Path) -> None:
-    if not block.supported_here:
-        pytest.skip(f"needs Python {'.'.join(map(str, block.requires or ()))}")
-    compile(block.code, f"{block.path}:{block.line}", "exec", dont_inherit=True)
-    if not block.runnable:
-        return
-    # Run from a file, as a reader would: multiprocessing's spawn and forkserver need one.
-    script = tmp_path / "example.py"
+def test_every_example_prints_what_it_claims(
+    block: CodeBlock, version: str, tmp_path: Path
+) -> None:
+    """Run as a reader would, from a file (multiprocessing's spawn needs one), on every
+    CPython here; each `# ->` comment must match what the example printed."""
+    import json
+
+    from example_claims import attribute, claims
+
+    major, minor = map(int, version.split("."))
+    if block.requires is not None and (major, minor) < block.requires:
+        pytest.skip(f"needs Python {'.'.join(map(str, block.requires))}")
+    script, record = tmp_path / "example.py", tmp_path / "printed.json"
     script.write_text(block.code, encoding="utf-8")
     result = subprocess.run(
-        [sys.executable, "-I", str(script)],
+        [INTERPRETERS[version], "-I", str(RUNNER), str(script), str(record)],
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=RUN_TIMEOUT_SECONDS,
         check=False,
     )
-    assert result.returncode == 0, f"{block.path}:{block.line}\n{result.stderr}"
+    where = f"{block.path}:{block.line} on Python {version}"
+    assert result.returncode == 0, f"{where}\n{result.stderr}"
+    found = claims(block.code)
+    attribute(found, [tuple(entry) for entry in json.loads(record.read_text(encoding="utf-8"))])
+    wrong = [
+        f"{block.path}:{block.line + claim.first}: claims {claim.expected!r}, prints "
+        f"{claim.actual!r}"
+        for claim in found
+        if not claim.holds()
+    ]
+    assert wrong == [], where
+
+
+def test_every_python_block_compiles_here() -> None:
+    for _, block in BLOCKS:
+        if block.supported_here:
+            compile(block.code, f"{block.path}:{block.line}", "exec", dont_inherit=True)
