@@ -246,7 +246,12 @@ function measureLines(doc, pre) {
     const glyph = line.search(/\S/);
     const result = line.indexOf("# ->");
     const first = glyph < 0 ? [] : rangeRects(doc, points, start + glyph, start + glyph + 1);
-    const tail = result < 0 ? [] : rangeRects(doc, points, start + result, end);
+    // The result's words only: a space where a row wraps hangs past the edge, unseen.
+    const tail = [];
+    for (const word of result < 0 ? [] : line.slice(result).matchAll(/\S+/g)) {
+      const from = start + result + word.index;
+      tail.push(...rangeRects(doc, points, from, from + word[0].length));
+    }
     lines.push({
       text: line,
       firstGlyph: first.length ? first[0][0] : null,

@@ -161,8 +161,8 @@ def test_new_question_is_one_new_note(
     import_deck(collection, build(content, T0))
     with (content / "advanced.md").open("a", encoding="utf-8") as f:
         f.write(
-            "\n{#exception-groups topic=errors}\n## What is an `ExceptionGroup`?\n\n"
-            "{.key}\nSeveral exceptions raised together, handled with `except*`.\n"
+            "\n{#exception-notes topic=errors}\n## What does `add_note` do to an exception?\n\n"
+            "{.key}\nIt adds a line that the traceback prints after the message (3.11+).\n"
         )
     counts = import_deck(collection, build(content, T0 + 60))
     assert (counts.new, counts.updated, counts.conflicting) == (1, 0, 0)

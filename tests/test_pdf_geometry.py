@@ -168,10 +168,13 @@ def _booklet_frames(result: Printed) -> None:
     assert recto[0] > verso[0], "the gutter is on the binding side"
     assert recto[0] == pytest.approx(width - verso[1], abs=0.2)
     assert recto[1] == pytest.approx(width - verso[0], abs=0.2)
-    # Each side has one left text edge, its rule's: every page has a line starting there.
+    # Each side has one left text edge, its rule's: no text starts left of it, and almost
+    # every page has a line starting there (a page may hold only a list or a code block).
     for right_hand, rule_edge in ((True, recto[0]), (False, verso[0])):
         starts = text_edges[right_hand]
-        assert all(abs(x - rule_edge) <= SLACK for x in starts), (right_hand, sorted(starts))
+        assert all(x >= rule_edge - SLACK for x in starts), (right_hand, sorted(starts))
+        at_edge = [x for x in starts if abs(x - rule_edge) <= SLACK]
+        assert len(at_edge) >= 0.9 * len(starts), (right_hand, sorted(starts))
 
 
 def _cheatsheet_frames(result: Printed) -> None:
