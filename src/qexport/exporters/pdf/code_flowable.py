@@ -161,6 +161,9 @@ def _offsets(line: Line) -> tuple[tuple[int, ...], tuple[float, ...]]:
 class CodeFlowable(Flowable):
     """A shaded, highlighted block of code that fits its frame's width."""
 
+    band = PADDING_EMS  # ems of shading above the first line and below the last
+    corner = 0.4  # ems: the radius of the shading's corners
+
     def __init__(self, lines: Sequence[Line], styles: Styles) -> None:
         super().__init__()
         self.lines = list(lines)
@@ -188,7 +191,7 @@ class CodeFlowable(Flowable):
         inner = avail_width - 2 * PADDING_EMS * size
         self.visual = [part for line in self.lines for part in self._wrap(line, inner)]
         self.width = avail_width
-        self.height = (len(self.visual) * LEADING + 2 * PADDING_EMS - (LEADING - 1)) * size
+        self.height = (len(self.visual) * LEADING + 2 * self.band - (LEADING - 1)) * size
 
     def _wrap(self, line: Line, inner: float) -> list[tuple[bool, Line]]:
         """`line` cut into pieces that fit `inner`; all but the first carry the mark.
@@ -239,7 +242,7 @@ class CodeFlowable(Flowable):
         """
         self._layout(avail_width)
         room = int(
-            (avail_height - 2 * PADDING_EMS * self.size + (LEADING - 1) * self.size)
+            (avail_height - 2 * self.band * self.size + (LEADING - 1) * self.size)
             / (LEADING * self.size)
             + 1e-6  # a piece that fits exactly is not lost to rounding
         )
@@ -267,19 +270,24 @@ class CodeFlowable(Flowable):
         return self.frame_height is not None and avail_height >= self.frame_height
 
     # Drawing --------------------------------------------------------------
+    def shade(self) -> None:
+        """The block's shading, or where the theme's code has none, a hairline around it."""
+        canvas, radius = self.canv, self.size * self.corner
+        palette = self.styles.theme.palette
+        if palette["code_background"] != palette["background"]:
+            canvas.setFillColor(self.styles.color("code_background"))
+            canvas.roundRect(0, 0, self.width, self.height, radius, stroke=0, fill=1)
+        else:  # no fill, which costs toner: a hairline shows where the code is
+            canvas.setStrokeColor(self.styles.color("rule"))
+            canvas.setLineWidth(HAIRLINE)
+            canvas.roundRect(0, 0, self.width, self.height, radius, stroke=1, fill=0)
+
     def draw(self) -> None:
         canvas = self.canv
         size = self.size
         canvas.saveState()
-        palette = self.styles.theme.palette
-        if palette["code_background"] != palette["background"]:
-            canvas.setFillColor(self.styles.color("code_background"))
-            canvas.roundRect(0, 0, self.width, self.height, size * 0.4, stroke=0, fill=1)
-        else:  # no fill, which costs toner: a hairline shows where the code is
-            canvas.setStrokeColor(self.styles.color("rule"))
-            canvas.setLineWidth(HAIRLINE)
-            canvas.roundRect(0, 0, self.width, self.height, size * 0.4, stroke=1, fill=0)
-        y = self.height - PADDING_EMS * size - size * 0.8
+        self.shade()
+        y = self.height - self.band * size - size * 0.8
         mark = CodeRun(self.styles.code_font.regular, self.styles.color("muted"))
         # One text object for the block: setting font and colour only when they
         # change, instead of a text object per token run.
@@ -309,7 +317,8 @@ class _Fixed(CodeFlowable):
         self.visual = visual
         self.size = whole.size
         self.keep, self.frame_height = whole.keep, whole.frame_height
+        self.band, self.corner = whole.band, whole.corner
 
     def _layout(self, avail_width: float) -> None:
         self.width = avail_width
-        self.height = (len(self.visual) * LEADING + 2 * PADDING_EMS - (LEADING - 1)) * self.size
+        self.height = (len(self.visual) * LEADING + 2 * self.band - (LEADING - 1)) * self.size

@@ -8,12 +8,7 @@ from collections.abc import Sequence
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.platypus import Flowable
 
-from qexport.exporters.pdf.code_flowable import (
-    CONTINUATION,
-    HAIRLINE,
-    PADDING_EMS,
-    CodeFlowable,
-)
+from qexport.exporters.pdf.code_flowable import CONTINUATION, PADDING_EMS, CodeFlowable
 from qexport.exporters.pdf.code_flowable import LEADING as LEADING_CODE
 from qexport.exporters.pdf.styles import CodeRun
 
@@ -76,30 +71,21 @@ class Stack(Flowable):
 class KeyLine(CodeFlowable):
     """The key code line, in a band that hugs it: a sheet of them stays short.
 
-    Sized and wrapped as any code block is (shrunk down to the theme's floor
-    to fit, then wrapped at a space with a hanging indent); only the padding
-    above and below is less.
+    Sized, wrapped and shaded as any code block is (shrunk down to the theme's
+    floor to fit, then wrapped at a space with a hanging indent); only the
+    shading above and below it is less, and its corners tighter.
     """
 
-    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        self._layout(avail_width)
-        lines = len(self.visual) * LEADING_CODE - (LEADING_CODE - 1)
-        self.height = (lines + 2 * BAND) * self.size
-        return self.width, self.height
+    band = BAND
+    corner = 0.3
 
     def draw(self) -> None:
+        # Run by run, each its own text (the code blocks use one text object per block).
         canvas, size, styles = self.canv, self.size, self.styles
-        palette = styles.theme.palette
         canvas.saveState()
-        if palette["code_background"] != palette["background"]:
-            canvas.setFillColor(styles.color("code_background"))
-            canvas.roundRect(0, 0, self.width, self.height, size * 0.3, stroke=0, fill=1)
-        else:  # no fill, which costs toner: a hairline, as around code blocks
-            canvas.setStrokeColor(styles.color("rule"))
-            canvas.setLineWidth(HAIRLINE)
-            canvas.roundRect(0, 0, self.width, self.height, size * 0.3, stroke=1, fill=0)
+        self.shade()
         mark = CodeRun(styles.code_font.regular, styles.color("muted"))
-        y = self.height - (BAND + 0.8) * size
+        y = self.height - (self.band + 0.8) * size
         for continuation, runs in self.visual:
             x = PADDING_EMS * size
             for piece, run in [(CONTINUATION, mark), *runs] if continuation else runs:
