@@ -202,7 +202,7 @@ def test_one_key_code_line_per_question(bank: Path) -> None:
 def test_key_lines_in_any_language_and_with_other_flags(bank: Path) -> None:
     _write(bank, "{.key}\nOk.\n\n```console key=2\n$ ls\n    $ pip install x\n```\n")
     question = load(bank).question_set.questions[0]
-    assert question.key_code == "$ pip install x"
+    assert (question.key_code, question.key_code_language) == ("$ pip install x", "console")
     _write(bank, "{.key}\nOk.\n\n```python norun key=1\nimport missing_module\n```\n")
     assert load(bank).question_set.questions[0].key_code == "import missing_module"
 

@@ -162,4 +162,9 @@ def with_key_code(
             errors.append(ContentError(message, block.path, block.line))
         else:
             own[headings[at]] = block
-    return [replace(q, key_code=key_code(own[q.line])) if q.line in own else q for q in questions]
+    return [
+        replace(q, key_code=key_code(own[q.line]), key_code_language=own[q.line].language)
+        if q.line in own
+        else q
+        for q in questions
+    ]

@@ -95,6 +95,7 @@ class Question:
     key: str = ""  # the key answer (`{.key}`): inline Markdown, '' if none
     key_line: int = 0  # the file line where `key` starts
     key_code: str = ""  # the example's line marked `key=N`, unindented, '' if none
+    key_code_language: str = ""  # the language of the example it comes from
 
     @property
     def location(self) -> str:

@@ -27,7 +27,6 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, FrameBreak, PageTemplate
 
-from qexport.codeblocks import KEY, language_of
 from qexport.exporters.pdf.cheatsheet.columns import laid_out, spread
 from qexport.exporters.pdf.cheatsheet.flowables import KeyLine, RunningHead, Seen, Stack
 from qexport.exporters.pdf.code_flowable import highlighted_lines
@@ -38,7 +37,6 @@ from qexport.exporters.pdf.styles import Styles
 from qexport.exporters.pdf.wording import SEPARATOR, wording
 from qexport.fonts import printable
 from qexport.model import Question, QuestionSet
-from qexport.render import shared_parser
 
 COLUMNS = 3
 MARGIN, GAP = 10 * mm, 5 * mm  # at the paper's left, right and bottom edges; between columns
@@ -114,16 +112,6 @@ class Block:
     height: float = 0.0
 
 
-def key_code_language(question: Question) -> str:
-    """The language of the example whose fence marks the question's key line."""
-    for token in shared_parser().parse(question.answer):
-        if token.type == "fence" and any(
-            flag.startswith(f"{KEY}=") for flag in token.info.split()[1:]
-        ):
-            return language_of(token.info)
-    return ""
-
-
 def inline(renderer: FlowableRenderer, markdown: str, style: ParagraphStyle) -> str:
     """`markdown` as markup for `style`, its inline code never below the theme's floor.
 
@@ -157,10 +145,7 @@ def question_parts(
         parts.append((gap, Para(escape(no_key), look.missing)))
     if question.key_code:
         code = printable(question.key_code)  # drawn glyph by glyph: no font draws these
-        lines = highlighted_lines(code, key_code_language(question), look.code)
-        if "".join(text for line in lines for text, _ in line) != code:
-            # Some lexers (console sessions) drop a last line that has no newline.
-            lines = highlighted_lines(code, "", look.code)
+        lines = highlighted_lines(code, question.key_code_language, look.code)
         parts.append((look.size * 0.25, KeyLine(lines, look.code)))
     return parts
 
