@@ -103,12 +103,15 @@ def _highlight(code: str, language: str, _attrs: str) -> str:
 GFM_RULES = ("table", "strikethrough")
 
 
-def markdown_parser(highlight: Callable[[str, str, str], str] | None = None) -> MarkdownIt:
+def markdown_parser(
+    highlight: Callable[[str, str, str], str] | None = None, *, html: bool = False
+) -> MarkdownIt:
     """The one Markdown dialect every output renders: CommonMark, GFM_RULES, raw HTML off.
 
     html=False shows raw HTML in the content as text; it is never interpreted.
+    html=True only finds that raw HTML, for validate's warnings; nothing renders with it.
     """
-    options = {"html": False, "highlight": highlight}
+    options = {"html": html, "highlight": highlight}
     return MarkdownIt("commonmark", options).enable(list(GFM_RULES))
 
 

@@ -137,11 +137,9 @@ def _html_in(inline: str) -> Iterator[tuple[int, str]]:
 @cache
 def _html_parser() -> MarkdownIt:
     """The renderers' dialect with raw HTML recognised, to find what they show as text."""
-    from markdown_it import MarkdownIt
+    from qexport.render import markdown_parser
 
-    from qexport.render import GFM_RULES
-
-    return MarkdownIt("commonmark", {"html": True}).enable(list(GFM_RULES))
+    return markdown_parser(html=True)
 
 
 def _task_boxes(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
