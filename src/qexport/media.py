@@ -197,9 +197,15 @@ def check_files(images: Sequence[ImageRef], content_dir: Path, errors: list[Cont
                 errors.append(ContentError(str(problem), path, line))
 
 
+def card_file_name(image: str) -> str:
+    """The name a card shows `image` by, as Anki's flat media folder holds it: its file
+    name, in NFC as the loader reads the Markdown."""
+    return unicodedata.normalize("NFC", posixpath.basename(image))
+
+
 def media_name(image: str) -> str:
     """What Anki's flat media folder compares: the file name, normalized and case-folded."""
-    return unicodedata.normalize("NFC", posixpath.basename(image)).casefold()
+    return card_file_name(image).casefold()
 
 
 # Anki stores a media file under another name when its name has one of these

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import posixpath
 import sqlite3
 import tempfile
 import zipfile
@@ -52,9 +51,10 @@ class NoteContent:
 
 
 def notes_for(question_set: QuestionSet) -> list[NoteContent]:
+    from qexport.media import card_file_name
     from qexport.render import HtmlRenderer, defuse_anki_markup  # Pygments: on use only
 
-    renderer = HtmlRenderer(image_src=lambda src: posixpath.basename(unquote(src)))
+    renderer = HtmlRenderer(image_src=lambda src: card_file_name(unquote(src)))
     cards = []
     for question in question_set.questions:
         values = {

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import posixpath
 import re
 import shutil
 import tempfile
@@ -33,6 +32,7 @@ from typing import TYPE_CHECKING
 from qexport.errors import ContentError, QexportError
 from qexport.exporters.anki import notetype
 from qexport.exporters.anki.deck import NoteContent
+from qexport.media import card_file_name
 from qexport.themes import Theme
 
 if TYPE_CHECKING:
@@ -224,19 +224,13 @@ def media_files(content_dir: Path, cards: Sequence[NoteContent]) -> dict[str, Pa
     media: dict[str, Path] = {}
     for card in cards:
         for image in card.question.images:
-            name = media_name(image)
+            name = card_file_name(image)
             problem = _media_name_problem(name)
             if problem is not None:
                 message = f"image '{unicodedata.normalize('NFC', image)}' {problem}"
                 raise ContentError(message, card.question.path, card.question.line)
             media[name] = content_dir / image
     return media
-
-
-def media_name(image: str) -> str:
-    """The name a card shows `image` by (deck.notes_for): the file name as the Markdown
-    writes it, which the loader normalized to NFC."""
-    return unicodedata.normalize("NFC", posixpath.basename(image))
 
 
 def _media_name_problem(name: str) -> str | None:
