@@ -238,6 +238,32 @@ def all_command(
     release_all(question_set, before, settings)
 
 
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="The address to listen on.")
+@click.option(
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="The port to listen on (0: any free one).",
+)
+@click.option(
+    "--theme",
+    type=ThemeName(),
+    default=DEFAULT_THEME,
+    show_default=True,
+    metavar="NAME",
+    help="The deck's theme to show the cards in.",
+)
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in a web browser.")
+@click.pass_obj
+def serve_command(session: Session, host: str, port: int, theme: str, open_browser: bool) -> None:
+    """Show every card as you write it, phone-sized, day and night; updates on each save."""
+    from qexport.serve import serve
+
+    serve(session.content_dir, host, port, theme, open_browser)
+
+
 @cli.command("exporters")
 def exporters_command() -> None:
     """List the registered exporters, built in and plugins."""

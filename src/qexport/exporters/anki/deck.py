@@ -23,6 +23,7 @@ from qexport.changes import NOTE_KEY
 from qexport.errors import QexportError
 from qexport.exporters.anki import notetype
 from qexport.model import Question, QuestionSet
+from qexport.render_cache import RenderCache
 from qexport.tags import tags_for
 from qexport.themes import Theme
 
@@ -37,6 +38,7 @@ ZIP_EPOCH = 315532800  # 1980-01-01, the earliest time a zip entry can hold
 # Anki has one note type per set, whatever the theme: one change time for it, which
 # moves whenever the note type shipped differs from the last one shipped.
 NOTETYPE_KEY = "notetype"
+CARD_HTML = "card-html"  # the render cache's kind for a card's front and back
 THEME_NOTETYPE_KEY = "notetype:"  # lock files before that kept notetype:<theme> keys
 
 
@@ -50,16 +52,18 @@ class NoteContent:
     deck: str
 
 
-def notes_for(question_set: QuestionSet) -> list[NoteContent]:
-    from qexport.media import card_file_name
-    from qexport.render import HtmlRenderer, defuse_anki_markup  # Pygments: on use only
+def notes_for(question_set: QuestionSet, cache: RenderCache | None = None) -> list[NoteContent]:
+    """Every note's fields; the HTML of questions rendered before comes from `cache`
+    (by default the user's, on disk)."""
+    from qexport.render import defuse_anki_markup
 
-    renderer = HtmlRenderer(image_src=lambda src: card_file_name(unquote(src)))
+    rendered = card_html(question_set.questions, cache or RenderCache.user())
     cards = []
     for question in question_set.questions:
+        front, back = rendered[question.id]
         values = {
-            "Question": renderer.render_inline(question.question),
-            "Answer": renderer.render_answer(question.key, question.answer),
+            "Question": front,
+            "Answer": back,
             "Id": escape(question.id),
             "Level": defuse_anki_markup(escape(question_set.level(question.level).label)),
             "Topic": defuse_anki_markup(escape(question_set.topic(question.topic).label)),
@@ -67,6 +71,34 @@ def notes_for(question_set: QuestionSet) -> list[NoteContent]:
         deck = anki_ids.deck_name(question_set, question.level)
         cards.append(NoteContent(question, values, tags_for(question, question_set.meta), deck))
     return cards
+
+
+def card_html(questions: Sequence[Question], cache: RenderCache) -> dict[str, list[str]]:
+    """Each question's front and back HTML, by id: from `cache`, or rendered and cached."""
+    keys = {q.id: RenderCache.key(CARD_HTML, [q.question, q.key, q.answer]) for q in questions}
+    known = cache.get_many(list(keys.values()))
+    missing = [q for q in questions if not _is_card_html(known.get(keys[q.id]))]
+    if missing:
+        from qexport.media import card_file_name
+        from qexport.render import HtmlRenderer  # Pygments: only on a miss
+
+        renderer = HtmlRenderer(image_src=lambda src: card_file_name(unquote(src)))
+        made = {
+            keys[q.id]: [
+                renderer.render_inline(q.question),
+                renderer.render_answer(q.key, q.answer),
+            ]
+            for q in missing
+        }
+        cache.put_many(made)
+        cache.flush()
+        known.update(made)
+    return {q.id: known[keys[q.id]] for q in questions}
+
+
+def _is_card_html(value: object) -> bool:
+    """Whether a cached value has the shape card_html stores: a damaged entry is a miss."""
+    return isinstance(value, list) and len(value) == 2 and all(isinstance(v, str) for v in value)
 
 
 def _note_hash(question_set: QuestionSet, q: Question, images: Mapping[str, str]) -> str:

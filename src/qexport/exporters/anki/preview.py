@@ -130,14 +130,17 @@ def pages(
         for side, body in zip(SIDES, (front, back), strict=True):
             for mode, body_class in MODES.items():
                 title = f"{q.number}. {q.id} ({side}, {mode})"
-                yield page_name(card, side, mode), _page(language, title, css, body_class, body)
+                yield (
+                    page_name(card, side, mode),
+                    html_page(language, title, css, body_class, body),
+                )
         key = renderer.render_inline(q.key) if q.key else ""
         entries.setdefault((q.level, q.topic), []).append(_entry(card, key))
     sections = _sections(question_set, entries)
     title = f"{question_set.meta.title}: card previews"
     for mode, name in INDEXES.items():
         body = _index_body(question_set, sections, theme, len(cards), mode)
-        yield name, _page(language, title, css + _index_css(theme), MODES[mode], body)
+        yield name, html_page(language, title, css + _index_css(theme), MODES[mode], body)
 
 
 def page_name(card: NoteContent, side: str, mode: str) -> str:
@@ -145,7 +148,7 @@ def page_name(card: NoteContent, side: str, mode: str) -> str:
     return f"{card.question.number:04d}-{card.question.id}-{side}-{mode}.html"
 
 
-def _page(language: str, title: str, css: str, body_class: str, body: str) -> str:
+def html_page(language: str, title: str, css: str, body_class: str, body: str) -> str:
     return PAGE.format(
         lang=escape(language), title=escape(title), css=css, body_class=body_class, body=body
     )
