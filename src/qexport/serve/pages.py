@@ -117,7 +117,12 @@ def entry_html(snapshot: Snapshot, qid: str) -> str:
     search = " ".join([q.id, render_plain(q.question), render_plain(q.key), *card.tags]).lower()
     tags = " ".join(f'<span class="qx-tag">{escape(tag)}</span>' for tag in card.tags)
     version = card_digest(card)
-    frames = "\n".join(_frame(qid, side, mode, version) for side in SIDES for mode in MODES)
+    frames = "\n".join(
+        '<div class="qx-side">'
+        + "".join(_frame(qid, side, mode, version) for mode in MODES)
+        + "</div>"
+        for side in SIDES
+    )
     return (
         f'<article class="qx-q" id="q-{escape(qid)}" data-search="{escape(search)}">\n'
         f'<div class="qx-q-title"><span class="qx-num">{q.number}.</span> '
