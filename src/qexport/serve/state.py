@@ -71,7 +71,8 @@ class Preview:
     snapshot: Snapshot | None = None
     errors: tuple[Problem, ...] = ()
     version: int = 0
-    cache: RenderCache = field(default_factory=RenderCache)
+    # In memory; backed by the user's cache folder, so the first load is quick too.
+    cache: RenderCache = field(default_factory=RenderCache.user)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def rebuild(self) -> Update:
