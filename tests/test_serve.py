@@ -287,3 +287,18 @@ def test_card_pages_hold_no_path_of_the_authors_machine(bank: Path) -> None:
         status, body, _ = served.get(f"/card/{ID}/back-day.html")
         assert status == 200
         assert str(bank) not in body.decode()
+
+
+def test_a_pdf_that_cannot_be_built_says_why_at_its_line(bank: Path) -> None:
+    """A key answer too long for a flash card fails the cards PDF, not the page."""
+    basic = bank / "basic.md"
+    text = basic.read_text(encoding="utf-8")
+    key = text.index("{.key}\n") + len("{.key}\n")
+    long_key = " ".join(["word"] * 400) + "\n"
+    basic.write_text(text[:key] + long_key + text[key:], encoding="utf-8")
+    with serving(bank) as served:
+        served.listen().wait(10)
+        pdfs = served.wait_event("pdfs", lambda d: "qx-pdf-failed" in d["html"], seconds=120)
+        assert "basic.md:" in pdfs["html"]
+        assert served.get("/pdf/cards.pdf")[0] == 404
+        assert served.get(f"/card/{ID}/front-day.html")[0] == 200  # the cards still show

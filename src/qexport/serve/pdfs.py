@@ -111,12 +111,13 @@ class PdfBuilder:
             self._process = None
             if self._stopped or self._wanted != version:
                 return False
-            if process.returncode == 0:
-                path = Path(stdout.strip().splitlines()[-1])
-                self.states[layout] = Built("ready", path, version=version)
+            written = [Path(line) for line in stdout.splitlines() if line.endswith(".pdf")]
+            if process.returncode == 0 and written:  # `qexport pdf` prints the file it wrote
+                self.states[layout] = Built("ready", written[-1], version=version)
                 _remove_older(self.folder, layout, version)
             else:
-                self.states[layout] = Built("failed", None, stderr.strip(), version)
+                error = stderr.strip() or f"qexport pdf exited with {process.returncode}"
+                self.states[layout] = Built("failed", None, error, version)
         self._on_change()
         return True
 
