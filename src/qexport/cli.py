@@ -141,6 +141,18 @@ def select(
     return question_set if selection.is_everything else question_set.select(selection)
 
 
+def theme_option(help_text: str) -> Callable[[F], F]:
+    """--theme NAME, as the commands that show cards take it."""
+    return click.option(
+        "--theme",
+        type=ThemeName(),
+        default=DEFAULT_THEME,
+        show_default=True,
+        metavar="NAME",
+        help=help_text,
+    )
+
+
 @cli.command()
 @click.pass_obj
 def validate(session: Session) -> None:
@@ -247,14 +259,7 @@ def all_command(
     show_default=True,
     help="The port to listen on (0: any free one).",
 )
-@click.option(
-    "--theme",
-    type=ThemeName(),
-    default=DEFAULT_THEME,
-    show_default=True,
-    metavar="NAME",
-    help="The deck's theme to show the cards in.",
-)
+@theme_option("The deck's theme to show the cards in.")
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in a web browser.")
 @click.pass_obj
 def serve_command(session: Session, host: str, port: int, theme: str, open_browser: bool) -> None:
@@ -295,14 +300,7 @@ def export_group() -> None:
     metavar="DECK.apkg",
     help="The deck of the last release, as learners got it.",
 )
-@click.option(
-    "--theme",
-    type=ThemeName(),
-    default=DEFAULT_THEME,
-    show_default=True,
-    metavar="NAME",
-    help="The theme that deck was built with.",
-)
+@theme_option("The theme that deck was built with.")
 @click.option(
     "--replace",
     is_flag=True,
