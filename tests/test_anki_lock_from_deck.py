@@ -15,6 +15,7 @@ import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 from anki.collection import Collection
@@ -134,6 +135,19 @@ def _other_pygments(monkeypatch: pytest.MonkeyPatch) -> None:
         return re.sub(r'<span class="([^"]*)">', r'<span></span><span class="tok-\1">', html)
 
     monkeypatch.setattr(render, "highlight_code", highlight_code)
+    # Another Pygments has another version: cards rendered with this one are not reused.
+    import pygments
+
+    from qexport import render_cache
+
+    monkeypatch.setattr(pygments, "__version__", pygments.__version__ + ".other")
+    render_cache.code_version.cache_clear()
+    monkeypatch.setattr(render_cache, "code_version", _uncached(render_cache.code_version))
+
+
+def _uncached(function: Any) -> Any:
+    """`function` without its lru_cache, so a later test sees the real version again."""
+    return function.__wrapped__
 
 
 def _answers(deck: Path) -> list[str]:
@@ -176,6 +190,7 @@ def test_a_deck_with_live_anki_markup_is_changed_though_its_text_is_the_same(
     monkeypatch.setenv("SOURCE_DATE_EPOCH", str(T0))
     with monkeypatch.context() as old_render:
         old_render.setattr(render, "defuse_anki_markup", lambda html: html)
+        old_render.setenv("QEXPORT_CACHE_DIR", str(tmp_path / "old-cache"))  # old code, own cache
         release, _ = export(content, tmp_path / "release-1")
     assert any("[sound:list.mp3]" in answer for answer in _answers(release))
     (content / changes.LOCK_FILE).unlink()
