@@ -41,7 +41,8 @@ SYNTAX_HINT = "put {.key} on the line above the answer's first paragraph"
 
 def word_count(markdown: str) -> int:
     """Words as a reader counts them: tokens with a letter or digit (`"1" + 1` is two)."""
-    return sum(1 for word in markdown.split() if any(c.isalnum() for c in word))
+    # isalnum() first: most words are letters only, and it asks in C what any() asks per character.
+    return sum(1 for word in markdown.split() if word.isalnum() or any(map(str.isalnum, word)))
 
 
 def is_key(token: Token) -> bool:

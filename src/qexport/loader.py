@@ -16,7 +16,7 @@ The loader checks everything it can, collects every problem, and raises one
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 from pathlib import Path
@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin
 
-from qexport import key_answers, media, set_checks, unrendered
+from qexport import attribute_lines, key_answers, media, set_checks, unrendered
 from qexport.codeblocks import blocks_from_tokens, check_python
 from qexport.errors import ContentError, ContentErrors, ContentWarning, did_you_mean
 from qexport.level_tokens import is_question_heading
@@ -66,7 +66,7 @@ def parser() -> MarkdownIt:
     deeper than the renderers, so what they would drop shows up (`_too_deep`).
     """
     options = {"html": False, "maxNesting": RENDER_MAX_NESTING + 1}
-    md = MarkdownIt("commonmark", options).use(attrs_block_plugin)
+    md = MarkdownIt("commonmark", options).use(attrs_block_plugin).use(attribute_lines.use)
     return md.disable("inline")  # built once: callers only parse with it
 
 
@@ -83,7 +83,8 @@ def load(content_dir: Path) -> Loaded:
     image_refs: list[media.ImageRef] = []
     topics = metadata.topics if metadata else None
     for level_id, path in _level_files(content_dir, metadata, errors):
-        questions.extend(_read_level(path, level_id, topics, errors, notes, image_refs))
+        found = _read_level(path, level_id, topics, errors, notes, image_refs, len(questions))
+        questions.extend(found)
         if len(questions) > MAX_QUESTIONS:
             errors.append(
                 ContentError(
@@ -94,7 +95,6 @@ def load(content_dir: Path) -> Loaded:
                 )
             )
             break
-    questions = [replace(q, number=n) for n, q in enumerate(questions, 1)]
     media.check_names(image_refs, errors)
     media.check_files(image_refs, content_dir, errors)
 
@@ -168,6 +168,7 @@ def _read_level(
     errors: list[ContentError],
     notes: list[ContentWarning],
     image_refs: list[media.ImageRef],
+    numbered: int,  # the questions before this file's: they are numbered from 1 in set order
 ) -> list[Question]:
     try:
         text = read_text(path, within=path.parent)  # level files lie in the content folder
@@ -194,7 +195,7 @@ def _read_level(
     _check_preamble(tokens[: starts[0] if starts else len(tokens)], path, errors)
     if not starts:
         errors.append(ContentError("no questions: each starts with a '## ' heading", path, 1))
-    questions = []
+    questions: list[Question] = []
     errors_before = len(errors)
     for start, end in pairwise([*starts, len(tokens)]):
         if len(errors) - errors_before >= MAX_ERRORS_PER_FILE:
@@ -207,7 +208,16 @@ def _read_level(
             break
         stop = _answer_stop(tokens, end, len(lines))
         question = _read_question(
-            tokens[start:end], lines, stop, path, level_id, topics, errors, image_refs, definitions
+            tokens[start:end],
+            lines,
+            stop,
+            path,
+            level_id,
+            topics,
+            errors,
+            image_refs,
+            definitions,
+            number=numbered + len(questions) + 1,
         )
         if question is not None:
             questions.append(question)
@@ -273,6 +283,7 @@ def _read_question(
     errors: list[ContentError],
     image_refs: list[media.ImageRef],
     definitions: FileDefinitions | None,
+    number: int,  # its place in the set, from 1, should it be good
 ) -> Question | None:
     heading, inline = tokens[0], tokens[1]
     assert heading.map is not None  # block tokens always carry their lines
@@ -355,7 +366,7 @@ def _read_question(
         return None
     return Question(
         id=question_id,
-        number=0,
+        number=number,
         level=level_id,
         topic=topic,
         tags=tuple(tags),

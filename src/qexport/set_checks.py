@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter, defaultdict
 from collections.abc import Sequence
+from itertools import chain
 from pathlib import Path
 
 from qexport.errors import ContentError, ContentWarning
@@ -45,16 +46,16 @@ def near_duplicates(questions: Sequence[Question]) -> list[ContentWarning]:
     less common words, so large banks are not compared pair by pair.
     """
     words = [_words(q.question) for q in questions]
-    frequency = Counter(word for ws in words for word in ws)
+    frequency = Counter(chain.from_iterable(words))
     too_common = max(MIN_COMMON_WORD_COUNT, int(len(questions) * COMMON_WORD_SHARE))
     index: defaultdict[str, list[int]] = defaultdict(list)
     same_words: dict[frozenset[str], int] = {}
     warnings = []
     for i, (question, ws) in enumerate(zip(questions, words, strict=True)):
-        shared: Counter[int] = Counter()
+        shared: set[int] = set()  # the earlier questions with a less common word of this one
         twin = same_words.setdefault(ws, i)
         if twin != i:
-            shared[twin] += 1
+            shared.add(twin)
         for word in ws:
             if frequency[word] <= too_common:
                 shared.update(index[word])

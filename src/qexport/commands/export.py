@@ -9,13 +9,13 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from qexport import release
 from qexport.errors import ContentErrors, QexportError
 from qexport.lock_file_guard import LockFileGuard
 from qexport.manifest import MANIFEST
 from qexport.output import record_written, resolve_out, write_artifacts
 from qexport.recording import record_changes
 from qexport.registry import check_exporter, load_exporter
+from qexport.release_folder import beside_releases  # not via qexport.release: no process pools
 
 if TYPE_CHECKING:
     from qexport.model import QuestionSet
@@ -50,7 +50,7 @@ def export_one(
         recorded = record_changes(whole, [(name, dict(options))], previous, partial=partial_build)
         guard.remember(dict(recorded.written))
         export = partial(exporter.export, question_set, options)
-        with release.beside_releases(real_out):  # restores a release whose swap was cut short
+        with beside_releases(real_out):  # restores a release whose swap was cut short
             published = write_artifacts(out, export)
             record_written(out, published)  # so `qexport all` knows qexport wrote them
     except BaseException:
