@@ -371,9 +371,21 @@ def _colours(table: Any, name: str, fail: Any) -> dict[str, str]:
     return colours
 
 
-def _check_pygments_style(style: str, key: str, fail: Any) -> None:
-    from pygments.styles import get_all_styles
+STYLE_NAME = re.compile(r"[A-Za-z0-9_-]+")
 
-    styles = sorted(get_all_styles())
-    if style not in styles:
-        raise fail(f"unknown Pygments style '{style}'{did_you_mean(style, styles)}", "code", key)
+
+def _check_pygments_style(style: str, key: str, fail: Any) -> None:
+    from pygments.styles import get_style_by_name
+    from pygments.util import ClassNotFound
+
+    try:  # by name first: listing every style scans the installed packages' plugins
+        if not STYLE_NAME.fullmatch(style):  # Pygments imports a module by this name
+            raise ClassNotFound(style)
+        get_style_by_name(style)
+    except ClassNotFound:
+        from pygments.styles import get_all_styles
+
+        styles = sorted(get_all_styles())
+        raise fail(
+            f"unknown Pygments style '{style}'{did_you_mean(style, styles)}", "code", key
+        ) from None
