@@ -166,7 +166,7 @@ class PdfExporter:
 
             build_cheatsheet(question_set, styles, paper, path)
         else:
-            from qexport.exporters.pdf.cards import build_cards
+            from qexport.exporters.pdf.card_sheets import build_cards
 
             build_cards(question_set, styles, paper, path, image_path)
         selection = question_set.selection.slug() or "all"

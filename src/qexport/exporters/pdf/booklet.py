@@ -19,6 +19,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Frame, PageBreak, PageTemplate, Spacer
 
+from qexport.exporters.pdf.bounds import one_line
 from qexport.exporters.pdf.document import (
     Document,
     document,
@@ -45,6 +46,7 @@ INNER, OUTER, TOP, BOTTOM = 22 * mm, 15 * mm, 22 * mm, 20 * mm
 CONTENTS_KEY, INDEX_KEY = "contents", "topic-index"
 NEAR_EMPTY = 1 / 3  # a last contents page filled less than this is not worth its paper
 TIGHTEST = 1.15 / CONTENTS_LEADING  # contents lines never closer than 1.15 times their size
+KEPT_SET = 2_000  # contents entries held set from measuring to drawing: about 20 MB
 
 
 class TocEntry(Flowable):
@@ -52,39 +54,54 @@ class TocEntry(Flowable):
 
     A long entry wraps under its own text (a hanging indent past its number);
     the leaders and the page number end its last line. Its paragraph is set
-    when it is laid out and let go once drawn: a contents of 10,000 entries
-    is measured ahead, but only a page of them is ever held set.
+    when it is measured or laid out, and let go once drawn: a contents of
+    10,000 entries is measured ahead, but only its first KEPT_SET entries (the
+    whole contents of most banks) are held set from then until drawn, and a
+    page of the others.
     """
 
     def __init__(
-        self, markup: str, key: str, base: ParagraphStyle, indent: float, hang: float, space: float
+        self,
+        markup: str,
+        key: str,
+        base: ParagraphStyle,
+        hanging: tuple[float, float],
+        space: float,
     ) -> None:
         super().__init__()
         self.markup, self.key, self.base = markup, key, base
-        self.indent, self.hang = indent, hang  # where its lines start; the first, `hang` less
+        self.indent, self.hang = hanging  # where its lines start; the first, `hang` less
         self.space = space  # the gap above the entry
         self.para: Para | None = None
 
+    def _style(self) -> ParagraphStyle:
+        base = self.base
+        number_room = stringWidth("0000", base.fontName, base.fontSize) + base.fontSize * 0.4
+        return ParagraphStyle(
+            f"{base.name}-entry",
+            parent=base,
+            leftIndent=self.indent + self.hang,
+            firstLineIndent=-self.hang,
+            rightIndent=number_room,
+        )
+
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         if self.para is None:
-            base = self.base
-            number_room = stringWidth("0000", base.fontName, base.fontSize) + base.fontSize * 0.4
-            style = ParagraphStyle(
-                f"{base.name}-entry",
-                parent=base,
-                leftIndent=self.indent + self.hang,
-                firstLineIndent=-self.hang,
-                rightIndent=number_room,
-            )
-            self.para = Para(self.markup, style)
+            self.para = Para(self.markup, self._style())
         height = self.para.wrap(avail_width, avail_height)[1]
         self.width, self.height = avail_width, height + self.space
         return self.width, self.height
 
-    def measure(self, width: float, height: float) -> float:
-        """The entry's height at `width`, without holding on to its set paragraph."""
+    def measure(self, width: float, height: float, keep: bool = False) -> float:
+        """The entry's height at `width`; its set paragraph is held on to if `keep`, to
+        be laid out without being set again. One that surely takes one line (`one_line`,
+        most of them) is not even set."""
+        style = self._style()
+        if one_line(self.markup, style, width):
+            return style.leading + self.space  # a paragraph of one line is its leading tall
         measured = self.wrap(width, height)[1]
-        self.para = None
+        if not keep:
+            self.para = None
         return measured
 
     def draw(self) -> None:
@@ -112,7 +129,7 @@ def _entries(
     level_space, question_space = styles.size * 0.8 * spacing, styles.size * 0.1 * spacing
 
     def level_entry(label: str, key: str) -> TocEntry:
-        return TocEntry(escape(label), key, level_style, 0.0, 0.0, level_space)
+        return TocEntry(escape(label), key, level_style, (0.0, 0.0), level_space)
 
     entries = []
     for level in question_set.levels:
@@ -124,8 +141,8 @@ def _entries(
             number = f"{question.number}. "  # its lines wrap to the text after it
             hang = stringWidth(number, question_style.fontName, question_style.fontSize)
             markup = number + renderer.inline(question.question, question_style)
-            indent, space = styles.size, question_space
-            entries.append(TocEntry(markup, question.id, question_style, indent, hang, space))
+            hanging, space = (styles.size, hang), question_space
+            entries.append(TocEntry(markup, question.id, question_style, hanging, space))
     entries.append(level_entry(words("topic_index"), INDEX_KEY))
     return entries
 
@@ -161,17 +178,23 @@ def _contents(
     heading = Para(escape(words("contents")), styles.section)
     top = heading.wrap(width, height)[1] + heading.getSpaceAfter()
     entries = _entries(question_set, styles, renderer, 1.0, words)
-    heights = [entry.measure(width, height) for entry in entries]
+    heights = _measured(entries, frame)
     count, fill = _pages(top, heights, height)
     if count > 1 and fill < NEAR_EMPTY and (sides == 1 or count % 2 == 1):
         for step in range(1, int((1 - TIGHTEST) * 100) + 1):
             spacing = 1 - step / 100
             if _pages(top, [h * spacing for h in heights], height)[0] < count:
                 tight = _entries(question_set, styles, renderer, spacing, words)
-                if _pages(top, [e.measure(width, height) for e in tight], height)[0] < count:
+                if _pages(top, _measured(tight, frame), height)[0] < count:
                     entries = tight
                     break
     return [heading, *entries]
+
+
+def _measured(entries: Sequence[TocEntry], frame: tuple[float, float]) -> list[float]:
+    """Every entry's height in `frame`; the first KEPT_SET of them stay set."""
+    width, height = frame
+    return [entry.measure(width, height, n < KEPT_SET) for n, entry in enumerate(entries)]
 
 
 def _furniture(styles: Styles, paper: tuple[float, float], sides: int) -> Callable[..., None]:

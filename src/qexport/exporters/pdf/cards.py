@@ -1,4 +1,4 @@
-"""Duplex flash cards: a page of fronts, then a page of their backs.
+"""Duplex flash cards: what each card holds, and at what size (`card_sheets` draws them).
 
 Cards sit in a grid (2 x 3 on A4 and Letter, about 95 x 92 mm). On each back page the columns
 are mirrored, so long-edge duplex printing puts every answer behind its
@@ -10,30 +10,22 @@ legible floor and then continues on follow-on cards; nothing is ever clipped.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from html import escape
-from itertools import islice
+from itertools import chain
 from pathlib import Path
 
 from reportlab.lib.units import mm
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
-from qexport.changes import content_date
 from qexport.errors import ContentError
 from qexport.exporters.pdf.code_flowable import CodeFlowable
-from qexport.exporters.pdf.document import (
-    dated,
-    key_answer,
-    level_key,
-    numbered_title,
-    pdf_keywords,
-)
+from qexport.exporters.pdf.document import key_answer
 from qexport.exporters.pdf.flowables import Para
 from qexport.exporters.pdf.markdown import FlowableRenderer
 from qexport.exporters.pdf.styles import Styles
-from qexport.exporters.pdf.wording import SEPARATOR, Wording, wording
+from qexport.exporters.pdf.wording import wording
 from qexport.key_answers import MAX_KEY_WORDS, word_count
 from qexport.model import Question, QuestionSet
 
@@ -63,6 +55,39 @@ def _height(flowables: Sequence[Flowable], width: float) -> float:
         if index:
             total += flowable.getSpaceBefore() + flowables[index - 1].getSpaceAfter()
     return total
+
+
+class _Stack:
+    """Flowables one under another, measured as they are added: `height` sums what
+    `_height` sums, in its order, so it is the very same number."""
+
+    def __init__(self, width: float, room: float) -> None:
+        self.width, self.room = width, room
+        self.flowables: list[Flowable] = []
+        self.heights: list[float] = []  # the stack's height after each flowable
+        self.height = 0.0
+        self.fits = True
+
+    def fill(self, flowables: Iterable[Flowable], whole: bool = False) -> bool:
+        """Adds `flowables`; whether they `fit` in `room`. Unless `whole`, it stops once
+        the stack runs over: nothing added after that could make it short enough, so
+        the rest is never made."""
+        for flowable in flowables:
+            self.height = self.with_last(len(self.flowables), flowable)
+            self.flowables.append(flowable)
+            self.heights.append(self.height)
+            self.fits = self.fits and self.height <= self.room
+            if not (self.fits or whole):
+                break
+        return self.fits
+
+    def with_last(self, count: int, flowable: Flowable) -> float:
+        """The height of the first `count` flowables with `flowable` under them."""
+        total = self.heights[count - 1] if count else 0.0
+        total += flowable.wrap(self.width, 10_000)[1]
+        if count:
+            total += flowable.getSpaceBefore() + self.flowables[count - 1].getSpaceAfter()
+        return total
 
 
 def _fill_cards(flowables: Sequence[Flowable], height: float) -> list[Flowable]:
@@ -133,38 +158,70 @@ class CardMaker:
         self.styles = styles
         self.inner = (card_size[0] - 2 * PADDING, card_size[1] - 2 * PADDING)
         self.image_path = image_path
+        self._scales: dict[float, Styles] = {}
 
     def _answer(self, question: Question, styles: Styles) -> list[Flowable]:
         room = self.inner[1] - header_height(styles)
         return FlowableRenderer(styles, self.image_path, room).render(question.answer)
 
+    def _scaled(self, scale: float) -> Styles:
+        """The styles at `scale`, made once per maker: their paragraph styles are shared."""
+        styles = self._scales.get(scale)
+        if styles is None:
+            styles = self._scales[scale] = self.styles.scaled(scale)
+        return styles
+
+    def _set(
+        self, question: Question, styles: Styles, least: bool = False, whole: bool = False
+    ) -> _Stack:
+        """The back at `styles`: the key answer, if any, then the answer, set until it runs
+        over the card (or `whole`); with `least`, only their floors (`bounds.py`)."""
+        room = self.inner[1] - header_height(styles)
+        renderer = FlowableRenderer(styles, self.image_path, room, least=least)
+        back = _Stack(self.inner[0], room)
+        back.fill(chain(key_answer(question, renderer), renderer.blocks(question.answer)), whole)
+        return back
+
+    def _may_fit(self, question: Question, styles: Styles) -> bool:
+        """Whether the back's floor fits at `styles`: if not, the back cannot."""
+        return self._set(question, styles, least=True).fits
+
     def _key_card(self, question: Question) -> Card:
-        """The key answer first; then the details, whole blocks while they fit."""
-        width, height = self.inner
+        """The key answer first; then the details, whole blocks while they fit.
+
+        A scale is tried only if the back's floor fits there; the try at full size
+        holds what `_cut_short` needs, and is made for it if it was skipped.
+        """
+        full: _Stack | None = None
         for scale in KEY_SCALES:
-            styles = self.styles.scaled(scale)
-            room = height - header_height(styles)
-            renderer = FlowableRenderer(styles, self.image_path, room)
-            back = [*key_answer(question, renderer), *renderer.render(question.answer)]
-            if _height(back, width) <= room:
-                return Card(question, 1, 1, back, styles)
+            styles = self._scaled(scale)
+            if not self._may_fit(question, styles):
+                continue
+            back = self._set(question, styles)
+            if back.fits:
+                return Card(question, 1, 1, back.flowables, styles)
+            if scale == 1.0:
+                full = back
+        return self._cut_short(question, full or self._set(question, self.styles))
+
+    def _cut_short(self, question: Question, full: _Stack) -> Card:
+        """At full size: the key answer, the details' first blocks while they fit, then
+        the line that points to the booklet. `full` is the back as far as it was set."""
         styles = self.styles
-        room = height - header_height(styles)
-        renderer = FlowableRenderer(styles, self.image_path, room)
+        room = self.inner[1] - header_height(styles)
         more = self._more(styles)
-        back = key_answer(question, renderer)
-        if _height([*back, more], width) > room:  # it would run over the cut line
+        kept = 1  # the key answer's paragraph
+        if full.with_last(kept, more) > room:  # it would run over the cut line
             raise ContentError(
                 f"this key answer ({word_count(question.key)} words) is too long to fit on a "
                 f"flash card; keep it to {MAX_KEY_WORDS} words or fewer, the rest in the details",
                 question.path,
                 question.key_line,
             )
-        for block in renderer.render(question.answer):
-            if _height([*back, block, more], width) > room:
-                break
-            back.append(block)
-        return Card(question, 1, 1, [*back, more], styles)
+        # `full` ran over: the block that did so, or one before it, is the first left out.
+        while kept < len(full.flowables) and full.with_last(kept + 1, more) <= room:
+            kept += 1
+        return Card(question, 1, 1, [*full.flowables[:kept], more], styles)
 
     def _more(self, styles: Styles) -> Para:
         return Para(f"<i>{escape(self.words('more_details'))}</i>", styles.label)
@@ -184,26 +241,30 @@ class CardMaker:
         cards at the floor.
 
         Text height grows roughly with the square of the scale, so the first
-        measurement predicts the scale to try next; each try renders the
-        answer afresh, which is the costly part.
+        measurement predicts the scale to try next; each later try sets the
+        answer only until it runs over, which is the costly part.
         """
         if question.key:
             return [self._key_card(question)]
-        width, height = self.inner
+        height = self.inner[1]
         floor = max(self.styles.code_floor / self.styles.size, SCALES[-1])
-        tried: dict[float, tuple[Styles, list[Flowable]]] = {}
+        tried: dict[float, tuple[Styles, _Stack]] = {}
 
-        def attempt(scale: float) -> bool:
-            styles = self.styles.scaled(scale)
-            answer = self._answer(question, styles)
+        def attempt(scale: float, whole: bool = False) -> bool:
+            """Whether the answer fits at `scale`: set whole, or only if its floor fits
+            and until it runs over."""
+            styles = self._scaled(scale)
+            if not (whole or self._may_fit(question, styles)):
+                return False
+            answer = self._set(question, styles, whole=whole)
             tried[scale] = (styles, answer)
-            return _height(answer, width) <= height - header_height(styles)
+            return answer.fits
 
         candidates = [scale for scale in SCALES if scale >= floor]
-        if attempt(candidates[0]):
+        if attempt(candidates[0], whole=True):  # its height guides the next try
             styles, answer = tried[candidates[0]]
-            return [Card(question, 1, 1, answer, styles)]
-        needed = _height(tried[candidates[0]][1], width) / (height - header_height(self.styles))
+            return [Card(question, 1, 1, answer.flowables, styles)]
+        needed = tried[candidates[0]][1].height / (height - header_height(self.styles))
         guess = 1 / needed**0.5
         index = next((i for i, scale in enumerate(candidates) if scale <= guess), len(candidates))
         index = min(max(index, 1), len(candidates) - 1)
@@ -212,11 +273,11 @@ class CardMaker:
             while index > 1 and attempt(candidates[index - 1]):
                 index -= 1
             styles, answer = tried[candidates[index]]
-            return [Card(question, 1, 1, answer, styles)]
+            return [Card(question, 1, 1, answer.flowables, styles)]
         for smaller in candidates[index + 1 :]:
             if attempt(smaller):
                 styles, answer = tried[smaller]
-                return [Card(question, 1, 1, answer, styles)]
+                return [Card(question, 1, 1, answer.flowables, styles)]
         styles = self.styles.scaled(floor)
         parts = self._parts(question, styles)
         return [Card(question, n, len(parts), part, styles) for n, part in enumerate(parts, 1)]
@@ -262,138 +323,3 @@ def front_problem(maker: CardMaker, question: Question) -> ContentError | None:
     except ContentError as problem:
         return problem
     return None
-
-
-def _slot_origin(
-    index: int, mirrored: bool, card_size: tuple[float, float], paper: tuple[float, float]
-) -> tuple[float, float]:
-    row, column = divmod(index, COLUMNS)
-    if mirrored:
-        column = COLUMNS - 1 - column
-    x = MARGIN + column * card_size[0]
-    y = paper[1] - MARGIN - (row + 1) * card_size[1]
-    return x, y
-
-
-def _cut_guides(
-    canvas: Canvas, styles: Styles, card_size: tuple[float, float], paper: tuple[float, float]
-) -> None:
-    canvas.saveState()
-    canvas.setStrokeColor(styles.color("rule"))
-    canvas.setLineWidth(0.3)
-    canvas.setDash(2, 2)
-    width, height = COLUMNS * card_size[0], ROWS * card_size[1]
-    top = paper[1] - MARGIN
-    for column in range(COLUMNS + 1):
-        x = MARGIN + column * card_size[0]
-        canvas.line(x, top - height - MARGIN * 0.6, x, top + MARGIN * 0.6)
-    for row in range(ROWS + 1):
-        y = top - row * card_size[1]
-        canvas.line(MARGIN * 0.4, y, MARGIN + width + MARGIN * 0.6, y)
-    canvas.restoreState()
-
-
-def _draw_stack(
-    canvas: Canvas, flowables: Sequence[Flowable], x: float, top: float, width: float
-) -> None:
-    y = top
-    for index, flowable in enumerate(flowables):
-        if index:
-            y -= flowable.getSpaceBefore()
-        _, height = flowable.wrap(width, 10_000)
-        y -= height
-        flowable.drawOn(canvas, x, y)
-        y -= flowable.getSpaceAfter()
-
-
-def _back_label(words: Wording, card: Card) -> str:
-    """What the back of `card` says it is: "answer", or "answer 2/3" on follow-on cards."""
-    if card.parts == 1:
-        return words("answer")
-    return words("answer_part", part=card.part, parts=card.parts)
-
-
-def _corner(
-    canvas: Canvas, styles: Styles, card: Card, x: float, y_top: float, width: float, side: str
-) -> None:
-    """The question number (on both sides) and a small label at the card's top."""
-    canvas.saveState()
-    canvas.setFont(styles.body_font.bold, styles.size * 0.85)
-    canvas.setFillColor(styles.color("accent"))
-    canvas.drawString(x, y_top - styles.size, f"{card.question.number}")
-    canvas.setFont(styles.body_font.regular, styles.size * 0.75)
-    canvas.setFillColor(styles.color("muted"))
-    canvas.drawRightString(x + width, y_top - styles.size, side)
-    canvas.restoreState()
-
-
-def _outline(
-    canvas: Canvas, question_set: QuestionSet, question: Question, levels: set[str]
-) -> None:
-    """Outline entries for a question's first card: its level first, if it is new."""
-    if question.level not in levels:
-        levels.add(question.level)
-        key = level_key(question.level)
-        canvas.bookmarkPage(key)
-        canvas.addOutlineEntry(question_set.level(question.level).label, key, 0)
-    canvas.bookmarkPage(question.id)
-    canvas.addOutlineEntry(numbered_title(question), question.id, 1)
-
-
-def build_cards(
-    question_set: QuestionSet,
-    styles: Styles,
-    paper: tuple[float, float],
-    path: Path,
-    image_path: Callable[[str], Path],
-) -> None:
-    card_size = card_box(paper)
-    maker = CardMaker(question_set, styles, card_size, image_path)
-    # Cards are made a sheet at a time: a whole bank of laid-out answers would not fit memory.
-    cards = (card for question in question_set.questions for card in maker.cards_for(question))
-    meta = question_set.meta
-    with dated(content_date(question_set)):
-        canvas = Canvas(
-            str(path),
-            pagesize=paper,
-            invariant=1,
-            pageCompression=1,
-            initialFontName=styles.body_font.regular,  # type: ignore[arg-type]  # stubs: float
-            lang=meta.language,
-        )
-    canvas.setTitle(maker.words("flash_cards", title=meta.title))
-    canvas.setAuthor(meta.author)
-    canvas.setSubject(meta.description)
-    canvas.setKeywords(", ".join(pdf_keywords(question_set)))
-    canvas.setCreator("qexport")
-    canvas.setProducer("qexport")
-    canvas.setViewerPreference("Duplex", "DuplexFlipLongEdge")
-    canvas.setViewerPreference("PrintScaling", "None")
-    canvas.showOutline()
-    per_sheet = COLUMNS * ROWS
-    outlined: set[str] = set()  # the levels already in the outline
-    inner_width = card_size[0] - 2 * PADDING
-    while sheet := list(islice(cards, per_sheet)):
-        for side in ("front", "back"):
-            _cut_guides(canvas, styles, card_size, paper)
-            for index, card in enumerate(sheet):
-                x, y = _slot_origin(index, side == "back", card_size, paper)
-                left, top = x + PADDING, y + card_size[1] - PADDING
-                if side == "front":
-                    level = question_set.level(card.question.level).label
-                    topic = question_set.topic(card.question.topic).label
-                    _corner(
-                        canvas, styles, card, left, top, inner_width, f"{level}{SEPARATOR}{topic}"
-                    )
-                    if card.part == 1:
-                        _outline(canvas, question_set, card.question, outlined)
-                    front = maker.front(card)
-                    body_top = top - header_height(styles) * 1.5
-                    _draw_stack(canvas, front, left, body_top, inner_width)
-                else:
-                    label = _back_label(maker.words, card)
-                    _corner(canvas, card.styles, card, left, top, inner_width, label)
-                    body_top = top - header_height(card.styles)
-                    _draw_stack(canvas, card.back, left, body_top, inner_width)
-            canvas.showPage()
-    canvas.save()

@@ -41,7 +41,7 @@ def key_answer(question: Question, renderer: FlowableRenderer) -> list[Flowable]
     if not question.key:
         return []
     style = renderer.styles.key
-    return [Para(renderer.inline(question.key, style), style)]
+    return [renderer.para(renderer.inline(question.key, style), style)]
 
 
 def level_key(level_id: str) -> str:

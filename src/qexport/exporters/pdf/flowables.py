@@ -1,11 +1,14 @@
-"""Flowables shared by the PDF layouts: marks, fillers, deferred numbers, paragraphs."""
+"""Flowables shared by the PDF layouts: marks, fillers, deferred numbers, paragraphs, indents."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, FrameBreak, Paragraph
+from reportlab.platypus.paragraph import textTransformFrags  # type: ignore[attr-defined]
+from reportlab.platypus.paraparser import ParaParser, _ExValidate
 
 from qexport.exporters.pdf.pages import NumberingCanvas
 from qexport.fonts import printable
@@ -141,6 +144,80 @@ class Deferred(Flowable):
         pass
 
 
+class _Parser(ParaParser):
+    """reportlab's paragraph parser, converting each distinct tag's attributes once.
+
+    A colour (`color="#0f766e"`) costs a CSS parse, and a bank's inline code and
+    numbers repeat the same few tags thousands of times. A conversion is pure
+    (reportlab's validators, which read the parser's state, are never cached).
+    """
+
+    def getAttributes(self, attr: dict[str, str], attrMap: dict[str, Any]) -> dict[str, Any]:
+        key = (id(attrMap), self.caseSensitive, *attr.items())
+        found = _ATTRIBUTES.get(key)
+        if found is None:
+            found = super().getAttributes(attr, attrMap)  # type: ignore[no-untyped-call]
+            names = [name if self.caseSensitive else name.lower() for name in attr]
+            if all(_pure(attrMap.get(name)) for name in names):
+                if len(_ATTRIBUTES) >= _ATTRIBUTES_KEPT:
+                    _ATTRIBUTES.clear()
+                _ATTRIBUTES[key] = found
+        return dict(found)  # the parser completes it (a font's face, bold and italic)
+
+
+_ATTRIBUTES: dict[tuple[Any, ...], dict[str, Any]] = {}
+_ATTRIBUTES_KEPT = 4096
+
+
+def _pure(mapping: tuple[str, Any] | None) -> bool:
+    """Whether an attribute's conversion depends on its value alone."""
+    return mapping is not None and not isinstance(mapping[1], _ExValidate)
+
+
+class Indented(Flowable):
+    """Another flowable, set `indent` points in from the left (in a quote, in a list item)."""
+
+    def __init__(self, inner: Flowable, indent: float) -> None:
+        super().__init__()
+        self.inner = inner
+        self.indent = indent
+        held: Any = inner
+        self.keepWithNext = bool(held.getKeepWithNext())  # a heading stays with what follows
+
+    @classmethod
+    def by(cls, flowable: Flowable, indent: float) -> Indented:
+        """`flowable` set `indent` further in: one Indented however deep, as the cards
+        look one level in for the code blocks they size."""
+        if isinstance(flowable, Indented):
+            return cls(flowable.inner, flowable.indent + indent)
+        return cls(flowable, indent)
+
+    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
+        width, height = self.inner.wrap(avail_width - self.indent, avail_height)
+        self.width, self.height = width + self.indent, height
+        return self.width, self.height
+
+    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
+        # The frame that asks is set on this flowable only; a code block looks for it
+        # to know whether it starts the frame (and so must break where it can).
+        inner: Any = self.inner
+        inner._frame = getattr(self, "_frame", None)
+        try:
+            parts = inner.split(avail_width - self.indent, avail_height)
+        finally:
+            del inner._frame
+        return [Indented(part, self.indent) for part in parts]
+
+    def getSpaceBefore(self) -> float:
+        return float(self.inner.getSpaceBefore())
+
+    def getSpaceAfter(self) -> float:
+        return float(self.inner.getSpaceAfter())
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        self.inner.drawOn(canvas, x + self.indent, y)  # the inner width is what it asked for
+
+
 class Para(Paragraph):
     """A Paragraph that keeps its line breaks while the width stays the same.
 
@@ -153,12 +230,18 @@ class Para(Paragraph):
     _wrapped_for: float | None = None
 
     def _setup(self, text: Any, style: Any, bullet: Any, frags: Any, cleaner: Any) -> None:
-        parsed = frags is None
-        if parsed:  # tags and attributes are ASCII: only text changes
-            text = printable(text)
+        if frags is None:  # parsed as Paragraph._setup does, by a parser that remembers
+            text = cleaner(printable(text))  # tags and attributes are ASCII: only text changes
+            parser = _Parser()
+            parser.caseSensitive = self.caseSensitive
+            style, frags, bullet_frags = parser.parse(text, style)  # type: ignore[no-untyped-call]
+            if frags is None:  # reportlab's words
+                error, start = parser.errors[0], text[:30]
+                raise ValueError(f"xml parser error ({error}) in paragraph beginning\n'{start}'")
+            textTransformFrags(frags, style)
+            bullet = bullet_frags or bullet
+            frags = joined_frags(frags)
         super()._setup(text, style, bullet, frags, cleaner)  # type: ignore[misc]
-        if parsed:
-            self.frags = joined_frags(self.frags)
 
     def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
         # split() may drop blPara (its line breaks), so check it is still there.

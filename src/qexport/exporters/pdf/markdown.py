@@ -11,20 +11,19 @@ markup is set as several paragraphs that follow on without a gap.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from html import escape
 from pathlib import Path
-from typing import Any
 
 from markdown_it.tree import SyntaxTreeNode
 from reportlab.lib.styles import ParagraphStyle
-from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Image, Spacer
 
 from qexport.codeblocks import language_of
+from qexport.exporters.pdf.bounds import LeastPara, Nothing
 from qexport.exporters.pdf.code_flowable import CodeFlowable, highlighted_lines
-from qexport.exporters.pdf.flowables import Para
+from qexport.exporters.pdf.flowables import Indented, Para
 from qexport.exporters.pdf.styles import Styles
 from qexport.exporters.pdf.tables import Alignment, GridTable, alignment
 from qexport.fonts import printable
@@ -46,6 +45,13 @@ def _tree(markdown: str) -> SyntaxTreeNode:
     return SyntaxTreeNode(shared_parser().parse(markdown))
 
 
+@lru_cache(maxsize=2048)
+def _inline_tree(markdown: str) -> SyntaxTreeNode:
+    # A question or key answer is set at several scales, and in the contents and its heading
+    # (a booklet sets every contents entry first: a thousand questions are met again).
+    return SyntaxTreeNode(shared_parser().parseInline(markdown))
+
+
 class FlowableRenderer:
     """Renders Markdown to flowables at one set of styles."""
 
@@ -54,20 +60,36 @@ class FlowableRenderer:
         styles: Styles,
         image_path: Callable[[str], Path] | None = None,
         frame_height: float = 0.0,
+        least: bool = False,
     ) -> None:
-        """`frame_height`: the height of the layout's text frame, which sizes images."""
+        """`frame_height`: the height of the layout's text frame, which sizes images.
+
+        `least`: every paragraph as the fewest lines it could take (`LeastPara`), and
+        pictures and tables as nothing: a floor under the answer's height, found
+        without breaking a line.
+        """
         self.styles = styles
         self.image_path = image_path
         self.frame_height = frame_height
-        self._md = shared_parser()  # shared: cards make a renderer for every scale they try
+        self.least = least
+        self.para: Callable[..., Flowable] = LeastPara if least else Para
         self._code = (styles.code_font.regular, styles.size * CODE_SHARE)  # face, size
         self._cell_styles: dict[tuple[bool, Alignment], ParagraphStyle] = {}  # (header, alignment)
 
     def render(self, markdown: str) -> list[Flowable]:
-        flowables: list[Flowable] = []
+        return list(self.blocks(markdown))
+
+    def blocks(self, markdown: str) -> Iterator[Flowable]:
+        """The flowables of `render`, made as they are asked for: a card that is full
+        after a few blocks never sets the rest."""
         for node in _tree(markdown).children:
-            flowables.extend(self._block(node, depth=0))
-        return flowables
+            yield from self._block(node, depth=0)
+
+    def paragraphs(
+        self, markup: str, style: ParagraphStyle, bullet: str | None = None
+    ) -> list[Flowable]:
+        """`markup` as paragraphs (`paragraphs`), or their floors when `least`."""
+        return paragraphs(markup, style, bullet, self.para)
 
     def numbered_question(self, question: Question) -> str:
         """The question as paragraph markup, after its number in the accent colour."""
@@ -77,8 +99,7 @@ class FlowableRenderer:
 
     def inline(self, markdown: str, style: ParagraphStyle | None = None) -> str:
         """One line of Markdown (a question) as markup for `style`, the question's by default."""
-        tree = SyntaxTreeNode(self._md.parseInline(markdown))
-        return self._styled(tree, style or self.styles.question)
+        return self._styled(_inline_tree(markdown), style or self.styles.question)
 
     def _styled(self, node: SyntaxTreeNode, style: ParagraphStyle) -> str:
         """`node`'s inline children as markup for a paragraph in `style`.
@@ -107,7 +128,7 @@ class FlowableRenderer:
             return self._list(node, depth + 1)
         if node.type == "heading":  # inside an answer: below the question's own heading
             return [
-                *paragraphs(self._styled(node, styles.answer_heading), styles.answer_heading),
+                *self.paragraphs(self._styled(node, styles.answer_heading), styles.answer_heading),
                 *self._images(node),
             ]
         if node.type == "blockquote":
@@ -115,14 +136,14 @@ class FlowableRenderer:
         if node.type == "hr":
             return [Spacer(1, styles.size)]
         if node.type == "table":
-            return [self._table(node)]
-        return paragraphs(_text(node.content), styles.body) if node.content else []
+            return [Nothing() if self.least else self._table(node)]
+        return self.paragraphs(_text(node.content), styles.body) if node.content else []
 
     def _paragraph(self, node: SyntaxTreeNode, style: ParagraphStyle) -> list[Flowable]:
         images = self._images(node)
         if images and _pictures_only(node):
             return images  # a picture on its own: its alt text is for screen readers
-        return [*paragraphs(self._inline_children(node), style), *images]
+        return [*self.paragraphs(self._inline_children(node), style), *images]
 
     def _table(self, node: SyntaxTreeNode) -> GridTable:
         """A GFM table: its header row in bold, each column aligned as its `:--:` row says."""
@@ -147,7 +168,7 @@ class FlowableRenderer:
         images = self._images(cell)
         if images and _pictures_only(cell):
             return images
-        return [*paragraphs(self._styled(cell, style), style), *images]
+        return [*self.paragraphs(self._styled(cell, style), style), *images]
 
     def _quote(self, node: SyntaxTreeNode, depth: int) -> list[Flowable]:
         """Every block of a quote, indented; its paragraphs in the quote's type."""
@@ -180,10 +201,10 @@ class FlowableRenderer:
                     alone = under and _pictures_only(child)
                     if not alone or bullet is not None:
                         text = "&nbsp;" if alone else self._inline_children(child)
-                        flowables.extend(paragraphs(text, style, bullet))
+                        flowables.extend(self.paragraphs(text, style, bullet))
                 else:
                     if bullet is not None:
-                        flowables.extend(paragraphs("&nbsp;", style, bullet))
+                        flowables.extend(self.paragraphs("&nbsp;", style, bullet))
                     if child.type in ("bullet_list", "ordered_list"):
                         flowables.extend(self._list(child, depth + 1))
                     else:
@@ -195,6 +216,8 @@ class FlowableRenderer:
     def _images(self, node: SyntaxTreeNode) -> list[Flowable]:
         from qexport.exporters.pdf.images import print_source
 
+        if self.least:  # as many as there are, for the same blocks around them
+            return [Nothing() for child in node.walk() if child.type == "image"]
         if self.image_path is None:
             return []
         images: list[Flowable] = []
@@ -260,17 +283,23 @@ _MARKUP = re.compile(r"(<[^>]*>|&[^;<&\s]*;)")  # a tag or an entity; text betwe
 _TAG_NAME = re.compile(r"<(\w+)")
 
 
-def paragraphs(markup: str, style: ParagraphStyle, bullet: str | None = None) -> list[Flowable]:
-    """`markup` as one paragraph, or as several following on if it is longer than PIECE."""
+def paragraphs(
+    markup: str,
+    style: ParagraphStyle,
+    bullet: str | None = None,
+    make: Callable[..., Flowable] = Para,
+) -> list[Flowable]:
+    """`markup` as one paragraph, or as several following on if it is longer than PIECE;
+    each made by `make` (a Para)."""
     pieces = split_markup(markup, PIECE)
     if len(pieces) == 1:
-        return [Para(markup, style, bulletText=bullet)]
+        return [make(markup, style, bulletText=bullet)]
     first = ParagraphStyle(f"{style.name}-first", parent=style, spaceAfter=0)
     middle = ParagraphStyle(f"{style.name}-middle", parent=first, spaceBefore=0)
     last = ParagraphStyle(f"{style.name}-last", parent=style, spaceBefore=0)
     styles = [first, *[middle] * (len(pieces) - 2), last]
     return [
-        Para(piece, piece_style, bulletText=bullet if index == 0 else None)
+        make(piece, piece_style, bulletText=bullet if index == 0 else None)
         for index, (piece, piece_style) in enumerate(zip(pieces, styles, strict=True))
     ]
 
@@ -316,50 +345,6 @@ def split_markup(markup: str, size: int) -> list[str]:
         length += len(part) - start
     pieces.append("".join(current))
     return pieces
-
-
-class Indented(Flowable):
-    """Another flowable, set `indent` points in from the left (in a quote, in a list item)."""
-
-    def __init__(self, inner: Flowable, indent: float) -> None:
-        super().__init__()
-        self.inner = inner
-        self.indent = indent
-        held: Any = inner
-        self.keepWithNext = bool(held.getKeepWithNext())  # a heading stays with what follows
-
-    @classmethod
-    def by(cls, flowable: Flowable, indent: float) -> Indented:
-        """`flowable` set `indent` further in: one Indented however deep, as the cards
-        look one level in for the code blocks they size."""
-        if isinstance(flowable, Indented):
-            return cls(flowable.inner, flowable.indent + indent)
-        return cls(flowable, indent)
-
-    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        width, height = self.inner.wrap(avail_width - self.indent, avail_height)
-        self.width, self.height = width + self.indent, height
-        return self.width, self.height
-
-    def split(self, avail_width: float, avail_height: float) -> list[Flowable]:
-        # The frame that asks is set on this flowable only; a code block looks for it
-        # to know whether it starts the frame (and so must break where it can).
-        inner: Any = self.inner
-        inner._frame = getattr(self, "_frame", None)
-        try:
-            parts = inner.split(avail_width - self.indent, avail_height)
-        finally:
-            del inner._frame
-        return [Indented(part, self.indent) for part in parts]
-
-    def getSpaceBefore(self) -> float:
-        return float(self.inner.getSpaceBefore())
-
-    def getSpaceAfter(self) -> float:
-        return float(self.inner.getSpaceAfter())
-
-    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
-        self.inner.drawOn(canvas, x + self.indent, y)  # the inner width is what it asked for
 
 
 class _FitImage(Flowable):
