@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -144,6 +145,22 @@ def content(tmp_path: Path) -> Path:
     shutil.copytree(CONTENT, target)
     (target / LOCK_FILE).unlink()
     return target
+
+
+@pytest.fixture(scope="session")
+def keyless_bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled bank with its key answers taken out: long answers, as before them."""
+    content = tmp_path_factory.mktemp("keyless") / "content"
+    shutil.copytree(CONTENT, content)
+    for level in content.glob("*.md"):
+        text = re.sub(r"\{\.key\}\n(?:.+\n)+\n", "", level.read_text(encoding="utf-8"))
+        level.write_text(text, encoding="utf-8")
+    metadata = content / "set.toml"
+    metadata.write_text(
+        metadata.read_text(encoding="utf-8").replace('key_answers = "required"', ""),
+        encoding="utf-8",
+    )
+    return content
 
 
 @pytest.fixture

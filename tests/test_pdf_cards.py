@@ -42,22 +42,6 @@ FOLLOW_ON = [
 ]
 
 
-@pytest.fixture(scope="session")
-def keyless_bank(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled bank with its key answers taken out: long answers, as before them."""
-    content = tmp_path_factory.mktemp("keyless") / "content"
-    shutil.copytree(CONTENT, content)
-    for level in content.glob("*.md"):
-        text = re.sub(r"\{\.key\}\n(?:.+\n)+\n", "", level.read_text(encoding="utf-8"))
-        level.write_text(text, encoding="utf-8")
-    metadata = content / "set.toml"
-    metadata.write_text(
-        metadata.read_text(encoding="utf-8").replace('key_answers = "required"', ""),
-        encoding="utf-8",
-    )
-    return content
-
-
 @dataclass(frozen=True)
 class Card:
     page: int  # 0-based index of the page it is drawn on

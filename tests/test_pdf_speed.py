@@ -8,8 +8,6 @@ give the same PDF warm as in a fresh process.
 
 from __future__ import annotations
 
-import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -121,20 +119,6 @@ def test_floors_count_entities_and_tags_as_no_glyphs() -> None:
     assert not bounds.one_line("<super>a</super>", body, 200)  # a tag qexport never writes
 
 
-@pytest.fixture(scope="module")
-def keyless(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The bundled bank without key answers: its cards shrink, or go on to more cards."""
-    content = tmp_path_factory.mktemp("keyless") / "content"
-    shutil.copytree(CONTENT, content)
-    for level in content.glob("*.md"):
-        text = re.sub(r"\{\.key\}\n(?:.+\n)+\n", "", level.read_text(encoding="utf-8"))
-        level.write_text(text, encoding="utf-8")
-    metadata = content / "set.toml"
-    text = metadata.read_text(encoding="utf-8")
-    metadata.write_text(text.replace('key_answers = "required"', ""), encoding="utf-8")
-    return content
-
-
 def _chosen(maker: cards.CardMaker, question_set: QuestionSet) -> list[tuple[Any, ...]]:
     """Every card's scale, part and blocks (each by kind, text and height)."""
     width = maker.inner[0]
@@ -156,9 +140,9 @@ def _chosen(maker: cards.CardMaker, question_set: QuestionSet) -> list[tuple[Any
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 @pytest.mark.parametrize("bank", ["bundled", "keyless", "worst"])
 def test_cards_pick_what_laying_out_every_try_picks(
-    bank: str, paper: str, keyless: Path, monkeypatch: pytest.MonkeyPatch
+    bank: str, paper: str, keyless_bank: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    content = {"bundled": CONTENT, "keyless": keyless, "worst": WORST}[bank]
+    content = {"bundled": CONTENT, "keyless": keyless_bank, "worst": WORST}[bank]
     question_set = load(content).question_set
     styles = styles_for(load_theme("default"), "card")
 
