@@ -51,6 +51,7 @@ def test_a_miss_renders_and_a_hit_renders_nothing(
     first = deck.notes_for(question_set)
     assert len(renders) == len(question_set.questions)
     assert _file().exists()
+    assert _file().stat().st_mode & 0o077 == 0  # private to the user
     renders.clear()
     again = deck.notes_for(question_set, RenderCache.user())  # a new run, same file
     assert renders == []

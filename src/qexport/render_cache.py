@@ -138,6 +138,7 @@ def _connect(file: Path) -> Iterator[sqlite3.Connection]:
     """A connection to the cache file, committed and closed on the way out."""
     import sqlite3
 
+    file.touch(mode=0o600)  # private, as the rest of the cache folder: cards are read from it
     connection = sqlite3.connect(file, timeout=LOCK_WAIT)
     try:
         connection.execute(
