@@ -157,6 +157,21 @@ class QuestionSet:
     def in_level(self, level_id: str) -> tuple[Question, ...]:
         return tuple(q for q in self.questions if q.level == level_id)
 
+    def by_level_and_topic(self) -> list[tuple[Level, list[tuple[Topic, list[Question]]]]]:
+        """The questions under each level, then each topic, both in the set's order;
+        levels and topics without questions left out."""
+        groups: dict[tuple[str, str], list[Question]] = {}
+        for question in self.questions:
+            groups.setdefault((question.level, question.topic), []).append(question)
+        grouped = []
+        for level in self.levels:
+            topics = [
+                (t, groups[level.id, t.id]) for t in self.topics if (level.id, t.id) in groups
+            ]
+            if topics:
+                grouped.append((level, topics))
+        return grouped
+
     def counts_by_level(self) -> dict[str, int]:
         counts = {level.id: 0 for level in self.levels}
         for question in self.questions:

@@ -22,7 +22,7 @@ import click
 
 from qexport.errors import QexportError
 from qexport.serve.pdfs import PdfBuilder
-from qexport.serve.server import PreviewServer, Site, make_server
+from qexport.serve.server import Events, PreviewServer, Site, make_server
 from qexport.serve.state import Preview, Update
 from qexport.serve.watch import Watcher
 
@@ -34,15 +34,13 @@ def serve(content_dir: Path, host: str, port: int, theme: str, open_browser: boo
     if not content_dir.is_dir():
         raise QexportError(f"{content_dir}: no such content directory (use --content DIR)")
     signal.signal(signal.SIGTERM, _interrupt)  # a stop from a test or a process manager
-    preview = Preview(content_dir, theme)
-    site: Site
-    pdfs = PdfBuilder(content_dir, lambda: site.events.send("pdfs", {"html": pdfs.links()}))
-    site = Site(preview, pdfs.file)
-    site.pdf_links = pdfs.links
-    watcher = Watcher(content_dir, lambda: _rebuild(site, pdfs))
+    events = Events()
+    pdfs = PdfBuilder(content_dir, lambda: events.send("pdfs", {"html": pdfs.links()}))
+    site = Site(Preview(content_dir, theme), pdfs, events)
+    watcher = Watcher(content_dir, lambda: _rebuild(site))
     try:
         watcher.start()  # before the first load: a save during it is seen
-        _rebuild(site, pdfs)
+        _rebuild(site)
         server = _server(host, port, site)
     except BaseException:
         watcher.stop()
@@ -83,26 +81,19 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _rebuild(site: Site, pdfs: PdfBuilder) -> None:
+def _rebuild(site: Site) -> None:
     """Load the content again and tell the pages; a bug is reported, and serving goes on."""
     try:
-        _update(site, pdfs)
+        _update(site)
     except Exception as exc:
         click.echo(f"qexport serve: internal error: {type(exc).__name__}: {exc}", err=True)
 
 
-def _update(site: Site, pdfs: PdfBuilder) -> None:
+def _update(site: Site) -> None:
     started = time.perf_counter()
     update = site.preview.rebuild()
-    snapshot = site.preview.snapshot
-    if snapshot is not None and not update.errors:
-        from qexport.exporters.anki.preview import media_files
-
-        try:
-            site.media = media_files(snapshot.question_set.content_dir, [*snapshot.cards.values()])
-        except QexportError:  # a name no page can take: the loader refuses those already
-            site.media = {}
-        pdfs.request(update.version)
+    if not update.errors:
+        site.pdfs.request(update.version)
     site.events.send("update", _update_data(site, update))
     _report(update, time.perf_counter() - started)
 

@@ -11,10 +11,14 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 from html import escape
 from importlib.resources import files
+from typing import TYPE_CHECKING
 
 from qexport.exporters.anki import notetype
 from qexport.exporters.anki.preview import MODES, SIDES, html_page
-from qexport.serve.state import Preview, Problem, Snapshot, card_digest
+from qexport.serve.state import Preview, Problem, Snapshot
+
+if TYPE_CHECKING:
+    from qexport.render import HtmlRenderer
 
 PHONE_SCREEN = 844  # px: an iPhone 14's screen height, where a phone's first screen ends
 
@@ -88,35 +92,38 @@ def list_html(snapshot: Snapshot | None) -> str:
     """Every question, under its level, then its topic, in the set's order."""
     if snapshot is None:
         return '<p class="qx-empty">No cards yet: fix the errors above and save.</p>'
-    qs = snapshot.question_set
     parts = [_warnings_html(snapshot.warnings)]
-    for level in qs.levels:
-        topics = []
-        for topic in qs.topics:
-            ids = [q.id for q in qs.questions if q.level == level.id and q.topic == topic.id]
-            if ids:
-                entries = "\n".join(entry_html(snapshot, qid) for qid in ids)
-                topics.append(
-                    f'<section class="qx-topic"><h3>{escape(topic.label)}</h3>\n{entries}\n'
-                    "</section>"
-                )
-        if topics:
-            heading = f'<h2 id="level-{escape(level.id)}">{escape(level.label)}</h2>'
-            body = "\n".join([heading, *topics])
-            parts.append(f'<section class="qx-level">\n{body}\n</section>')
+    for level, topics in snapshot.question_set.by_level_and_topic():
+        sections = [
+            f'<section class="qx-topic"><h3>{escape(topic.label)}</h3>\n'
+            + "\n".join(entry_html(snapshot, q.id) for q in questions)
+            + "\n</section>"
+            for topic, questions in topics
+        ]
+        heading = f'<h2 id="level-{escape(level.id)}">{escape(level.label)}</h2>'
+        body = "\n".join([heading, *sections])
+        parts.append(f'<section class="qx-level">\n{body}\n</section>')
     return "\n".join(part for part in parts if part)
+
+
+@lru_cache(maxsize=1)
+def _renderer() -> HtmlRenderer:
+    """One renderer for every entry's key answer: building one costs a parser."""
+    from qexport.render import HtmlRenderer
+
+    return HtmlRenderer()
 
 
 def entry_html(snapshot: Snapshot, qid: str) -> str:
     """One question: its text, key answer, tags and place, then its card's sides."""
+    from qexport.render import render_plain
+
     card = snapshot.cards[qid]
     q = card.question
-    from qexport.render import HtmlRenderer, render_plain
-
-    key = HtmlRenderer().render_inline(q.key) if q.key else "<em>No key answer.</em>"
+    key = _renderer().render_inline(q.key) if q.key else "<em>No key answer.</em>"
     search = " ".join([q.id, render_plain(q.question), render_plain(q.key), *card.tags]).lower()
     tags = " ".join(f'<span class="qx-tag">{escape(tag)}</span>' for tag in card.tags)
-    version = card_digest(card)
+    version = snapshot.digests[qid]
     frames = "\n".join(
         '<div class="qx-side">'
         + "".join(_frame(qid, side, mode, version) for mode in MODES)

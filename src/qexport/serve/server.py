@@ -13,15 +13,17 @@ import json
 import queue
 import re
 import threading
-from collections.abc import Callable
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlsplit
 
 from qexport.serve import pages
 from qexport.serve.state import Preview
+
+if TYPE_CHECKING:
+    from qexport.serve.pdfs import PdfBuilder
 
 CARD = re.compile(r"/card/([^/]+)/(front|back)-(day|night)\.html")
 CARD_MEDIA = re.compile(r"/card/([^/]+)/([^/]+)")
@@ -64,12 +66,10 @@ class Events:
 class Site:
     """What the handler serves: the preview, the PDFs, and the event streams."""
 
-    def __init__(self, preview: Preview, pdf_file: Callable[[str], Path | None]) -> None:
+    def __init__(self, preview: Preview, pdfs: PdfBuilder, events: Events) -> None:
         self.preview = preview
-        self.pdf_file = pdf_file
-        self.pdf_links: Callable[[], str] = lambda: ""
-        self.events = Events()
-        self.media: dict[str, Path] = {}  # the cards' images by the names the cards use
+        self.pdfs = pdfs
+        self.events = events
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -98,7 +98,7 @@ class Handler(BaseHTTPRequestHandler):
         preview = site.preview
         snapshot = preview.snapshot
         if path == "/":
-            return pages.app_page(preview, site.pdf_links()).encode(), "text/html; charset=utf-8"
+            return pages.app_page(preview, site.pdfs.links()).encode(), "text/html; charset=utf-8"
         if path == "/list":
             return pages.list_html(snapshot).encode(), "text/html; charset=utf-8"
         if path in ASSETS:
@@ -106,10 +106,10 @@ class Handler(BaseHTTPRequestHandler):
         if snapshot is not None and (card := CARD.fullmatch(path)):
             page = pages.card_page(snapshot, *card.groups())
             return (page.encode(), "text/html; charset=utf-8") if page is not None else None
-        if media := CARD_MEDIA.fullmatch(path):
-            return _read(site.media.get(media.group(2)), _image_type(media.group(2)))
+        if snapshot is not None and (media := CARD_MEDIA.fullmatch(path)):
+            return _read(snapshot.media.get(media.group(2)), _image_type(media.group(2)))
         if pdf := PDF.fullmatch(path):
-            return _read(site.pdf_file(pdf.group(1)), "application/pdf")
+            return _read(site.pdfs.file(pdf.group(1)), "application/pdf")
         return None
 
     def _events(self, site: Site) -> None:

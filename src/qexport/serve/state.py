@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,7 +21,6 @@ from qexport.render_cache import RenderCache
 if TYPE_CHECKING:
     from qexport.exporters.anki.deck import NoteContent
     from qexport.model import QuestionSet
-    from qexport.themes import Theme
 
 
 CONTEXT = 1  # lines shown each side of the line an error names
@@ -38,17 +38,23 @@ class Problem:
 
 @dataclass(frozen=True)
 class Snapshot:
-    """A load that succeeded: the set, its cards by id, the note type's CSS."""
+    """A load that succeeded: the set, its cards by id, the note type's CSS, and the
+    images the cards show, by the names the cards use."""
 
     question_set: QuestionSet
     cards: Mapping[str, NoteContent]
     css: str
-    theme: Theme
+    media: Mapping[str, Path]
     warnings: tuple[Problem, ...] = ()
 
     @property
     def order(self) -> list[str]:
         return [q.id for q in self.question_set.questions]
+
+    @cached_property
+    def digests(self) -> dict[str, str]:
+        """Each card's `card_digest`, by id: made once, for the next rebuild's comparison."""
+        return {qid: card_digest(card) for qid, card in self.cards.items()}
 
 
 @dataclass(frozen=True)
@@ -84,6 +90,9 @@ class Preview:
                 found: list[ContentError | ContentWarning] = [*exc.errors, *exc.warnings]
                 self.errors = tuple(problem(e) for e in found)
                 fresh = None
+            except ContentError as exc:  # one, found after loading (an image's name)
+                self.errors = (problem(exc),)
+                fresh = None
             except QexportError as exc:
                 self.errors = (Problem(f"qexport: {exc}"),)
                 fresh = None
@@ -96,15 +105,18 @@ class Preview:
     def _load(self) -> Snapshot:
         from qexport.exporters.anki import notetype
         from qexport.exporters.anki.deck import notes_for
+        from qexport.exporters.anki.preview import media_files
         from qexport.loader import load
         from qexport.themes import load_theme
 
         loaded = load(self.content_dir)
         question_set = loaded.question_set
         theme = load_theme(self.theme_name, self.content_dir)
-        cards = {card.question.id: card for card in notes_for(question_set, self.cache)}
+        cards = notes_for(question_set, self.cache)
+        media = media_files(question_set.content_dir, cards)  # a name no page can take: an error
         warnings = tuple(problem(w) for w in loaded.warnings)
-        return Snapshot(question_set, cards, notetype.css(theme), theme, warnings)
+        by_id = {card.question.id: card for card in cards}
+        return Snapshot(question_set, by_id, notetype.css(theme), media, warnings)
 
 
 def _difference(old: Snapshot | None, new: Snapshot, version: int) -> Update:
@@ -122,7 +134,7 @@ def _difference(old: Snapshot | None, new: Snapshot, version: int) -> Update:
     changed, moved = [], []
     for qid, card in new.cards.items():
         before = old.cards.get(qid)
-        if before is None or card_digest(before) != card_digest(card):
+        if before is None or old.digests[qid] != new.digests[qid]:
             changed.append(qid)
         elif before.question != card.question:  # the same card, at another line
             moved.append(qid)

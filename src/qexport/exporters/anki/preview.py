@@ -122,7 +122,7 @@ def pages(
 
     renderer = HtmlRenderer()
     language = question_set.meta.language
-    entries: dict[tuple[str, str], list[str]] = {}
+    entries: dict[str, str] = {}
     for card in cards:
         q = card.question
         front = notetype.render_card(notetype.FRONT, card.fields)
@@ -135,7 +135,7 @@ def pages(
                     html_page(language, title, css, body_class, body),
                 )
         key = renderer.render_inline(q.key) if q.key else ""
-        entries.setdefault((q.level, q.topic), []).append(_entry(card, key))
+        entries[q.id] = _entry(card, key)
     sections = _sections(question_set, entries)
     title = f"{question_set.meta.title}: card previews"
     for mode, name in INDEXES.items():
@@ -187,21 +187,19 @@ def _entry(card: NoteContent, key: str) -> str:
     )
 
 
-def _sections(
-    question_set: QuestionSet, entries: Mapping[tuple[str, str], Sequence[str]]
-) -> list[str]:
-    """The entries under a heading per level, then per topic, both in the set's order."""
+def _sections(question_set: QuestionSet, entries: Mapping[str, str]) -> list[str]:
+    """The entries (by question id) under a heading per level, then per topic."""
     sections = []
-    for level in question_set.levels:
+    for level, topics in question_set.by_level_and_topic():
         parts = [
             f"<h3>{escape(topic.label)}</h3>\n"
-            '<ol class="qx-index-list">\n' + "\n".join(entries[level.id, topic.id]) + "\n</ol>"
-            for topic in question_set.topics
-            if (level.id, topic.id) in entries
+            '<ol class="qx-index-list">\n'
+            + "\n".join(entries[q.id] for q in questions)
+            + "\n</ol>"
+            for topic, questions in topics
         ]
-        if parts:
-            heading = f'<h2 id="level-{escape(level.id)}">{escape(level.label)}</h2>'
-            sections.append("<section>\n" + "\n".join([heading, *parts]) + "\n</section>")
+        heading = f'<h2 id="level-{escape(level.id)}">{escape(level.label)}</h2>'
+        sections.append("<section>\n" + "\n".join([heading, *parts]) + "\n</section>")
     return sections
 
 
