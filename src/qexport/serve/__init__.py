@@ -46,13 +46,14 @@ def serve(content_dir: Path, host: str, port: int, theme: str, open_browser: boo
         watcher.stop()
         pdfs.stop()
         raise
-    address = f"http://{_url_host(host)}:{server.server_address[1]}/"
-    threading.Thread(target=server.serve_forever, name="qexport-http", daemon=True).start()
-    click.echo(f"Serving {address}")
-    click.echo("Watching for changes; press Ctrl-C to stop.", err=True)
-    if open_browser:
-        webbrowser.open(address)
-    try:
+    serving = threading.Thread(target=server.serve_forever, name="qexport-http", daemon=True)
+    try:  # from here a stop at any moment is a clean one
+        address = f"http://{_url_host(host)}:{server.server_address[1]}/"
+        serving.start()
+        click.echo(f"Serving {address}")
+        click.echo("Watching for changes; press Ctrl-C to stop.", err=True)
+        if open_browser:
+            webbrowser.open(address)
         while True:
             time.sleep(3600)
     except KeyboardInterrupt:
@@ -60,7 +61,8 @@ def serve(content_dir: Path, host: str, port: int, theme: str, open_browser: boo
     finally:
         watcher.stop()
         site.events.end()
-        server.shutdown()
+        if serving.is_alive():  # shutdown() waits for serve_forever, which must have begun
+            server.shutdown()
         server.server_close()
         pdfs.stop()
     click.echo("Stopped.", err=True)
