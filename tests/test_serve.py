@@ -302,3 +302,31 @@ def test_a_pdf_that_cannot_be_built_says_why_at_its_line(bank: Path) -> None:
         assert "basic.md:" in pdfs["html"]
         assert served.get("/pdf/cards.pdf")[0] == 404
         assert served.get(f"/card/{ID}/front-day.html")[0] == 200  # the cards still show
+
+
+def test_a_killed_servers_pdf_folder_is_removed_by_the_next(
+    bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import subprocess
+    import sys
+
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    abandoned = scratch / f"qexport-serve-{gone.stdout.strip()}-abc123"
+    (abandoned / "1-booklet").mkdir(parents=True)
+    alive = scratch / f"qexport-serve-{os.getpid()}-def456"  # a server still running
+    alive.mkdir()
+    other = scratch / "qexport-serve-notes"  # not a server's folder
+    other.mkdir()
+    with serving(bank) as served:
+        served.listen().wait(10)
+        assert not abandoned.exists()
+        assert alive.exists()
+        assert other.exists()
