@@ -195,12 +195,18 @@ def test_the_pdfs_are_built_in_the_background(bank: Path) -> None:
             assert body.startswith(b"%PDF")
 
 
+@pytest.fixture
+def scratch(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A temporary folder of the test's own, for the server's PDFs."""
+    folder = tmp_path / "tmp"
+    folder.mkdir()
+    monkeypatch.setenv("TMPDIR", str(folder))
+    return folder
+
+
 def test_ctrl_c_stops_it_cleanly_and_nothing_is_written(
-    bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    bank: Path, tmp_path: Path, scratch: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    monkeypatch.setenv("TMPDIR", str(scratch))
     monkeypatch.chdir(tmp_path)
     before = _digests(bank)
     with serving(bank) as served:
@@ -304,15 +310,10 @@ def test_a_pdf_that_cannot_be_built_says_why_at_its_line(bank: Path) -> None:
         assert served.get(f"/card/{ID}/front-day.html")[0] == 200  # the cards still show
 
 
-def test_a_killed_servers_pdf_folder_is_removed_by_the_next(
-    bank: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_a_killed_servers_pdf_folder_is_removed_by_the_next(bank: Path, scratch: Path) -> None:
     import subprocess
     import sys
 
-    scratch = tmp_path / "tmp"
-    scratch.mkdir()
-    monkeypatch.setenv("TMPDIR", str(scratch))
     gone = subprocess.run(
         [sys.executable, "-c", "import os; print(os.getpid())"],
         check=True,
