@@ -16,7 +16,8 @@ folder: rows say whether they ran with an empty one (a fresh
 QEXPORT_CACHE_DIR each run) or a warm one. "After one edited question"
 rebuilds a release after edit_bank.py added a new word to one answer;
 `qexport serve` is timed from a saved edit to the page's update event
-(serve.py), on the bundled bank and on 1,000 questions.
+(serve.py), on the bundled bank and on 1,000 questions. `qexport import` reads
+back the bank's own deck and plain CSV into a new folder.
 """
 
 from __future__ import annotations
@@ -245,9 +246,22 @@ def bench_size(n: int, bank: Path, work: Path, runs: int, ankdown: Path) -> list
     slowest = max(
         m.seconds for m in results if m.label.startswith("qexport ") and "validate" not in m.label
     )
+    results += bench_import(size, out, work / f"imported-{n}", runs)
     results += bench_peers(n, bank, work, runs, ankdown)
     # Last: it edits the bank.
     return results + bench_release(bank, work / f"release-{n}", work, size, runs, slowest)
+
+
+def bench_import(size: str, out: Path, target: Path, runs: int) -> list[Measure]:
+    """`qexport import` of the bank's own deck and plain CSV (built above) into a new folder:
+    HTML back into Markdown, and the folder loaded back before it takes its name."""
+    results = []
+    for label, pattern in (("deck (.apkg)", "*.apkg"), ("plain CSV", "*-plain.csv")):
+        (source,) = out.glob(pattern)
+        command = [*QEXPORT, "import", str(source), "--content", str(target), "--quiet"]
+        seconds, peak = timed(command, runs, before=["rm", "-rf", str(target)])
+        results.append(Measure(f"qexport import, its {label}", size, seconds, peak))
+    return results
 
 
 def make_bank(n: int, out: Path) -> Path:

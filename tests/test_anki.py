@@ -468,6 +468,32 @@ def test_notes_with_anki_markup_are_delivered_again_once_defused(
     assert collection.get_card(card).answer_av_tags() == []
 
 
+def test_notes_with_html_bare_urls_or_image_sizes_are_delivered_again_once(
+    collection: Collection, content: Path, build: Callable[..., Path]
+) -> None:
+    # Releases before the HTML subset showed `<sub>` as text and a bare URL unlinked: a
+    # lock file of such a release holds hashes without the marker, and only those notes move.
+    _edit_answer(content, "list-vs-tuple", "Water is H<sub>2</sub>O.")
+    _edit_answer(content, "python-overview", "See https://docs.python.org/3/.")
+    _edit_answer(content, "memory-management", "A <span>span</span> stays text, as before.")
+    import_deck(collection, build(content, T0))
+    question_set = load(content).question_set
+    lock_path = content / changes.LOCK_FILE
+    entries = changes.read(lock_path)
+    for card in anki_deck.notes_for(question_set):
+        q = card.question
+        level, topic = question_set.level(q.level).label, question_set.topic(q.topic).label
+        parts = [anki_deck.RENDER_VERSION, q.id, q.question, q.key, q.answer, level, topic]
+        old_hash = changes.digest_of([*parts, *card.tags, *q.images])
+        key = anki_deck.NOTE_KEY + q.id
+        entries[key] = changes.Entry(entries[key].changed, old_hash)
+    changes.write(lock_path, entries)
+    counts = import_deck(collection, build(content, T0 + 100))
+    assert (counts.new, counts.updated, counts.conflicting) == (0, 2, 0)
+    (card,) = collection.find_cards("Id:list-vs-tuple")
+    assert "H<sub>2</sub>O" in collection.get_card(card).note()["Answer"]
+
+
 def _our_css(collection: Collection) -> str:
     (model,) = [m for m in collection.models.all() if "(qexport)" in m["name"]]
     return str(model["css"])

@@ -65,6 +65,16 @@ A long line wraps after its indentation, its result in view:
 """
 
 
+# What authors write on GitHub, now rendered: the HTML subset and a bare URL far wider than
+# a phone, which must wrap rather than widen the card.
+PROBE_HTML = "probe-html"
+PROBE_HTML_KEY = "Water is H<sub>2</sub>O; copy with <kbd>Ctrl</kbd>+<kbd>C</kbd>."
+PROBE_HTML_ANSWER = (
+    "Raw <b>bold</b>, <i>italic</i>, x<sup>2</sup>,<br>a line break, and a link: "
+    "https://example.org/" + "a-very-long-path-segment/" * 8 + "end"
+)
+
+
 @dataclass(frozen=True)
 class Deck:
     css: str
@@ -91,7 +101,14 @@ def deck(tmp_path_factory: pytest.TempPathFactory) -> Deck:
         "Level": "Basic",
         "Topic": "Probe",
     }
-    return Deck(css, {**backs, PROBE: back_of(probe)})
+    html_probe = {
+        "Question": "What do a few HTML tags and a bare URL look like?",
+        "Answer": HtmlRenderer().render_answer(PROBE_HTML_KEY, PROBE_HTML_ANSWER),
+        "Id": PROBE_HTML,
+        "Level": "Basic",
+        "Topic": "Probe",
+    }
+    return Deck(css, {**backs, PROBE: back_of(probe), PROBE_HTML: back_of(html_probe)})
 
 
 def frames_of(name: str, css: str, body: str) -> list[Frame]:
@@ -428,3 +445,15 @@ def test_csv_in_anki_basic_keeps_code_left_aligned_and_indented(
     card = most.split("/")[0]
     shots = [Frame(f"{card}-{size}", backs[card], *SIZES[size]) for size in SIZES]
     browser.screenshots(shots, folder)
+
+
+def test_the_html_subset_renders_and_a_long_url_wraps_on_a_phone(deck: Deck) -> None:
+    back = deck.backs[PROBE_HTML]
+    for tag in ("<sub>2</sub>", "<kbd>Ctrl</kbd>", "<b>bold</b>", "<sup>2</sup>", "<br"):
+        assert tag in back
+    assert '<a href="https://example.org/a-very-long-path-segment/' in back
+    found = browser.measure(frames_of(PROBE_HTML, deck.css, back))
+    for name, page in found.items():
+        assert page["pageWidth"] <= page["width"], name
+        assert page["key"] is not None, name
+        assert page["key"][3] <= page["height"], name  # the key answer above the fold

@@ -1,8 +1,9 @@
 """The bundled question bank: its shape, and every Python example in it.
 
 Every `python` block compiles (the loader checks that) and runs on its own
-in a fresh interpreter. Blocks marked `norun` are only compiled; blocks
-marked `requires=3.N` run only on that Python or newer.
+in a fresh interpreter. Blocks marked `compile-only` are only compiled; blocks
+marked `requires=3.N` run only on that Python or newer. The bank marks none
+`norun` (never compiled): every example it prints is checked.
 """
 
 from __future__ import annotations
@@ -171,6 +172,7 @@ def test_every_example_prints_what_it_claims(
 
 
 def test_every_python_block_compiles_here() -> None:
+    assert all(block.compiled for _, block in BLOCKS)  # norun would leave one unchecked
     for _, block in BLOCKS:
         if block.supported_here:
             compile(block.code, f"{block.path}:{block.line}", "exec", dont_inherit=True)

@@ -459,7 +459,7 @@ def test_a_picture_in_a_table_prints_in_its_cell(bank: Path, tmp_path: Path) -> 
 PROBLEMS = """\
 
 {#problems topic=data-types}
-## What is <kbd>Tab</kbd> for?
+## What is <kbd>Tab</kbd> for? <u>Really</u>?
 
 {.key}
 | a | b |
@@ -467,8 +467,8 @@ PROBLEMS = """\
 | 1 | 2 |
 
 A name is `<lambda>` in code and <lambda> in prose; `<b>` is code.
-Press <kbd>Tab</kbd>
-then <br> and <b>bold</b> on one line, with a note[^1] and an[^undefined].
+Press <kbd>Tab</kbd> <span title="x">
+then <br> and <b>bold</b> on one line, <b>open, with a note[^1] and an[^undefined].
 
 <!-- a comment -->
 
@@ -506,8 +506,13 @@ def test_validate_warns_about_what_no_output_renders(bank: Path, run: Callable[.
     }
     at = {line - start: message for line, message in found if line >= start}
     html = (
-        "raw HTML is shown as text, never interpreted: {}; write it in Markdown, or in "
-        "backticks to show the tag"
+        "raw HTML is shown as text, never interpreted: {}; only <br>, <b>, <strong>, <i>, "
+        "<em>, <sub>, <sup>, <code>, <kbd> and <img src=…> of a file are rendered; write it "
+        "in Markdown, or in backticks to show the tag"
+    )
+    unpaired = (
+        "{} is shown as text: it is not paired with its opening or closing tag in the same "
+        "paragraph, inside the same emphasis or link"
     )
     box = (
         "a task list box {} is shown as text: no output draws check boxes; write the item "
@@ -518,11 +523,11 @@ def test_validate_warns_about_what_no_output_renders(bank: Path, run: Callable[.
         "into the answer"
     )
     assert at == {
-        2: html.format("<kbd>"),
+        2: html.format("<u>"),  # <kbd> is rendered
         5: "a key answer is shown as one paragraph, so this table is shown as text; put the "
         "table in the details",
-        10: html.format("<kbd>"),
-        11: html.format("<br>"),
+        10: html.format('<span title="x">'),
+        11: unpaired.format("<b>"),  # <br> and the paired <b> are rendered
         13: "an HTML comment is shown as text in every output; delete it",
         15: box.format("[ ]"),
         16: box.format("[x]"),
@@ -543,8 +548,9 @@ def test_the_bundled_bank_has_nothing_unrendered_and_one_tag_is_found(content: P
     path = content / "basic.md"
     lines = path.read_text("utf-8").split("\n")
     at = max(i for i, line in enumerate(lines) if line == "{.key}") + 1  # the last key answer
-    lines[at] += " Press <kbd>Tab</kbd>."
+    lines[at] += " Press <kbd>Tab</kbd>, or <u>Tab</u>."
     path.write_text("\n".join(lines), encoding="utf-8")
     ((line, message),) = unrendered(content)
     assert line == at + 1
-    assert "<kbd>" in message
+    assert "<u>" in message
+    assert message.startswith("raw HTML is shown as text, never interpreted: <u>;")

@@ -112,7 +112,7 @@ def test_near_duplicate_question_is_a_warning(bank: Path) -> None:
 def test_code_warnings(bank: Path) -> None:
     with (bank / "advanced.md").open("a", encoding="utf-8") as f:
         f.write(
-            "\n{#more topic=concurrency}\n## Another question?\n\n{.key}\nAnswer.\n\n"
+            "\n{#more topic=concurrency}\n## Another question?\n\n{.key}\nA short one.\n\n"
             '```python\nimport re\nre.compile("\\d+")\n```\n\n'
             "```\nno language\n```\n\n    indented code\n"
         )

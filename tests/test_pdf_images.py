@@ -186,16 +186,15 @@ def test_photos_print_upright_as_their_orientation_says(
 def test_the_blurred_image_warning_reads_a_photo_upright(
     run: Callable[..., Run], bank: Path, tmp_path: Path
 ) -> None:
-    # 1200 x 600 as stored: sharp across the frame. Upright it is 600 x 1200, shrunk to
-    # the frame's height, and prints below 150 dpi.
-    photo(bank / "turned.jpg", (1200, 600), 6)
+    # 480 x 240 as stored; upright it is 240 x 480, shrunk to the booklet's height cap.
+    photo(bank / "turned.jpg", (480, 240), 6)
     add_question(bank, "![t](turned.jpg)")
     result = run("validate", content=bank)
     assert result.exit_code == 0, result.stderr
     (warning,) = [line for line in result.stderr.splitlines() if "warning:" in line]
-    assert "'turned.jpg' (600 x 1200 px)" in warning
+    assert "'turned.jpg' (240 x 480 px)" in warning
     (listed,) = listed_images(export_pdf(bank, tmp_path / "out"))
-    assert (listed["width"], listed["height"]) == ("600", "1200")
+    assert (listed["width"], listed["height"]) == ("240", "480")
     assert f"at {listed['x-ppi']} dpi" in warning
 
 
@@ -215,46 +214,59 @@ def number_after(text: str, before: str, after: str) -> int:
     return int(text.split(before, 1)[1].split(after, 1)[0].replace(",", ""))
 
 
+def replace_image(bank: Path, old: str, new: str, attributes: str = "") -> None:
+    """Show image `new` where the bank showed `old`, with `attributes` after it."""
+    (bank / old).unlink()
+    text = (bank / "basic.md").read_text(encoding="utf-8")
+    (bank / "basic.md").write_text(text.replace(f"({old})", f"({new}){attributes}"), "utf-8")
+
+
 @pytest.mark.parametrize("size", [(2, 2), (400, 50), (300, 420)])
-def test_the_advice_for_an_image_printed_at_its_pixel_size_holds(
+def test_the_advice_for_an_image_printed_at_its_own_size_holds(
     size: tuple[int, int], run: Callable[..., Run], bank: Path, tmp_path: Path
 ) -> None:
-    Image.new("RGB", size, "red").save(bank / "small.png")
+    Image.new("RGB", size, "red").save(bank / "small.png")  # no DPI: 96, as a browser
     add_question(bank, "![s](small.png)")
     warning = advice(run, bank, "small.png")
-    assert "at 72 dpi" in warning
-    assert "images print at one point per pixel" in warning
-    assert "sizing images is not available yet" in warning
-    needed = number_after(warning, "needs at least ", " px wide")
-    largest_mm = number_after(warning, "prints as large as fits (", " mm wide)")
+    assert "at 96 dpi" in warning
+    width = warning.split('{width="', 1)[1].split('"}', 1)[0]
+    needed = number_after(warning, "or one at least ", " px wide")
+    wide_mm = number_after(warning, "px) prints ", " mm wide")
 
-    # An image of the width the warning asks for: sharp, and as large as it says.
-    (bank / "small.png").unlink()
-    Image.new("RGB", (needed, round(needed * size[1] / size[0])), "red").save(bank / "large.png")
-    (bank / "basic.md").write_text(
-        (bank / "basic.md").read_text(encoding="utf-8").replace("small.png", "large.png"),
-        encoding="utf-8",
-    )
-    quiet = run("validate", content=bank)
-    assert "warning" not in quiet.stderr
+    # The width it advises: sharp, and exactly that wide.
+    Image.new("RGB", size, "red").save(bank / "sized.png")
+    replace_image(bank, "small.png", "sized.png", f'{{width="{width}"}}')
+    assert "warning" not in run("validate", content=bank).stderr
     pdf = export_pdf(bank, tmp_path / "out")
+    ((_, _, _, drawn),) = drawn_images(pdf)
+    assert drawn == pytest.approx(float(width.removesuffix("mm")) / MM, abs=0.01)
+
+    # Or the pixels it advises at 150 dpi: sharp, as large as the blurred one printed.
+    height = max(1, round(needed * size[1] / size[0]))
+    Image.new("RGB", (needed, height), "red").save(bank / "large.png", dpi=(150, 150))
+    text = (bank / "basic.md").read_text(encoding="utf-8")
+    (bank / "basic.md").write_text(text.replace(f'{{width="{width}"}}', ""), "utf-8")
+    replace_image(bank, "sized.png", "large.png")
+    assert "warning" not in run("validate", content=bank).stderr
+    pdf = export_pdf(bank, tmp_path / "out2")
     (listed,) = listed_images(pdf)
     assert int(listed["x-ppi"]) >= 150
-    ((_, _, _, width),) = drawn_images(pdf)
-    assert round(width * MM) == largest_mm
+    ((_, _, _, drawn),) = drawn_images(pdf)
+    assert round(drawn * MM) == wide_mm
 
 
 def test_the_advice_for_an_image_shrunk_to_fit_holds(
     run: Callable[..., Run], bank: Path, tmp_path: Path
 ) -> None:
-    Image.new("RGB", (480, 808), "red").save(bank / "tall.png")
+    # 225 x 397 points at 96 dpi: shrunk to the booklet's cap of 24 lines, at 121 dpi.
+    Image.new("RGB", (300, 530), "red").save(bank / "tall.png")
     add_question(bank, "![t](tall.png)")
     warning = advice(run, bank, "tall.png")
     assert "shrunk to fit" in warning
     needed = number_after(warning, "at that size one at least ", " px wide")
-    width_mm = number_after(warning, "(480 x 808 px) prints ", " mm wide")
+    width_mm = number_after(warning, "(300 x 530 px) prints ", " mm wide")
     (bank / "tall.png").unlink()
-    Image.new("RGB", (needed, round(needed * 808 / 480)), "red").save(bank / "tall.png")
+    Image.new("RGB", (needed, round(needed * 530 / 300)), "red").save(bank / "tall.png")
     assert "warning" not in run("validate", content=bank).stderr
     pdf = export_pdf(bank, tmp_path / "out")
     (listed,) = listed_images(pdf)

@@ -196,7 +196,7 @@ def _bank_with_images(bank: Path, sizes: dict[str, tuple[int, int]]) -> dict[str
 def test_validate_warns_of_images_that_would_print_blurred(
     run: Callable[..., Run], bank: Path
 ) -> None:
-    where = _bank_with_images(bank, {"tall.png": (480, 808), "sharp.png": (2400, 1200)})
+    where = _bank_with_images(bank, {"tall.png": (300, 600), "sharp.png": (2400, 1200)})
     result = run("validate", content=bank)
     assert result.exit_code == 0, result.stderr
     assert result.stdout.startswith("ok:")
@@ -204,23 +204,24 @@ def test_validate_warns_of_images_that_would_print_blurred(
     assert len(warnings) == 1, result.stderr  # one per place, not one per layout
     (warning,) = warnings
     assert warning.startswith(f"{bank / 'basic.md'}:{where['tall.png']}: warning: ")
-    assert "'images/tall.png' (480 x 808 px)" in warning
-    # Shrunk to fit the A4 booklet's frame height: 387 pt (136 mm) wide, 89 dpi.
-    assert "prints 136 mm wide in the booklet (A4) at 89 dpi" in warning
-    assert "806 px wide prints sharp" in warning
+    assert "'images/tall.png' (300 x 600 px)" in warning
+    # At 96 dpi it would be 450 pt tall: shrunk to the booklet's cap of 24 lines of body
+    # text (316.8 pt), it is 158.4 pt (56 mm) wide: 300 px / 2.2 in is 136 dpi.
+    assert "prints 56 mm wide in the booklet (A4) at 136 dpi" in warning
+    assert "330 px wide prints sharp" in warning
 
 
 def test_images_print_at_the_resolution_the_warning_gives(
     run: Callable[..., Run], bank: Path, tmp_path: Path
 ) -> None:
-    _bank_with_images(bank, {"tall.png": (480, 808), "sharp.png": (2400, 1200)})
+    _bank_with_images(bank, {"tall.png": (300, 600), "sharp.png": (2400, 1200)})
     pdf = build(run, bank, tmp_path / "out", "--layout", "booklet")
     listed = subprocess.run(
         ["pdfimages", "-list", str(pdf)], capture_output=True, text=True, check=True
     ).stdout.splitlines()[2:]
     # page num type width height color comp bpc enc interp object ID x-ppi y-ppi size ratio
     resolutions = sorted((int(row.split()[3]), int(row.split()[12])) for row in listed)
-    assert resolutions == [(480, 89), (2400, 352)]  # 2400 px in the 490 pt wide frame
+    assert resolutions == [(300, 136), (2400, 352)]  # 2400 px in the 490 pt wide frame
 
 
 def test_validate_is_quiet_about_a_bank_without_images(run: Callable[..., Run]) -> None:

@@ -7,15 +7,16 @@ Exit codes: 0 ok, 1 content or other qexport errors, 2 usage errors,
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from qexport import DEFAULT_THEME
-from qexport.errors import QexportError, did_you_mean
+from qexport.errors import ContentErrors, QexportError
 from qexport.exporters import ThemeName
+from qexport.selection_options import F, select, selection_options
 
 if TYPE_CHECKING:
     from qexport.model import QuestionSet
@@ -23,7 +24,6 @@ if TYPE_CHECKING:
 BUG_EXIT_CODE = 3
 RELEASE_OUT = Path("dist")  # `qexport all`: the release, and nothing else
 BUILD_OUT = Path("build")  # `qexport NAME`: single exports, never in a release
-F = TypeVar("F", bound=Callable[..., Any])
 
 
 class Session:
@@ -34,6 +34,7 @@ class Session:
 
     def __init__(self, content_dir: Path) -> None:
         self.content_dir = content_dir
+        self.quiet = False  # a command's --quiet: print errors only, never a warning
         self._set: QuestionSet | None = None
 
     def question_set(self) -> QuestionSet:
@@ -41,7 +42,7 @@ class Session:
             from qexport.loader import load
 
             loaded = load(self.content_dir)
-            for warning in loaded.warnings:
+            for warning in loaded.warnings if not self.quiet else ():
                 click.echo(str(warning), err=True)
             self._set = loaded.question_set
         return self._set
@@ -102,43 +103,6 @@ class QexportGroup(click.Group):
 def cli(ctx: click.Context, content_dir: Path) -> None:
     """Turn a Markdown question bank into Anki decks, PDFs and CSV."""
     ctx.obj = Session(content_dir)
-
-
-def _split(values: Iterable[str]) -> frozenset[str]:
-    return frozenset(v.strip() for value in values for v in value.split(",") if v.strip())
-
-
-def selection_options(command: F) -> F:
-    """--level, --topic and --tag, shared by every command that selects questions."""
-    for name, what in (("tag", "tag"), ("topic", "topic id"), ("level", "level id")):
-        command = click.option(
-            f"--{name}",
-            f"{name}s",
-            multiple=True,
-            metavar=what.split()[0].upper(),
-            help=f"Only questions with this {what} (repeat or comma-separate for several).",
-        )(command)
-    return command
-
-
-def select(
-    question_set: QuestionSet, levels: Sequence[str], topics: Sequence[str], tags: Sequence[str]
-) -> QuestionSet:
-    """The set narrowed by the filter options; a typo is a usage error."""
-    from qexport.model import Selection
-
-    selection = Selection(_split(levels), _split(topics), _split(tags))
-    for option, wanted, known in (
-        ("--level", selection.levels, [level.id for level in question_set.levels]),
-        ("--topic", selection.topics, [topic.id for topic in question_set.topics]),
-    ):
-        for value in sorted(wanted - set(known)):
-            raise click.BadParameter(
-                f"unknown {option[2:]} '{value}'{did_you_mean(value, known)}"
-                f" (known: {', '.join(known)})",
-                param_hint=option,
-            )
-    return question_set if selection.is_everything else question_set.select(selection)
 
 
 def theme_option(help_text: str) -> Callable[[F], F]:
@@ -242,12 +206,18 @@ def all_command(
     from qexport import content_files
     from qexport.commands.release_all import Settings, release_all
 
+    session.quiet = quiet
     workers = jobs or os.cpu_count() or 1
-    candidates = content_files.candidates(session.content_dir)  # before loading: edits show
-    question_set = session.question_set()
-    before = content_files.of_set(candidates, question_set)
-    settings = Settings(out, workers, only, skip, overrides, check, wait, quiet)
-    release_all(question_set, before, settings)
+    try:
+        candidates = content_files.candidates(session.content_dir)  # before loading: edits show
+        question_set = session.question_set()
+        before = content_files.of_set(candidates, question_set)
+        settings = Settings(out, workers, only, skip, overrides, check, wait, quiet)
+        release_all(question_set, before, settings)
+    except ContentErrors as failure:
+        if not quiet:
+            raise
+        raise ContentErrors(failure.errors) from None  # its warnings are not errors
 
 
 @cli.command("serve")
@@ -289,6 +259,57 @@ class ExportGroup(QexportGroup):
 @cli.group("export", cls=ExportGroup)
 def export_group() -> None:
     """Run any registered exporter by name (the same as `qexport NAME`)."""
+
+
+@cli.command("import")
+@click.argument("source", type=click.Path(path_type=Path, dir_okay=False, exists=True))
+@click.option(
+    "--content",
+    "target",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="The new content folder to write (default: the --content given before 'import').",
+)
+@click.option(
+    "--level",
+    "levels",
+    multiple=True,
+    metavar="NAME=LEVEL",
+    help="Notes with this tag, or in this deck or under it, go to LEVEL (repeat).",
+)
+@click.option(
+    "--topic",
+    "topics",
+    multiple=True,
+    metavar="NAME=TOPIC",
+    help="Notes with this tag, or in this deck or under it, go to TOPIC (repeat).",
+)
+@click.option(
+    "--set-id",
+    default=None,
+    help="The new set's id; give the old set.toml's to keep a qexport bank's guids.",
+)
+@click.option("--title", default=None, help="The set's title (default: the deck's name).")
+@click.option("--quiet", "-q", is_flag=True, help="Print only errors.")
+@click.pass_obj
+def import_command(
+    session: Session,
+    source: Path,
+    target: Path | None,
+    levels: tuple[str, ...],
+    topics: tuple[str, ...],
+    set_id: str | None,
+    title: str | None,
+    quiet: bool,
+) -> None:
+    """Make a new content folder from an Anki deck (.apkg) or CSV."""
+    from qexport.commands.import_bank import parse_mapping, run_import
+    from qexport.metadata import id_problem
+
+    if set_id is not None and (problem := id_problem(set_id)) is not None:
+        raise click.BadParameter(problem, param_hint="--set-id")
+    mapping = parse_mapping(levels, topics)
+    run_import(source, target or session.content_dir, mapping, set_id, title, quiet)
 
 
 @cli.command("lock")

@@ -3,7 +3,8 @@
 The info string names the language, then optional flags::
 
     ```python                      compiled by `qexport validate`, run by the tests
-    ```python norun                compiled only: a fragment, or needs a server
+    ```python compile-only         compiled, never run: it needs a server or a package
+    ```python norun                highlighted only: a fragment, or a quoted mistake
     ```python requires=3.12        compiled and run only on Python 3.12 or newer
     ```python key=3                line 3 is the one the cheat sheet prints (any language)
 """
@@ -23,20 +24,27 @@ from qexport.errors import ContentError, ContentWarning, did_you_mean
 
 PYTHON_NAMES = frozenset({"python", "py", "python3"})
 NORUN = "norun"
+COMPILE_ONLY = "compile-only"
 REQUIRES = "requires"
 KEY = "key"
-FLAGS = (NORUN, f"{REQUIRES}=3.12", f"{KEY}=1")
+FLAGS = (NORUN, COMPILE_ONLY, f"{REQUIRES}=3.12", f"{KEY}=1")
+# What a compile error suggests to an author whose block is not meant to be Python that runs.
+OPT_OUT = (
+    "if it is not meant to compile, mark the block `python norun` (highlighted, never "
+    "compiled) or name another language"
+)
 
 
 @dataclass(frozen=True)
 class CodeBlock:
     language: str
     code: str
-    runnable: bool
+    runnable: bool  # the tests run it
     requires: tuple[int, int] | None  # the oldest Python that can compile it
     path: Path
     line: int  # the line of the opening fence
     key_line: int | None = None  # 1-based line of `code` marked key=N, if valid
+    compiled: bool = True  # `qexport validate` compiles it (a python block not marked norun)
 
     @property
     def is_python(self) -> bool:
@@ -91,7 +99,10 @@ def blocks_from_tokens(
         language, flags = language_of(token.info), token.info.split()[1:]
         if not language:
             notes.append(ContentWarning("code block has no language", path, line))
-        runnable, requires, key_line = True, None, None
+        runnable, compiled, requires, key_line = True, True, None, None
+        if language in PYTHON_NAMES and NORUN in flags and COMPILE_ONLY in flags:
+            message = f"'{NORUN}' (never compiled) and '{COMPILE_ONLY}' contradict: keep one"
+            errors.append(ContentError(message, path, line))
         for flag in flags:
             if flag.startswith(f"{KEY}=") and key_line is not None:
                 message = f"'{flag}': a code block marks one key line at most"
@@ -101,13 +112,17 @@ def blocks_from_tokens(
             elif language not in PYTHON_NAMES:
                 continue  # other languages' flags are theirs (`console` sessions ...)
             elif flag == NORUN:
+                runnable, compiled = False, False
+            elif flag == COMPILE_ONLY:
                 runnable = False
             elif flag.startswith(f"{REQUIRES}=") and _version(flag) is not None:
                 requires = _version(flag)
             else:
                 hint = did_you_mean(flag, FLAGS)
                 errors.append(ContentError(f"unknown code block flag '{flag}'{hint}", path, line))
-        blocks.append(CodeBlock(language, token.content, runnable, requires, path, line, key_line))
+        blocks.append(
+            CodeBlock(language, token.content, runnable, requires, path, line, key_line, compiled)
+        )
     return blocks
 
 
@@ -152,7 +167,7 @@ def check_python(
     block: CodeBlock, errors: list[ContentError], notes: list[ContentWarning]
 ) -> None:
     """Report the first line of `block` that does not compile, and its warnings."""
-    if not block.is_python or not block.supported_here:
+    if not block.is_python or not block.compiled or not block.supported_here:
         return
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -165,7 +180,7 @@ def check_python(
             where = f" (column {exc.offset})" if exc.offset else ""
             errors.append(
                 ContentError(
-                    f"python code does not compile: {exc.msg}{where}",
+                    f"python code does not compile: {exc.msg}{where}; {OPT_OUT}",
                     block.path,
                     block.line + (exc.lineno or 1),
                 )
@@ -173,7 +188,9 @@ def check_python(
         except (ValueError, RecursionError, MemoryError, OverflowError) as exc:
             reason = str(exc) or type(exc).__name__
             errors.append(
-                ContentError(f"python code does not compile: {reason}", block.path, block.line)
+                ContentError(
+                    f"python code does not compile: {reason}; {OPT_OUT}", block.path, block.line
+                )
             )
         else:
             _check_coding_line(block, errors)
@@ -201,4 +218,6 @@ def _check_coding_line(block: CodeBlock, errors: list[ContentError]) -> None:
     except (SyntaxError, ValueError) as exc:
         line = block.line + (getattr(exc, "lineno", None) or coding[0])
         message = f"{getattr(exc, 'msg', None) or exc} (its coding line; saved, it is UTF-8)"
-        errors.append(ContentError(f"python code does not compile: {message}", block.path, line))
+        errors.append(
+            ContentError(f"python code does not compile: {message}; {OPT_OUT}", block.path, line)
+        )

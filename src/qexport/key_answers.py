@@ -17,6 +17,7 @@ nothing else. set.toml's `key_answers = "required"` makes a missing one an error
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -37,6 +38,36 @@ POLICIES = (OPTIONAL, REQUIRED)
 # What a learner recalls and grades in seconds: one to three short lines.
 MAX_KEY_WORDS = 35
 SYNTAX_HINT = "put {.key} on the line above the answer's first paragraph"
+# What an author, a template or a converter writes where the answer is still to come,
+# compared as words in lower case: "**TODO.**" and "Your answer here:" are placeholders.
+PLACEHOLDERS = frozenset(
+    {
+        "answer",
+        "answer here",
+        "answer goes here",
+        "your answer",
+        "your answer here",
+        "write the answer here",
+        "write your answer here",
+        "insert answer here",
+        "add answer",
+        "add answer here",
+        "add the answer here",
+        "placeholder",
+        "coming soon",
+        "to be written",
+        "to be done",
+    }
+)
+# A first word that says the rest is a note to self: "TODO: explain the MRO".
+PLACEHOLDER_OPENINGS = frozenset({"todo", "tbd", "tba", "fixme", "xxx", "wip"})
+_WORD = re.compile(r"[^\W_]+")  # letters and digits: Markdown's `*_#>` and punctuation go
+# "TODO", "TODO: explain", "TBD." mark a gap; "TODO lists are ..." or "XXX is ..." are text.
+_MARKER = re.compile(
+    r"(?:[\s*_#>(\[+-]|\d+[.)])*"  # list, quote and emphasis marks
+    r"[A-Za-z]+[\s*_)\]]*(?:$|[:.!(\-\u2013\u2014\u2026])"  # the word, then an end or a mark
+)
+PLACEHOLDER_MARKS = frozenset(".?!-\u2013\u2014\u2026*_ \n")  # and en/em dash, ellipsis
 
 
 def word_count(markdown: str) -> int:
@@ -68,7 +99,8 @@ def key_paragraph(
     if not body or not is_key(body[0]) or body[0].map is None:
         return "", 0, 0
     start, end = body[0].map
-    text = "\n".join(line.strip() for line in lines[start:end])
+    # lstrip: a line's two trailing spaces, kept by normalize, are a hard line break.
+    text = "\n".join(line.lstrip() for line in lines[start:end])
     return text, start + 1, end
 
 
@@ -88,6 +120,7 @@ def check(
     errors: list[ContentError] = []
     notes: list[ContentWarning] = []
     for question in questions:
+        notes.extend(placeholders(question))
         if not question.key:
             if policy == REQUIRED:
                 message = f"no key answer ({SYNTAX_HINT}); set.toml requires one"
@@ -104,6 +137,52 @@ def check(
                 )
             )
     return errors, notes
+
+
+def is_placeholder(markdown: str) -> bool:
+    """Whether `markdown` only holds the place of an answer: 'Answer here', 'TODO: ...',
+    'Lorem ipsum ...', or nothing but punctuation ('...', '?', '-')."""
+    words = _WORD.findall(markdown.casefold())
+    if not words:  # dots, dashes or a '?' (but code is content: `...` is Python's Ellipsis)
+        return bool(markdown.strip()) and set(markdown) <= PLACEHOLDER_MARKS
+    return (
+        " ".join(words) in PLACEHOLDERS
+        or (words[0] in PLACEHOLDER_OPENINGS and _MARKER.match(markdown) is not None)
+        or words[:2] == ["lorem", "ipsum"]
+    )
+
+
+def placeholders(question: Question) -> list[ContentWarning]:
+    """A warning for a key answer, or details, that only hold the place of an answer.
+
+    An answer that is its key answer alone is not one: a short fact needs no details.
+    """
+    notes = []
+    if question.key and is_placeholder(question.key):
+        notes.append(
+            ContentWarning(
+                f"the key answer is a placeholder ({_quoted(question.key)}): write the answer",
+                question.path,
+                question.key_line,
+            )
+        )
+    if question.answer and is_placeholder(question.answer):
+        what = "the details are" if question.key else "the answer is"
+        advice = "write them, or delete them: a key answer alone is an answer"
+        notes.append(
+            ContentWarning(
+                f"{what} a placeholder ({_quoted(question.answer)}): "
+                + (advice if question.key else "write the answer"),
+                question.path,
+                question.answer_line or question.line,
+            )
+        )
+    return notes
+
+
+def _quoted(markdown: str) -> str:
+    text = " ".join(markdown.split())
+    return repr(text if len(text) <= 40 else text[:39] + "…")
 
 
 def _at(question: Question) -> tuple[Path, int]:

@@ -26,7 +26,7 @@ from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_block_plugin
 
-from qexport import attribute_lines, key_answers, media, set_checks, unrendered
+from qexport import anki_ids, attribute_lines, key_answers, media, set_checks, unrendered
 from qexport.codeblocks import blocks_from_tokens, check_python
 from qexport.errors import ContentError, ContentErrors, ContentWarning, did_you_mean
 from qexport.level_tokens import is_question_heading
@@ -38,7 +38,7 @@ from qexport.tags import merged_tags, tag_problem
 if TYPE_CHECKING:
     from qexport.references import FileDefinitions
 
-QUESTION_ATTRS = ("id", "topic", "tags")
+QUESTION_ATTRS = ("id", "topic", "tags", "guid", "notetype")
 IGNORED_FILES = frozenset({"readme.md"})
 MAX_ID_LENGTH = 64
 # Limits that keep one run within a laptop's memory and a learner's patience.
@@ -100,6 +100,7 @@ def load(content_dir: Path) -> Loaded:
 
     set_checks.duplicate_ids(questions, errors)
     if metadata is not None and metadata.meta is not None:
+        errors.extend(anki_ids.identity_errors(questions, metadata.meta, metadata.path))
         key_errors, key_notes = key_answers.check(questions, metadata.meta.key_answers)
         errors.extend(key_errors)
         notes.extend(key_notes)
@@ -324,6 +325,9 @@ def _read_question(
     for tag in tags:
         if (problem := tag_problem(tag)) is not None:
             error(f"tag '{tag}' {problem}")
+    guid, notetype, problems = anki_ids.kept_identity(attrs)
+    for problem in problems:
+        error(problem)
     question_text = " ".join(inline.content.split())
     if not question_text:
         error("question has no text")
@@ -378,6 +382,8 @@ def _read_question(
         images=images,
         key=key,
         key_line=key_line,
+        guid=guid,
+        notetype=notetype,
     )
 
 

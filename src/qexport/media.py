@@ -1,7 +1,9 @@
 """Images referenced from answers.
 
 An image is a file inside the content folder, referenced by a path relative
-to the Markdown file: `![A diagram of the MRO](images/mro.png)`. Remote URLs
+to the Markdown file: `![A diagram of the MRO](images/mro.png)`, or
+`<img src="images/mro.png">` (`html_subset`), checked the same way, with
+its width (`{width="50%"}`, `width=`, `height=`: `lengths`). Remote URLs
 are refused (a card must work offline and must not phone home), and so is
 any path that leads out of the content folder. The file is found whether its
 name is stored composed (NFC, as the Markdown is) or decomposed (NFD, as
@@ -27,6 +29,7 @@ from urllib.parse import unquote, urlsplit
 from markdown_it.token import Token
 
 from qexport.errors import ContentError
+from qexport.lengths import parse_length
 
 IMAGE_FORMATS = ("PNG", "JPEG", "GIF")
 # 25 megapixels: a 5000 x 5000 photo. Decoded for the PDF that is 100 MB; a
@@ -34,29 +37,86 @@ IMAGE_FORMATS = ("PNG", "JPEG", "GIF")
 MAX_IMAGE_PIXELS = 25_000_000
 
 
+class Shown(NamedTuple):
+    """An image an answer shows: its `src`, its line in the answer (from 0) and its size.
+
+    `width` and `height` are as written (`{width=…}`, `<img width=…>`); `problem`
+    says why its attributes were not understood, or is empty.
+    """
+
+    src: str
+    line: int
+    width: str | None = None
+    height: str | None = None
+    problem: str = ""
+
+
+def may_show_image(markdown: str) -> bool:
+    """Whether `markdown` may show an image: a cheap test before any parsing."""
+    return "![" in markdown or "<img" in markdown.lower()
+
+
 def image_sources(markdown: str) -> Iterator[tuple[str, int]]:
-    """(src, line within `markdown`, from 0) of every image the renderers can show.
+    """(src, line within `markdown`, from 0) of every image the renderers can show."""
+    for shown in shown_images(markdown):
+        yield shown.src, shown.line
+
+
+def shown_images(markdown: str) -> Iterator[Shown]:
+    """Every image the renderers can show: Markdown images and the HTML subset's `<img>`.
 
     The whole text is parsed as the renderers parse it, so reference-style
     images (`![x][r]` with `[r]: path`) resolve, and images nested in another
     image's alt text are found too (the PDFs walk into them).
     """
-    if "![" not in markdown:
+    if not may_show_image(markdown):
         return  # the cheap common case: no parse needed
     from qexport.render import shared_parser  # Pygments: only when needed
 
     for token in shared_parser().parse(markdown):
         if token.type == "inline" and token.map is not None:
-            for src in _sources(token.children or []):
-                yield src, token.map[0]
+            for shown in _shown(token.children or []):
+                yield shown._replace(line=token.map[0])
 
 
-def _sources(tokens: Sequence[Token]) -> Iterator[str]:
-    for token in tokens:
+def _shown(tokens: Sequence[Token]) -> Iterator[Shown]:
+    from qexport.html_subset import TAG_KEY
+    from qexport.render import html_src
+
+    for index, token in enumerate(tokens):
         if token.type == "image":
-            yield str(token.attrGet("src") or "")
+            after = tokens[index + 1] if index + 1 < len(tokens) else None
+            yield Shown(
+                str(token.attrGet("src") or ""),
+                0,
+                width=_attr(token, "width"),
+                problem=_attribute_problem(token, after),
+            )
+        elif token.type == "html_inline" and TAG_KEY in token.meta:
+            tag = token.meta[TAG_KEY]
+            if tag.name == "img":
+                yield Shown(html_src(tag.get("src")), 0, tag.get("width"), tag.get("height"))
         if token.children:
-            yield from _sources(token.children)
+            yield from _shown(token.children)
+
+
+def _attr(token: Token, name: str) -> str | None:
+    value = token.attrGet(name)
+    return None if value is None else str(value)
+
+
+def _attribute_problem(image: Token, after: Token | None) -> str:
+    """Why the `{…}` after a Markdown image was not understood, or ""."""
+    ignored = image.meta.get("insecure_attrs")
+    if ignored:
+        names = ", ".join(sorted(ignored))
+        return f"an image takes only {{width=…}}; remove {names}"
+    if after is not None and after.type == "text" and after.content.startswith("{"):
+        return (
+            'the {…} after this image was not understood; write it as {width="50%"} '
+            "(quote a value with '%' or '.')"
+        )
+    return ""
 
 
 def content_path(src: str, relative_dir: str = "") -> str:
@@ -156,8 +216,8 @@ def shows_image(question: str) -> bool:
     """Whether the inline Markdown `question` shows an image."""
     from qexport.render import shared_parser
 
-    tokens = shared_parser().parseInline(question) if "![" in question else []
-    return any(child.type == "image" for t in tokens for child in t.children or [])
+    tokens = shared_parser().parseInline(question) if may_show_image(question) else []
+    return any(True for t in tokens for _ in _shown(t.children or []))
 
 
 def answer_images(
@@ -173,16 +233,29 @@ def answer_images(
     each answer line to its line in the file.
     """
     found: dict[str, None] = {}
-    for src, answer_line in image_sources(answer):
-        line = file_lines[answer_line]
+    for shown in shown_images(answer):
+        line = file_lines[shown.line]
         try:
-            image = resolve(src, path, path.parent)
+            image = resolve(shown.src, path, path.parent)
+            size_problem(shown)
         except ValueError as problem:
             errors.append(ContentError(str(problem), path, line))
             continue
         found[image] = None
         image_refs.append(ImageRef(image, path, line))
     return tuple(found)
+
+
+def size_problem(shown: Shown) -> None:
+    """A ValueError if `shown`'s width or height cannot be used."""
+    if shown.problem:
+        raise ValueError(shown.problem)
+    for name, value in (("width", shown.width), ("height", shown.height)):
+        if value is not None:
+            try:
+                parse_length(value, percent=name == "width")
+            except ValueError as problem:
+                raise ValueError(f"image '{shown_name(shown.src)}': {name} {problem}") from None
 
 
 def check_files(images: Sequence[ImageRef], content_dir: Path, errors: list[ContentError]) -> None:

@@ -34,6 +34,7 @@ from typing import Any
 
 from qexport import key_answers
 from qexport.errors import ContentError, did_you_mean
+from qexport.kept_notetypes import read_notetypes
 from qexport.model import Level, SetMeta, Topic
 from qexport.normalize import check_characters, read_text
 from qexport.release_table import read_release
@@ -48,7 +49,9 @@ else:  # pragma: no cover - exercised on Python 3.10 only
 METADATA_FILE = "set.toml"
 SLUG = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 TABLES = ("set", "levels", "topics")
-OPTIONAL_TABLES = ("release",)  # what `qexport all` builds: see release_table
+# What `qexport all` builds (release_table); note types kept from an imported deck
+# (kept_notetypes).
+OPTIONAL_TABLES = ("release", "anki")
 REQUIRED_SET_KEYS = ("id", "title", "version", "tag_prefix")
 OPTIONAL_SET_KEYS = {
     "description": "",
@@ -212,9 +215,12 @@ def load_metadata(content_dir: Path, errors: list[ContentError]) -> Metadata | N
             tables[name] = value
 
     release = read_release(data.get("release"), text, path, errors)
+    notetypes = read_notetypes(data.get("anki"), text, path, errors, SLUG, text_problem)
     before = len(errors)
     fields = _set_fields(tables["set"], error)
-    meta = SetMeta(**fields, release=release) if len(errors) == before else None
+    meta = (
+        SetMeta(**fields, release=release, notetypes=notetypes) if len(errors) == before else None
+    )
     if meta is not None and len(meta.slug.encode()) > MAX_SLUG_BYTES:
         # Every artifact's file name starts with the title; most disks stop at 255 bytes.
         size = len(meta.slug.encode())

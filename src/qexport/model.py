@@ -62,6 +62,23 @@ class ReleaseConfig:
 
 
 @dataclass(frozen=True)
+class KeptNotetype:
+    """A note type of a deck the bank was imported from: `[anki.notetypes.<key>]`.
+
+    Anki updates a note in place only if it keeps its note type (same id, same
+    field and template names), so questions moved from that deck are written
+    into it, with qexport's templates and CSS, and learners keep their reviews.
+    """
+
+    key: str  # what a question's `notetype=` names
+    id: int
+    name: str
+    fields: tuple[str, ...]  # the first holds the question, the second the answer
+    templates: tuple[str, ...]
+    line: int  # where set.toml defines it
+
+
+@dataclass(frozen=True)
 class SetMeta:
     id: str  # stable identity: derives Anki deck, note type and note ids
     title: str
@@ -72,6 +89,10 @@ class SetMeta:
     language: str = "en"
     key_answers: str = "optional"  # or "required": then a question without one is an error
     release: ReleaseConfig = field(default_factory=ReleaseConfig)
+    notetypes: tuple[KeptNotetype, ...] = ()
+
+    def notetype(self, key: str) -> KeptNotetype:
+        return next(kept for kept in self.notetypes if kept.key == key)
 
     @property
     def slug(self) -> str:
@@ -96,6 +117,10 @@ class Question:
     key_line: int = 0  # the file line where `key` starts
     key_code: str = ""  # the example's line marked `key=N`, unindented, '' if none
     key_code_language: str = ""  # the language of the example it comes from
+    # Only for questions moved from another deck: its note's guid (else derived from the
+    # set id and the question id) and the `KeptNotetype` it stays in (else qexport's).
+    guid: str = ""
+    notetype: str = ""
 
     @property
     def location(self) -> str:

@@ -4,6 +4,10 @@ Every file is decoded as strict UTF-8 and normalized before it is parsed, so
 the model never depends on the author's editor: Unicode NFC, `\\n` line
 endings, no trailing white space, no tabs. None of these steps adds or removes
 a line, so line numbers still point into the file as the author sees it.
+
+One kind of trailing white space is text: in Markdown, two or more spaces at
+the end of a line that the paragraph continues after are a hard line break
+(CommonMark). Those lines keep exactly two; see `_keeps_hard_break`.
 """
 
 from __future__ import annotations
@@ -35,12 +39,57 @@ def decode(data: bytes, path: Path) -> str:
     return text.removeprefix("\ufeff")
 
 
-def normalize(text: str) -> str:
-    """NFC, `\\n` line endings, tabs expanded, trailing white space removed."""
+def normalize(text: str, markdown: bool = False) -> str:
+    """NFC, `\\n` line endings, tabs expanded, trailing white space removed.
+
+    In `markdown`, a hard line break's trailing spaces are kept, as two.
+    """
     text = unicodedata.normalize("NFC", text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = (line.expandtabs(TAB_WIDTH).rstrip() for line in text.split("\n"))
+    raw = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = [line.expandtabs(TAB_WIDTH).rstrip() for line in raw]
+    if markdown and any(line.endswith(HARD_BREAK) for line in raw):
+        for index in _hard_breaks(raw):
+            lines[index] += HARD_BREAK
     return "\n".join(lines)
+
+
+HARD_BREAK = "  "  # CommonMark: two or more spaces before a line end
+# A line that opens or closes a fenced code block, in a list or quote too.
+_ANY_FENCE = re.compile(r"[ >]*(`{3,}|~{3,})")
+# Lines a paragraph never runs into or out of: a heading, an attribute line, a rule.
+_NOT_PARAGRAPH = re.compile(r" {0,3}(?:#{1,6}(?:\s|$)|\{.*\}\s*$|(?:[-*_]\s*){3,}$)")
+
+
+def _hard_breaks(raw: list[str]) -> list[int]:
+    """The indexes of the lines of `raw` that end in a hard line break.
+
+    Outside code, a line with text that ends in two spaces breaks only if its
+    paragraph goes on: the next line has text that is not a fence, a heading or
+    an attribute line. Elsewhere (a paragraph's last line, a blank line, a
+    heading, code) the spaces mean nothing, and they go.
+    """
+    found = []
+    fence = ""  # the marker of the code block the line is in, if any
+    for index, line in enumerate(raw):
+        marker = _ANY_FENCE.match(line)
+        if marker and (not fence or marker.group(1).startswith(fence)):
+            fence = "" if fence else marker.group(1)
+            continue
+        after = raw[index + 1] if index + 1 < len(raw) else ""
+        if not fence and _keeps_hard_break(line, after):
+            found.append(index)
+    return found
+
+
+def _keeps_hard_break(line: str, after: str) -> bool:
+    return (
+        line.endswith(HARD_BREAK)
+        and bool(line.strip())
+        and not _NOT_PARAGRAPH.match(line)
+        and bool(after.strip())
+        and not _ANY_FENCE.match(after)
+        and not _NOT_PARAGRAPH.match(after)
+    )
 
 
 def check_inside(path: Path, folder: Path) -> None:
@@ -72,7 +121,7 @@ def read_text(path: Path, within: Path | None = None) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise ContentError(f"cannot read the file: {exc.strerror or exc}", path) from None
-    return normalize(decode(data, path))
+    return normalize(decode(data, path), markdown=path.suffix.lower() == ".md")
 
 
 # Never text: C0 and C1 controls (normalize has already made line ends "\n" and
@@ -81,7 +130,7 @@ def read_text(path: Path, within: Path | None = None) -> str:
 # would drop them, turn them into U+FFFD, or reorder what the learner reads.
 # The isolates (U+2066-U+2069), the way to embed right-to-left text, are text:
 # they cannot reorder anything outside themselves.
-_NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\ufffe\uffff]")
+NOT_TEXT = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\ufffe\uffff]")
 MAX_CHARACTER_ERRORS = 20
 # A numeric character reference such as &#x202E; is that character once rendered.
 # (Markdown turns controls and noncharacters written so into U+FFFD; not these.)
@@ -94,7 +143,7 @@ _OVERRIDES = range(0x202A, 0x202F)
 
 def check_characters(text: str, path: Path) -> list[ContentError]:
     """A located error for each line of `text` with a character that is not text."""
-    if not _NOT_TEXT.search(text) and "&#" not in text:
+    if not NOT_TEXT.search(text) and "&#" not in text:
         return []  # the common case: one pass over the text
     errors = []
     fence = ""  # the marker of the code block the line is in, if any
@@ -145,7 +194,7 @@ def _without_code_spans(line: str) -> str:
 
 def _not_text(line: str, in_code: bool) -> tuple[str, int, str] | None:
     """The first character of `line` that is not text: itself, its column, how written."""
-    found = _NOT_TEXT.search(line)
+    found = NOT_TEXT.search(line)
     if found:
         return found.group(), found.start() + 1, ""
     if in_code or "&#" not in line:

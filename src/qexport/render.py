@@ -19,8 +19,10 @@ import re
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from html import escape
+from typing import TYPE_CHECKING, Any
 
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import escapeHtml
 from markdown_it.renderer import RendererHTML
 from markdown_it.token import Token
 from markdown_it.utils import EnvType, OptionsDict
@@ -31,6 +33,10 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from qexport.codeblocks import language_of
+from qexport.html_subset import TAG_KEY, Tag, plain
+
+if TYPE_CHECKING:
+    from qexport.lengths import Length
 
 CODE_CSS_CLASS = "highlight"
 
@@ -103,16 +109,41 @@ def _highlight(code: str, language: str, _attrs: str) -> str:
 GFM_RULES = ("table", "strikethrough")
 
 
-def markdown_parser(
-    highlight: Callable[[str, str, str], str] | None = None, *, html: bool = False
-) -> MarkdownIt:
-    """The one Markdown dialect every output renders: CommonMark, GFM_RULES, raw HTML off.
+def markdown_parser(highlight: Callable[[str, str, str], str] | None = None) -> MarkdownIt:
+    """The one Markdown dialect every output renders.
 
-    html=False shows raw HTML in the content as text; it is never interpreted.
-    html=True only finds that raw HTML, for validate's warnings; nothing renders with it.
+    CommonMark, GFM_RULES, bare URLs as links (`linkify`), `{width=…}` after an
+    image, and the raw HTML of `html_subset`: inline tags only (no HTML blocks),
+    each either in the subset or turned into text, shown as written.
     """
-    options = {"html": html, "highlight": highlight}
-    return MarkdownIt("commonmark", options).enable(list(GFM_RULES))
+    from mdit_py_plugins.attrs import attrs_plugin
+
+    from qexport import html_subset
+
+    options = {"html": True, "linkify": True, "highlight": highlight}
+    md = MarkdownIt("commonmark", options).enable([*GFM_RULES, "linkify"]).disable("html_block")
+    md.linkify = _bare_urls()
+    md.use(attrs_plugin, after=("image",), allowed=("width",))
+    html_subset.use(md)
+    return md
+
+
+def _bare_urls() -> Any:
+    """A linkify-it that links what GitHub links: `http(s)://…`, `www.…` and e-mail
+    addresses, never a bare name with a dot (`main.py`, `os.path`)."""
+    from linkify_it import LinkifyIt  # type: ignore[import-untyped]
+
+    class BareUrls(LinkifyIt):  # type: ignore[misc]
+        def match(self, text: str) -> list[Any] | None:
+            found = [
+                link
+                for link in super().match(text) or []
+                if link.schema or link.raw[:4].lower() == "www."
+            ]
+            return found or None
+
+    schemas = dict.fromkeys(("ftp:", "//"))  # None: not recognised
+    return BareUrls(schemas)
 
 
 class HtmlRenderer:
@@ -124,23 +155,49 @@ class HtmlRenderer:
 
     def __init__(self, image_src: Callable[[str], str] | None = None) -> None:
         self._md = markdown_parser(highlight=_highlight)
-        if image_src is not None:
-            renderer = self._md.renderer
-            assert isinstance(renderer, RendererHTML)
-            default_image = renderer.rules["image"]
+        renderer = self._md.renderer
+        assert isinstance(renderer, RendererHTML)
+        default_image = renderer.rules["image"]
 
-            def image(
-                _renderer: RendererHTML,
-                tokens: Sequence[Token],
-                idx: int,
-                options: OptionsDict,
-                env: EnvType,
-            ) -> str:
-                token = tokens[idx]
-                token.attrSet("src", image_src(str(token.attrGet("src") or "")))
-                return str(default_image(tokens, idx, options, env))
+        def image(
+            _renderer: RendererHTML,
+            tokens: Sequence[Token],
+            idx: int,
+            options: OptionsDict,
+            env: EnvType,
+        ) -> str:
+            token = tokens[idx]
+            width, height = (token.attrs.get(name) for name in ("width", "height"))
+            src = str(token.attrGet("src") or "")
+            # Only what an image needs: `{…}` may have added anything else.
+            kept: dict[str, str | int | float] = {"src": image_src(src) if image_src else src}
+            kept["alt"] = ""
+            if "title" in token.attrs:
+                kept["title"] = token.attrs["title"]
+            token.attrs = kept
+            style = size_style(_str_or_none(width), _str_or_none(height))
+            if style:
+                token.attrSet("style", style)
+            return str(default_image(tokens, idx, options, env))
 
-            self._md.add_render_rule("image", image)
+        def html_inline(
+            _renderer: RendererHTML,
+            tokens: Sequence[Token],
+            idx: int,
+            options: OptionsDict,
+            env: EnvType,
+        ) -> str:
+            tag = tokens[idx].meta.get(TAG_KEY)
+            if tag is None:  # not the subset's: shown as written
+                return escapeHtml(tokens[idx].content)
+            if tag.name == "img":
+                return image(_renderer, [html_image(tag)], 0, options, env)
+            if tag.name == "br":
+                return "<br />"
+            return f"</{tag.name}>" if tag.closing else f"<{tag.name}>"
+
+        self._md.add_render_rule("image", image)
+        self._md.add_render_rule("html_inline", html_inline)
 
     def render(self, markdown: str) -> str:
         return defuse_anki_markup(str(self._md.render(markdown)))
@@ -162,6 +219,42 @@ class HtmlRenderer:
         return lead + self.render(details)
 
 
+def html_image(tag: Tag) -> Token:
+    """The subset's `<img>` as a Markdown image's token: one path for both."""
+    attrs: dict[str, str | int | float] = {"src": html_src(tag.get("src")), "alt": ""}
+    for name in ("width", "height"):
+        if (value := tag.get(name)) is not None:
+            attrs[name] = value
+    token = Token("image", "img", 0, attrs=attrs)
+    token.children = [Token("text", "", 0, content=tag.get("alt") or "")]
+    return token
+
+
+def html_src(src: str | None) -> str:
+    """An `<img>`'s src as a Markdown image's is stored: percent-encoded, as markdown-it does."""
+    return str(shared_parser().normalizeLink(src or ""))
+
+
+def size_style(width: str | None, height: str | None) -> str:
+    """The inline style that sizes an image as written, never wider than the screen."""
+    from qexport.lengths import image_lengths
+
+    wide, high = image_lengths(width, height)
+    if wide is not None:
+        return f"width: {_css(wide)}; max-width: 100%; height: auto"
+    if high is not None:
+        return f"height: {_css(high)}; max-width: 100%; width: auto; object-fit: contain"
+    return ""
+
+
+def _str_or_none(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def _css(length: Length) -> str:
+    return f"{length.value:g}{length.unit}"
+
+
 # Anki's backend finds its tags in the field's HTML source with regular
 # expressions that start at a literal `[`; written as &#91; it shows the same
 # and matches none of them (the LaTeX one ignores case, so all do here).
@@ -170,6 +263,27 @@ _ANKI_TAG = re.compile(r"\[(?=sound:|/?anki:|/?latex\]|/?\$)", re.IGNORECASE)
 # never matches a delimiter across an element: an empty <span> splits `\(`.
 _MATHJAX_DELIMITER = re.compile(r"\\(?=[()\[\]])")
 _TAG = re.compile(r"(<[^>]*>)")  # markdown-it and Pygments escape < and > in text and values
+
+
+# What may render differently since raw HTML, bare URLs and image sizes came in:
+# a tag, a URL or e-mail address, or attributes after an image.
+_NEWER_MARKUP = re.compile(r"<[A-Za-z/]|https?://|www\.|@|\)\{")
+
+
+def holds_newer_markup(markdown: str) -> bool:
+    """Whether `markdown` renders otherwise than before the HTML subset, bare URLs as links
+    and image sizes: it holds a kept tag, a bare URL made a link, or an image's size."""
+    if not _NEWER_MARKUP.search(markdown):
+        return False  # the common case: no parse
+    for token in shared_parser().parse(markdown):
+        for child in token.children or []:
+            if child.type == "html_inline" and TAG_KEY in child.meta:
+                return True
+            if child.type == "link_open" and child.markup == "linkify":
+                return True
+            if child.type == "image" and "width" in child.attrs:
+                return True
+    return False
 
 
 def may_hold_anki_markup(markdown: str) -> bool:
@@ -200,9 +314,13 @@ def render_plain(markdown: str) -> str:
     """One line of inline Markdown as plain text (for outlines, contents, CSV)."""
     tokens = shared_parser().parseInline(markdown)
     parts = [
-        " " if child.type == "softbreak" else child.content
+        " "
+        if child.type in ("softbreak", "hardbreak")
+        else plain(child)
+        if child.type == "html_inline"
+        else child.content
         for token in tokens
         for child in token.children or []
-        if child.type in ("text", "code_inline", "image", "softbreak")
+        if child.type in ("text", "code_inline", "image", "softbreak", "hardbreak", "html_inline")
     ]
     return " ".join("".join(parts).split())

@@ -35,19 +35,26 @@ LOCK_WAIT = 2.0  # seconds to wait for another run's write; then give up on cach
 def code_version() -> str:
     """What renders: qexport's version and the rendering modules' source, and the versions
     of markdown-it-py and Pygments. An editable install changes code, not its version."""
+    from importlib import metadata
+
     import markdown_it
     import pygments
 
     import qexport
-    from qexport import codeblocks, media, render
+    from qexport import codeblocks, html_subset, lengths, media, render
 
     sources = []
-    for module in (render, codeblocks, media):
+    for module in (render, codeblocks, media, html_subset, lengths):
         try:
             sources.append(Path(str(module.__file__)).read_text(encoding="utf-8"))
         except (OSError, UnicodeDecodeError):  # no source (a frozen build): the version serves
             sources.append("")
     versions = [qexport.__version__, markdown_it.__version__, pygments.__version__]
+    for package in ("mdit-py-plugins", "linkify-it-py", "nh3"):  # what parses and sanitises
+        try:
+            versions.append(metadata.version(package))
+        except metadata.PackageNotFoundError:
+            versions.append("")
     return digest_of([SCHEMA, *versions, *sources])
 
 

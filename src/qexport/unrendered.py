@@ -1,14 +1,18 @@
 """Markdown that no output shows as its author means it: `qexport validate` warns at its line.
 
-Every output renders CommonMark with GitHub's tables and strikethrough
-(`render.markdown_parser`). Some other things people write on GitHub are
-shown as the text that was written, so each gets a warning:
+Every output renders CommonMark with GitHub's tables and strikethrough, bare
+URLs as links and a small subset of inline HTML (`render.markdown_parser`).
+Some other things people write on GitHub are shown as the text that was
+written, so each gets a warning:
 
 - footnotes (`[^1]` and `[^1]: the note`): an answer stands alone on a card,
   so a note belongs in its text;
-- raw HTML (`<kbd>`, `<br>`, `<!-- a comment -->`): shown as text, never
-  interpreted. Only real HTML elements and comments count: `<lambda>` in
-  prose is meant as text, and shown as text;
+- raw HTML outside the small subset every output renders (`html_subset`:
+  `<br>`, `<b>`, `<sub>`, `<kbd>` … and `<img>` of a file in the content
+  folder), and a tag of the subset left unpaired (`<b>` without its `</b>`
+  in the same paragraph): shown as text, never interpreted. Only real HTML
+  elements and comments count: `<lambda>` in prose is meant as text, and
+  shown as text;
 - task list boxes (`- [ ] item`): no output draws check boxes;
 - a table marked `{.key}`: a key answer is shown as one paragraph.
 
@@ -21,7 +25,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from functools import cache
 from itertools import pairwise
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -31,7 +34,6 @@ from qexport.key_answers import is_key
 from qexport.level_tokens import is_question_heading
 
 if TYPE_CHECKING:
-    from markdown_it import MarkdownIt
     from markdown_it.token import Token
 
 # A footnote's definition opens a line, after any quote or list marker.
@@ -56,6 +58,7 @@ _ELEMENT_NAMES = (
     "tbody td tfoot th thead title tr track ul script style pre"
 )
 HTML_ELEMENTS = frozenset(_ELEMENT_NAMES.split())
+SUBSET = "<br>, <b>, <strong>, <i>, <em>, <sub>, <sup>, <code>, <kbd> and <img src=…> of a file"
 
 
 def warnings(text: str, tokens: Sequence[Token], path: Path) -> list[ContentWarning]:
@@ -98,7 +101,7 @@ def _footnotes(text: str, tokens: Sequence[Token], start: int) -> Iterator[tuple
 
 
 def _raw_html(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
-    """HTML elements and comments in text (never in code), one warning a line."""
+    """HTML elements and comments shown as text (never in code), one warning a line."""
     for token in tokens:
         if token.type != "inline" or not token.map or not _TAG_START.search(token.content):
             continue
@@ -108,38 +111,44 @@ def _raw_html(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:
             if line in seen:
                 continue
             seen.add(line)
-            if html.startswith("<!--"):
-                yield line, "an HTML comment is shown as text in every output; delete it"
-            else:
-                yield (
-                    line,
-                    f"raw HTML is shown as text, never interpreted: {html}; write it in "
-                    "Markdown, or in backticks to show the tag",
-                )
+            yield line, _html_message(html)
+
+
+def _html_message(html: str) -> str:
+    from qexport.html_subset import allowed_tag
+
+    if html.startswith("<!--"):
+        return "an HTML comment is shown as text in every output; delete it"
+    if allowed_tag(html) is not None:
+        return (
+            f"{html} is shown as text: it is not paired with its opening or closing tag in "
+            "the same paragraph, inside the same emphasis or link"
+        )
+    return (
+        f"raw HTML is shown as text, never interpreted: {html}; only {SUBSET} are rendered; "
+        "write it in Markdown, or in backticks to show the tag"
+    )
 
 
 def _html_in(inline: str) -> Iterator[tuple[int, str]]:
-    """(line within `inline`, tag) of each HTML element's tag or comment it holds."""
+    """(line within `inline`, tag) of each HTML element's tag or comment shown as text."""
+    from qexport.html_subset import SHOWN_AS_TEXT
+    from qexport.render import shared_parser
+
     line = 0
-    for token in _html_parser().parseInline(inline):
+    for token in shared_parser().parseInline(inline):
         for child in token.children or []:
             if child.type in ("softbreak", "hardbreak"):
                 line += 1
-            elif child.type == "html_inline":
+                continue
+            if child.meta.get(SHOWN_AS_TEXT):
                 name = _TAG_NAME.match(child.content)
                 if child.content.startswith("<!--") or (
                     name and name.group(1).lower() in HTML_ELEMENTS
                 ):
                     yield line, " ".join(child.content.split())
+            if child.type in ("text", "html_inline"):
                 line += child.content.count("\n")
-
-
-@cache
-def _html_parser() -> MarkdownIt:
-    """The renderers' dialect with raw HTML recognised, to find what they show as text."""
-    from qexport.render import markdown_parser
-
-    return markdown_parser(html=True)
 
 
 def _task_boxes(tokens: Sequence[Token]) -> Iterator[tuple[int, str]]:

@@ -159,7 +159,8 @@ class _Build:
                 content_files.combine(content), self.runs, self.question_set.content_dir
             )
             results = self._build(jobs, staging, previous, check=False)
-            results += _carry_over(previous, results, staging, out, self._left_out())
+            left_out = self._left_out()
+            results += _carry_over(previous, results, staging, out, left_out, self.settings.quiet)
             self._unchanged(content)
             release.describe_manifest(
                 self.question_set, results, staging, content_files.combine(content)
@@ -272,6 +273,7 @@ def _carry_over(
     staging: Path,
     out: Path,
     left_out: Sequence[str],
+    quiet: bool,
 ) -> list[release.Built]:
     """With --only/--skip, the artifacts of the release's exporters they leave out stay as
     they were released (those of an exporter the release no longer holds go).
@@ -284,7 +286,7 @@ def _carry_over(
     listed = [*previous.artifacts, *previous.lost] if previous else []
     released = {str(a["exporter"]) for a in listed}
     absent = sorted(set(left_out) - released)
-    if absent:  # nothing of theirs to keep: the release goes without, and says so
+    if absent and not quiet:  # nothing of theirs to keep: the release goes without, says so
         click.echo(
             f"{out} will hold nothing of {', '.join(absent)}: there is no release of "
             "it to keep (run qexport all without --only/--skip for a whole release)",

@@ -31,8 +31,12 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralize(cell: str) -> str:
-    """A cell a spreadsheet will show as text, never run as a formula (OWASP)."""
-    return "'" + cell if cell.startswith(FORMULA_STARTS) else cell
+    """A cell a spreadsheet will show as text, never run as a formula (OWASP).
+
+    A cell that starts with "'" gets one more, which spreadsheets hide too, so
+    `qexport import` can undo exactly what was added.
+    """
+    return "'" + cell if cell.startswith((*FORMULA_STARTS, "'")) else cell
 
 
 def anki_csv(question_set: QuestionSet) -> str:
@@ -40,22 +44,27 @@ def anki_csv(question_set: QuestionSet) -> str:
     import io
 
     from qexport import anki_ids  # the deck's own guids and HTML, loaded only when used
-    from qexport.exporters.anki.deck import notes_for
+    from qexport.exporters.anki.deck import note_fields, notes_for
     from qexport.exporters.anki.notetype import FIELDS
     from qexport.render import HtmlRenderer
 
     out = io.StringIO()
-    # Anki reads #separator first: a #columns line before it would be misread.
-    deck_column, tags_column, guid_column = len(FIELDS) + 1, len(FIELDS) + 2, len(FIELDS) + 3
+    # Questions moved from another deck stay in their own note types (KeptNotetype):
+    # then each row names its note type, and its fields fill the first columns.
+    kept = any(q.notetype for q in question_set.questions)
+    width = max([len(FIELDS), *(len(k.fields) for k in question_set.meta.notetypes)])
+    width = width if kept else len(FIELDS)
+    deck_column, tags_column, guid_column = width + 1, width + 2, width + 3
     # The note type by id, not name: Anki rewrites some names (it drops '"'), and a
     # name from set.toml never reaches a header line, where a line break would start
     # new headers. Where the id is unknown, Anki falls back to Basic, as for a name.
     notetype_id = anki_ids.stable_id(question_set.meta.id, "notetype")
+    # Anki reads #separator first: a #columns line before it would be misread.
     out.write(
         "#separator:Comma\n"
         "#html:true\n"
-        f"#notetype:{notetype_id}\n"
-        f"#deck column:{deck_column}\n"
+        + (f"#notetype column:{width + 4}\n" if kept else f"#notetype:{notetype_id}\n")
+        + f"#deck column:{deck_column}\n"
         f"#tags column:{tags_column}\n"
         f"#guid column:{guid_column}\n"
     )
@@ -63,15 +72,18 @@ def anki_csv(question_set: QuestionSet) -> str:
     writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
     renderer = HtmlRenderer()
     for card in notes_for(question_set):
-        writer.writerow(
-            [
-                *(card.fields[name] for name in FIELDS),
-                card.deck,
-                " ".join(card.tags),
-                anki_ids.note_guid(question_set, card.question),
-                renderer.render_inline(card.question.key),
-            ]
-        )
+        fields = note_fields(question_set, card)
+        question = card.question
+        row = [*fields, *[""] * (width - len(fields)), card.deck, " ".join(card.tags)]
+        row.append(anki_ids.note_guid(question_set, question))
+        if kept:
+            notetype = (
+                question_set.meta.notetype(question.notetype).id
+                if question.notetype
+                else notetype_id
+            )
+            row.append(str(notetype))
+        writer.writerow([*row, renderer.render_inline(question.key)])
     return out.getvalue()
 
 

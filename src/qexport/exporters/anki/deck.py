@@ -13,6 +13,7 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
+from functools import cache
 from html import escape
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -105,22 +106,29 @@ def _note_hash(question_set: QuestionSet, q: Question, images: Mapping[str, str]
     # The source, not the HTML: a newer Pygments must not mark every note as changed
     # (and recording what changed renders nothing). An image's bytes, not just its
     # name: a redrawn diagram must reach learners.
-    from qexport.render import may_hold_anki_markup
+    from qexport.render import holds_newer_markup, may_hold_anki_markup
 
     level, topic = question_set.level(q.level).label, question_set.topic(q.topic).label
     tags = tags_for(q, question_set.meta)
     parts = [RENDER_VERSION, q.id, q.question, q.key, q.answer, level, topic, *tags, *q.images]
     parts += [images[image] for image in q.images]
+    if q.guid or q.notetype:  # moved from another deck (only then: other hashes stay)
+        parts += ["kept", q.guid, q.notetype]
     if any(may_hold_anki_markup(part) for part in (q.question, q.key, q.answer, level, topic)):
         # Anki markup is shown as text since render 1 + this marker: re-deliver just these notes.
         parts.append("anki-markup-defused")
+    if any(holds_newer_markup(part) for part in (q.question, q.key, q.answer)):
+        # Raw HTML tags, bare URLs and image sizes render since this marker: the same.
+        parts.append("html-subset-linkify")
     return changes.digest_of(parts)
 
 
 def _notetype_hash(question_set: QuestionSet, css: str) -> str:
-    return changes.digest_of(
-        [anki_ids.notetype_name(question_set), css, notetype.FRONT, notetype.BACK]
-    )
+    parts = [anki_ids.notetype_name(question_set), css, notetype.FRONT, notetype.BACK]
+    for kept in question_set.meta.notetypes:  # they ship the same CSS, at the same time
+        parts += [str(kept.id), kept.name, *kept.fields, "", *kept.templates, ""]
+        parts += [side for template in notetype.kept_templates(kept) for side in template.values()]
+    return changes.digest_of(parts)
 
 
 def deck_inputs(
@@ -197,9 +205,55 @@ def write_apkg(
 ) -> None:
     import genanki
 
-    class TimedNote(genanki.Note):  # type: ignore[misc]
-        """A note stamped with the time its own content last changed."""
+    TimedNote, TimedModel = _timed_classes()
+    set_id = question_set.meta.id
+    model = TimedModel(
+        notetype_changed,
+        model_id=anki_ids.stable_id(set_id, "notetype"),
+        name=anki_ids.notetype_name(question_set),
+        fields=[{"name": name} for name in notetype.FIELDS],
+        templates=notetype.templates(),
+        css=css,
+        sort_field_index=notetype.FIELDS.index(notetype.SORT_FIELD),
+    )
+    # Note types kept from a deck the bank was imported from: same ids and names, our look.
+    models = {
+        kept.key: TimedModel(
+            notetype_changed,
+            model_id=kept.id,
+            name=kept.name,
+            fields=[{"name": name} for name in kept.fields],
+            templates=notetype.kept_templates(kept),
+            css=css,
+        )
+        for kept in question_set.meta.notetypes
+    }
+    decks: dict[str, genanki.Deck] = {}
+    for card in cards:
+        if card.deck not in decks:
+            deck_id = anki_ids.stable_id(set_id, "deck", card.question.level)
+            decks[card.deck] = genanki.Deck(deck_id, card.deck)
+        note = TimedNote(
+            stamped.changed[NOTE_KEY + card.question.id],
+            model=models.get(card.question.notetype, model),
+            fields=note_fields(question_set, card),
+            tags=list(card.tags),
+            guid=anki_ids.note_guid(question_set, card.question),
+            due=card.question.number,
+        )
+        decks[card.deck].add_note(note)
+    images = sorted({image for card in cards for image in card.question.images})
+    media = [question_set.content_dir / image for image in images]
+    package = genanki.Package(list(decks.values()), media_files=[str(m) for m in media])
+    _write_package(path, package, media, stamped.latest)
 
+
+@cache
+def _timed_classes() -> tuple[Any, Any]:
+    """genanki's Note and Model, stamped with the time their own content last changed."""
+    import genanki
+
+    class TimedNote(genanki.Note):  # type: ignore[misc]
         def __init__(self, changed: int, **kwargs: Any) -> None:
             super().__init__(**kwargs)
             self.changed = changed
@@ -215,34 +269,20 @@ def write_apkg(
         def to_json(self, timestamp: float, deck_id: int) -> dict[str, Any]:
             return dict(super().to_json(self.changed, deck_id))
 
-    set_id = question_set.meta.id
-    model = TimedModel(
-        notetype_changed,
-        model_id=anki_ids.stable_id(set_id, "notetype"),
-        name=anki_ids.notetype_name(question_set),
-        fields=[{"name": name} for name in notetype.FIELDS],
-        templates=notetype.templates(),
-        css=css,
-        sort_field_index=notetype.FIELDS.index(notetype.SORT_FIELD),
-    )
-    decks: dict[str, genanki.Deck] = {}
-    for card in cards:
-        if card.deck not in decks:
-            deck_id = anki_ids.stable_id(set_id, "deck", card.question.level)
-            decks[card.deck] = genanki.Deck(deck_id, card.deck)
-        note = TimedNote(
-            stamped.changed[NOTE_KEY + card.question.id],
-            model=model,
-            fields=[card.fields[name] for name in notetype.FIELDS],
-            tags=list(card.tags),
-            guid=anki_ids.note_guid(question_set, card.question),
-            due=card.question.number,
-        )
-        decks[card.deck].add_note(note)
-    images = sorted({image for card in cards for image in card.question.images})
-    media = [question_set.content_dir / image for image in images]
-    package = genanki.Package(list(decks.values()), media_files=[str(m) for m in media])
-    _write_package(path, package, media, stamped.latest)
+    return TimedNote, TimedModel
+
+
+def note_fields(question_set: QuestionSet, card: NoteContent) -> list[str]:
+    """The note's fields in its note type's order.
+
+    A note moved from another deck keeps its note type: question, answer, the rest
+    emptied (`qexport import` moved what they held into the answer).
+    """
+    if not card.question.notetype:
+        return [card.fields[name] for name in notetype.FIELDS]
+    kept = question_set.meta.notetype(card.question.notetype)
+    question, answer = card.fields["Question"], card.fields["Answer"]
+    return [question, answer] + [""] * (len(kept.fields) - 2)
 
 
 def _write_package(path: Path, package: genanki.Package, media: Sequence[Path], at: int) -> None:

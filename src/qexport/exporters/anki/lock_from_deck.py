@@ -41,7 +41,7 @@ from qexport import anki_ids, changes
 from qexport.changes import NOTE_KEY
 from qexport.errors import QexportError
 from qexport.exporters.anki import notetype
-from qexport.exporters.anki.deck import NOTETYPE_KEY, NoteContent, image_digests
+from qexport.exporters.anki.deck import NOTETYPE_KEY, NoteContent, image_digests, note_fields
 from qexport.model import QuestionSet
 
 COLLECTION = "collection.anki2"
@@ -193,7 +193,7 @@ def expected(
     wanted = {
         NOTE_KEY + card.question.id: (
             anki_ids.note_guid(question_set, card.question),
-            note_content([card.fields[name] for name in notetype.FIELDS], card.tags, media),
+            note_content(note_fields(question_set, card), card.tags, media),
         )
         for card in cards
     }

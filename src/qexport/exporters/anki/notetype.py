@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from qexport.model import KeptNotetype
 from qexport.themes import Theme
 
 # Question and Answer come first, so a CSV imported into Anki's Basic type
@@ -41,6 +42,30 @@ NIGHT = (".card.nightMode", ".card.night_mode", ".nightMode .card", ".night_mode
 
 def templates() -> list[dict[str, str]]:
     return [{"name": TEMPLATE_NAME, "qfmt": FRONT, "afmt": BACK}]
+
+
+def kept_templates(kept: KeptNotetype) -> list[dict[str, str]]:
+    """The card templates of a note type kept from another deck, under their own names.
+
+    Its first field holds the question and its second the answer, as in FIELDS; it has no
+    level and topic fields. Its first template is the recall card; any other shows the
+    answer and asks for the question, as "Basic (and reversed card)" does.
+    """
+    question, answer = (f"{{{{{name}}}}}" for name in kept.fields[:2])
+    recall = (
+        f'<div class="qx-question">{question}</div>\n',
+        f'{{{{FrontSide}}}}\n<hr id="answer">\n<div class="qx-answer">{answer}</div>\n',
+    )
+    reverse = (
+        f'<div class="qx-answer">{answer}</div>\n',
+        f'{{{{FrontSide}}}}\n<hr id="answer">\n<div class="qx-question">{question}</div>\n',
+    )
+    return [
+        {"name": name, "qfmt": sides[0], "afmt": sides[1]}
+        for name, sides in zip(
+            kept.templates, [recall] + [reverse] * (len(kept.templates) - 1), strict=True
+        )
+    ]
 
 
 def _colours(selector: str, palette: Mapping[str, str]) -> str:

@@ -16,13 +16,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qexport.errors import ContentError, ContentWarning
-from qexport.exporters.pdf.images import MAX_HEIGHT_SHARE
 from qexport.exporters.pdf.wording import has_wording, known_languages, wording
 from qexport.metadata import METADATA_FILE
 from qexport.toml_lines import key_line
 
 if TYPE_CHECKING:
     from qexport.exporters.pdf.cards import CardMaker
+    from qexport.exporters.pdf.images import Printed
     from qexport.exporters.pdf.styles import Styles
     from qexport.fonts import FontFamily
     from qexport.model import Question, QuestionSet
@@ -319,52 +319,50 @@ def blurred_images(
     """
     from PIL import Image
 
-    from qexport.exporters.pdf.images import fit, upright_size
+    from qexport.exporters.pdf.images import height_cap, image_dpi, print_size, upright_size
     from qexport.exporters.pdf.styles import PAPERS
-    from qexport.media import image_sources, shown_name
+    from qexport.lengths import image_lengths
+    from qexport.media import shown_images, shown_name
 
     frame = image_frame(layout, PAPERS[paper], styles)
+    room = (frame[0], height_cap(frame[1], styles.body.leading))
     where = f"the {layout} ({PAPER_LABELS.get(paper, paper)})"
     sizes: dict[Path, tuple[int, int]] = {}
     warnings = []
     for question in question_set.questions:
-        for src, line in image_sources(question.answer):
-            path = image_path(src)
+        for shown in shown_images(question.answer):
+            path = image_path(shown.src)
             if path not in sizes:
                 with Image.open(path) as opened:
                     sizes[path] = upright_size(opened)
-            scale = fit(sizes[path], frame)
-            if 72 / scale < SHARP_DPI:
-                message = _blurred_message(shown_name(src), sizes[path], scale, where, frame)
-                warnings.append(
-                    ContentWarning(message, question.path, question.answer_line + line)
-                )
+            lengths = image_lengths(shown.width, shown.height)
+            printed = print_size(sizes[path], image_dpi(path), lengths, room)
+            dpi = sizes[path][0] * 72 / printed.width
+            if dpi < SHARP_DPI:
+                sized = lengths != (None, None)
+                name = shown_name(shown.src)
+                message = _blurred_message(name, sizes[path], printed, sized, where)
+                line = question.answer_line + shown.line
+                warnings.append(ContentWarning(message, question.path, line))
     return warnings
 
 
 def _blurred_message(
-    image: str,
-    pixels: tuple[int, int],
-    scale: float,
-    where: str,
-    frame: tuple[float, float],
+    image: str, pixels: tuple[int, int], printed: Printed, sized: bool, where: str
 ) -> str:
-    width_mm = pixels[0] * scale * 25.4 / 72
-    # The widest this shape can print; shrunk to that, this many pixels print sharp.
-    largest = min(frame[0], frame[1] * MAX_HEIGHT_SHARE * pixels[0] / pixels[1])
-    needed = math.ceil(largest * SHARP_DPI / 72)
+    """What is blurred, and the advice that makes it sharp (a test checks that it does)."""
+    width_mm = printed.width * 25.4 / 72
+    dpi = pixels[0] * 72 / printed.width
     blurred = (
         f"image '{image}' ({pixels[0]} x {pixels[1]} px) prints {width_mm:.0f} mm wide in "
-        f"{where} at {72 / scale:.0f} dpi, blurred on paper"
+        f"{where} at {dpi:.0f} dpi, blurred on paper"
     )
-    if scale < 1:  # shrunk to fit: it prints as large as it can, so only pixels can help
-        return (
-            f"{blurred}: shrunk to fit, so at that size one at least {needed:,} px wide "
-            f"prints sharp ({SHARP_DPI} dpi)"
-        )
-    # Not shrunk: more pixels make it print larger, up to the largest size that fits.
+    needed = math.ceil(printed.width * SHARP_DPI / 72)
+    if printed.shrunk or sized:  # its size is set: only pixels can help
+        why = "shrunk to fit" if printed.shrunk else "at the width it is given"
+        return f"{blurred}: {why}, so at that size one at least {needed:,} px wide prints sharp"
+    sharp_mm = f"{math.floor(pixels[0] / SHARP_DPI * 254) / 10:g}"  # down to 0.1 mm
     return (
-        f"{blurred}: images print at one point per pixel, so a sharp print ({SHARP_DPI} dpi) "
-        f"needs at least {needed:,} px wide and then prints as large as fits "
-        f"({largest * 25.4 / 72:.0f} mm wide); sizing images is not available yet"
+        f'{blurred}: give it a width of at most {sharp_mm} mm ({{width="{sharp_mm}mm"}}), '
+        f"or one at least {needed:,} px wide with a DPI of {SHARP_DPI} or more"
     )

@@ -19,6 +19,7 @@ from qexport.exporters.pdf.pages import canvas_maker
 from qexport.exporters.pdf.styles import Styles
 from qexport.exporters.pdf.wording import Wording, wording
 from qexport.fonts import printable
+from qexport.html_subset import plain
 from qexport.model import Question, QuestionSet
 from qexport.render import shared_parser
 from qexport.tags import tags_for
@@ -68,8 +69,12 @@ def numbered_title(question: Question) -> str:
             if child.type == "code_inline":
                 pad = " " if child.content[:1] == "`" or child.content[-1:] == "`" else ""
                 parts.append(f"{child.markup}{pad}{child.content}{pad}{child.markup}")
-            elif child.type in ("text", "image", "softbreak"):
-                parts.append(" " if child.type == "softbreak" else child.content)
+            elif child.type in ("softbreak", "hardbreak"):
+                parts.append(" ")
+            elif child.type == "html_inline":
+                parts.append(plain(child))
+            elif child.type in ("text", "image"):
+                parts.append(child.content)
     # Without the invisible characters no PDF shows (a viewer's outline would draw boxes).
     text = " ".join(printable("".join(parts)).split())
     return f"{question.number}. {text}"

@@ -27,8 +27,9 @@ from qexport.exporters.pdf.flowables import Indented, Para
 from qexport.exporters.pdf.styles import Styles
 from qexport.exporters.pdf.tables import Alignment, GridTable, alignment
 from qexport.fonts import printable
+from qexport.html_subset import TAG_KEY, Tag
 from qexport.model import Question
-from qexport.render import shared_parser
+from qexport.render import html_src, shared_parser
 
 SAFE_SCHEMES = ("http://", "https://", "mailto:")
 PIECE = 4_000  # characters of markup; the longest paragraph of the bundled bank has 1,450
@@ -214,19 +215,22 @@ class FlowableRenderer:
         return flowables
 
     def _images(self, node: SyntaxTreeNode) -> list[Flowable]:
-        from qexport.exporters.pdf.images import print_source
+        """Every picture `node` shows (Markdown's and the HTML subset's), sized to print."""
+        from qexport.exporters.pdf.images import FitImage, print_source
 
+        pictures = [child for child in node.walk() if _picture(child) is not None]
         if self.least:  # as many as there are, for the same blocks around them
-            return [Nothing() for child in node.walk() if child.type == "image"]
+            return [Nothing() for _ in pictures]
         if self.image_path is None:
             return []
         images: list[Flowable] = []
-        for child in node.walk():
-            if child.type == "image":
-                path = self.image_path(str(child.attrs.get("src", "")))
-                image = Image(print_source(path))  # turned upright, in 8 bits
-                image.hAlign = "LEFT"
-                images.append(_FitImage(image, self.frame_height))
+        for child in pictures:
+            src, width, height = _picture(child) or ("", None, None)
+            path = self.image_path(src)
+            image = Image(print_source(path))  # turned upright, in 8 bits
+            image.hAlign = "LEFT"
+            room = (self.frame_height, self.styles.body.leading)
+            images.append(FitImage(image, path, (width, height), room))
         return images
 
     # Inline ---------------------------------------------------------------
@@ -241,12 +245,7 @@ class FlowableRenderer:
         if kind == "text":
             return _text(node.content)
         if kind == "code_inline":
-            palette = styles.theme.palette
-            face, size = self._code
-            shade = ""  # the page's own colour needs no drawing
-            if palette["code_background"] != palette["background"]:
-                shade = f' backColor="{palette["code_background"]}"'
-            return f'<font face="{face}" size="{size:.2f}"{shade}>{_text(node.content)}</font>'
+            return f"{self._code_font()}{_text(node.content)}</font>"
         if kind == "strong":
             return f"<b>{self._inline_children(node)}</b>"
         if kind == "em":
@@ -266,14 +265,54 @@ class FlowableRenderer:
             return " "
         if kind == "hardbreak":
             return "<br/>"
+        if kind == "html_inline":  # only the subset's tags: any other HTML is text
+            return self._html_tag(node.meta.get(TAG_KEY))
         return _text(node.content)
+
+    def _html_tag(self, tag: Tag | None) -> str:
+        """A tag of the HTML subset as paragraph markup; a picture prints below, as its alt."""
+        if tag is None:
+            return ""
+        if tag.name == "img":
+            return "" if tag.closing else _text(tag.get("alt") or "")
+        if tag.name == "br":
+            return "<br/>"
+        if tag.name in ("code", "kbd"):
+            return "</font>" if tag.closing else self._code_font()
+        name = _PARA_TAGS[tag.name]
+        return f"</{name}>" if tag.closing else f"<{name}>"
+
+    def _code_font(self) -> str:
+        """The opening `<font>` of inline code, at this line's size."""
+        palette = self.styles.theme.palette
+        face, size = self._code
+        shade = ""  # the page's own colour needs no drawing
+        if palette["code_background"] != palette["background"]:
+            shade = f' backColor="{palette["code_background"]}"'
+        return f'<font face="{face}" size="{size:.2f}"{shade}>'
+
+
+# The HTML subset's inline tags in reportlab's paragraph markup.
+_PARA_TAGS = {"b": "b", "strong": "b", "i": "i", "em": "i", "sub": "sub", "sup": "super"}
+
+
+def _picture(node: SyntaxTreeNode) -> tuple[str, str | None, str | None] | None:
+    """(src, width, height) of a Markdown image or the subset's `<img>`; None for others."""
+    if node.type == "image":
+        width = node.attrs.get("width")
+        return str(node.attrs.get("src", "")), None if width is None else str(width), None
+    tag = node.meta.get(TAG_KEY) if node.type == "html_inline" else None
+    if tag is None or tag.name != "img":
+        return None
+    return html_src(tag.get("src")), tag.get("width"), tag.get("height")
 
 
 def _pictures_only(paragraph: SyntaxTreeNode) -> bool:
     """Whether `paragraph` holds nothing but images (and the spaces between them)."""
     return all(
-        child.type == "image"
+        _picture(child) is not None
         or (child.type in ("text", "softbreak") and not child.content.strip())
+        or getattr(child.meta.get(TAG_KEY), "name", "") == "br"
         for inline in paragraph.children
         for child in inline.children
     )
@@ -345,28 +384,3 @@ def split_markup(markup: str, size: int) -> list[str]:
         length += len(part) - start
     pieces.append("".join(current))
     return pieces
-
-
-class _FitImage(Flowable):
-    """An image scaled down to the frame (never up), keeping its proportions.
-
-    Its size depends on the frame, never on the room left on the page: one
-    that does not fit there moves on whole, rather than printing smaller.
-    """
-
-    def __init__(self, image: Image, frame_height: float) -> None:
-        super().__init__()
-        self.image = image
-        self.frame_height = frame_height
-
-    def wrap(self, avail_width: float, avail_height: float) -> tuple[float, float]:
-        from qexport.exporters.pdf.images import fit
-
-        pixels = (self.image.imageWidth, self.image.imageHeight)
-        scale = fit(pixels, (avail_width, self.frame_height or avail_height))
-        self.image.drawWidth, self.image.drawHeight = pixels[0] * scale, pixels[1] * scale
-        self.width, self.height = self.image.drawWidth, self.image.drawHeight
-        return self.width, self.height
-
-    def draw(self) -> None:
-        self.image.drawOn(self.canv, 0, 0)
