@@ -129,10 +129,7 @@ def test_images_are_found_by_the_names_anki_writes() -> None:
         SourceMedia("a%20b.png", _png()),
         SourceMedia("x&y #1.png", _png()),
     )
-    html = (
-        '<img src="my%20diagram%20%C3%A9.png"> <img src="a%20b.png"> '
-        '<img src="x&amp;y #1.png">'
-    )
+    html = '<img src="my%20diagram%20%C3%A9.png"> <img src="a%20b.png"> <img src="x&amp;y #1.png">'
     bank = _convert(_note("Q?", html), media=media)
     (question,) = bank.questions
     assert sorted(m.name for m in bank.media) == sorted(m.name for m in media)
