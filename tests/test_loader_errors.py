@@ -6,6 +6,7 @@ kind of mistake, and `expected.txt` with what `qexport validate` must print.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,7 +15,7 @@ import pytest
 from qexport.errors import ContentErrors
 from qexport.loader import load
 
-from conftest import FIXTURES, Run
+from conftest import FIXTURES, GOOD, Run
 
 BAD = sorted(p for p in (FIXTURES / "bad").iterdir() if p.is_dir())
 
@@ -91,3 +92,13 @@ def test_a_question_id_beyond_ascii_says_why(bank: Path, run: Callable[..., Run]
         "id 'λεξικό' must be a lowercase slug like 'list-vs-tuple' (ids are ASCII, as they "
         "name links and files; labels and tags may use any script)"
     ) in result.stderr
+
+
+@pytest.mark.parametrize("preamble", ["0. a list from zero", "3. a list from three\n4. on"])
+def test_a_numbered_list_in_the_preamble_is_prose(tmp_path: Path, preamble: str) -> None:
+    """A list's own start number is not an attribute line (found by test_fuzz)."""
+    bank = tmp_path / "content"
+    shutil.copytree(GOOD, bank)
+    level = bank / "basic.md"
+    level.write_text(preamble + "\n\n" + level.read_text(encoding="utf-8"), encoding="utf-8")
+    assert load(bank).question_set.questions

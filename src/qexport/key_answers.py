@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from qexport.codeblocks import CodeBlock, key_code
 from qexport.errors import ContentError, ContentWarning
-from qexport.level_tokens import is_question_heading
+from qexport.level_tokens import is_question_heading, line_attributes
 
 if TYPE_CHECKING:
     from markdown_it.token import Token
@@ -193,10 +193,11 @@ def stray_attributes(tokens: Sequence[Token], path: Path) -> list[ContentWarning
     """Attribute lines that no output understands: each would print as text."""
     notes = []
     for token in tokens:
-        attrs = set(token.attrs)
-        if token.type == "ordered_list_open":
-            attrs.discard("start")  # `3. item` starts a list at 3
-        if not attrs or token.map is None or (token.level == 0 and _understood(token)):
+        if (
+            not line_attributes(token)
+            or token.map is None
+            or (token.level == 0 and _understood(token))
+        ):
             continue
         notes.append(
             ContentWarning(

@@ -29,7 +29,7 @@ from mdit_py_plugins.attrs import attrs_block_plugin
 from qexport import anki_ids, attribute_lines, key_answers, media, set_checks, unrendered
 from qexport.codeblocks import blocks_from_tokens, check_python
 from qexport.errors import ContentError, ContentErrors, ContentWarning, did_you_mean
-from qexport.level_tokens import is_question_heading
+from qexport.level_tokens import is_question_heading, line_attributes
 from qexport.metadata import METADATA_FILE, SLUG, Metadata, load_metadata, slug_hint
 from qexport.model import Question, QuestionSet, Topic
 from qexport.normalize import check_characters, kept_lines, read_text
@@ -264,7 +264,7 @@ def _answer_stop(tokens: Sequence[Token], end: int, line_count: int) -> int:
 def _check_preamble(tokens: Sequence[Token], path: Path, errors: list[ContentError]) -> None:
     """Before the first question, only a title and prose are allowed."""
     for token in tokens:
-        if token.attrs and token.map is not None:
+        if line_attributes(token) and token.map is not None:
             errors.append(
                 ContentError(
                     "attributes must stand directly above a '## ' question heading",
