@@ -440,6 +440,23 @@ def test_a_full_disk_is_a_clean_error(
     assert not list(out.glob("*.apkg"))
 
 
+def _lock_without_markers(content: Path) -> dict[str, changes.Entry]:
+    """The lock file as a release before any re-delivery marker wrote it: each note's hash
+    from its source alone, its time kept. Written back; returned."""
+    question_set = load(content).question_set
+    lock_path = content / changes.LOCK_FILE
+    entries = changes.read(lock_path)
+    for card in anki_deck.notes_for(question_set):
+        q = card.question
+        level, topic = question_set.level(q.level).label, question_set.topic(q.topic).label
+        parts = [anki_deck.RENDER_VERSION, q.id, q.question, q.key, q.answer, level, topic]
+        old_hash = changes.digest_of([*parts, *card.tags, *q.images])
+        key = anki_deck.NOTE_KEY + q.id
+        entries[key] = changes.Entry(entries[key].changed, old_hash)
+    changes.write(lock_path, entries)
+    return entries
+
+
 def test_notes_with_anki_markup_are_delivered_again_once_defused(
     collection: Collection, content: Path, build: Callable[..., Path]
 ) -> None:
@@ -448,19 +465,8 @@ def test_notes_with_anki_markup_are_delivered_again_once_defused(
     _edit_answer(content, "list-vs-tuple", "Hear it: [sound:list.mp3]")
     import_deck(collection, build(content, T0))
     question_set = load(content).question_set
-    theme = load_theme("default")
-    cards = anki_deck.notes_for(question_set)
-    lock_path = content / changes.LOCK_FILE
-    entries = changes.read(lock_path)
-    for card in cards:
-        q = card.question
-        level, topic = question_set.level(q.level).label, question_set.topic(q.topic).label
-        parts = [anki_deck.RENDER_VERSION, q.id, q.question, q.key, q.answer, level, topic]
-        old_hash = changes.digest_of([*parts, *card.tags, *q.images])
-        key = anki_deck.NOTE_KEY + q.id
-        entries[key] = changes.Entry(entries[key].changed, old_hash)
-    changes.write(lock_path, entries)
-    css = anki_notetype.css(theme)
+    entries = _lock_without_markers(content)
+    css = anki_notetype.css(load_theme("default"))
     assert anki_deck.lock_hashes(question_set, css) != {k: e.hash for k, e in entries.items()}
     counts = import_deck(collection, build(content, T0 + 100))
     assert (counts.new, counts.updated, counts.conflicting) == (0, 1, 0)
@@ -477,17 +483,7 @@ def test_notes_with_html_bare_urls_or_image_sizes_are_delivered_again_once(
     _edit_answer(content, "python-overview", "See https://docs.python.org/3/.")
     _edit_answer(content, "memory-management", "A <span>span</span> stays text, as before.")
     import_deck(collection, build(content, T0))
-    question_set = load(content).question_set
-    lock_path = content / changes.LOCK_FILE
-    entries = changes.read(lock_path)
-    for card in anki_deck.notes_for(question_set):
-        q = card.question
-        level, topic = question_set.level(q.level).label, question_set.topic(q.topic).label
-        parts = [anki_deck.RENDER_VERSION, q.id, q.question, q.key, q.answer, level, topic]
-        old_hash = changes.digest_of([*parts, *card.tags, *q.images])
-        key = anki_deck.NOTE_KEY + q.id
-        entries[key] = changes.Entry(entries[key].changed, old_hash)
-    changes.write(lock_path, entries)
+    _lock_without_markers(content)
     counts = import_deck(collection, build(content, T0 + 100))
     assert (counts.new, counts.updated, counts.conflicting) == (0, 2, 0)
     (card,) = collection.find_cards("Id:list-vs-tuple")
