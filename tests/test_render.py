@@ -12,6 +12,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from qexport.render import HtmlRenderer, highlight_code
 
@@ -104,3 +106,26 @@ def test_unknown_language_is_escaped_plain_text() -> None:
 def test_renderer_protocol() -> None:
     renderer = HtmlRenderer()
     assert renderer.render("*hi*") == "<p><em>hi</em></p>\n"
+
+
+FRAGMENTS = [
+    "H<sub>2</sub>O", "<B>bold</B>", "<br/>", "<br>", "<img src=\"x.png\">", "<class 'int'>",
+    "<span>x</span>", "https://x.org/a", "HTTP://X.ORG", "www.python.org", "WWW.X.ORG",
+    "me@example.com", "a-@b.co", "mailto:x@y.org", "@property", "`https://in.code`",
+    "![a](x.png){width=\"5cm\"}", "![a][r]{width=\"5cm\"}", "[r]: x.png", "a < b", "x@y",
+    "\n\n", " ", "```\nhttps://x.org\n```\n", "- ", "> ", "**", "plain words",
+]  # fmt: skip
+
+
+@given(st.lists(st.sampled_from(FRAGMENTS), max_size=6))
+def test_the_cheap_look_for_newer_markup_misses_none(fragments: list[str]) -> None:
+    """holds_newer_markup skips the parse when its expression finds nothing: it must find
+    every text whose parse holds newer markup."""
+    from qexport import render
+
+    markdown = "".join(fragments)
+    everything = re.compile("")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(render, "_NEWER_MARKUP", everything)
+        parsed = render.holds_newer_markup(markdown)
+    assert render.holds_newer_markup(markdown) == parsed

@@ -33,7 +33,7 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from qexport.codeblocks import language_of
-from qexport.html_subset import TAG_KEY, Tag, plain
+from qexport.html_subset import ALLOWED_TAGS, TAG_KEY, Tag, plain
 
 if TYPE_CHECKING:
     from qexport.lengths import Length
@@ -265,9 +265,13 @@ _MATHJAX_DELIMITER = re.compile(r"\\(?=[()\[\]])")
 _TAG = re.compile(r"(<[^>]*>)")  # markdown-it and Pygments escape < and > in text and values
 
 
-# What may render differently since raw HTML, bare URLs and image sizes came in:
-# a tag, a URL or e-mail address, or attributes after an image.
-_NEWER_MARKUP = re.compile(r"<[A-Za-z/]|https?://|www\.|@|\)\{")
+# What may render differently since raw HTML, bare URLs and image sizes came in: a tag of
+# the subset, a URL or e-mail address, or attributes after an image. Run on every build's
+# lock hashes, so it matches only those, not any `<` or `@` (`<class 'int'>`, `@property`).
+_NEWER_MARKUP = re.compile(
+    rf"</?(?:{'|'.join(sorted(ALLOWED_TAGS))})\b|https?://|www\.|\S@\S*\.|[)\]]\{{",
+    re.IGNORECASE,  # as HTML and linkify read them: `<B>`, `HTTPS://`
+)
 
 
 def holds_newer_markup(markdown: str) -> bool:
