@@ -23,16 +23,18 @@ from urllib.parse import quote, unquote
 from qexport import anki_ids
 from qexport.exporters.anki.notetype import FIELDS, TEMPLATE_NAME
 from qexport.importers.bank import MEDIA_FOLDER, ImportedBank, ImportedMedia, ImportedQuestion
+from qexport.importers.markdown_text import escape_text
 from qexport.importers.placing import (
-    DEFAULT_TOPIC,
     UserMapping,
     common_root,
     level_label,
     ordered_levels,
     place,
     slug,
+    topic_label,
 )
 from qexport.importers.source import Source, SourceMedia, SourceNote, SourceNotetype
+from qexport.media import may_show_image
 from qexport.model import KeptNotetype
 from qexport.render import KEY_CLASS
 
@@ -52,7 +54,6 @@ class _Run:
     set_id: str
     media: dict[str, SourceMedia]
     kept: dict[int, KeptNotetype] = field(default_factory=dict)
-    used_media: dict[str, bytes] = field(default_factory=dict)
     ids: set[str] = field(default_factory=set)
     topics: dict[str, str] = field(default_factory=dict)
     prefixes: set[str] = field(default_factory=set)
@@ -97,7 +98,10 @@ def convert(
         topics=tuple(topics),
         questions=tuple(questions),
         notetypes=tuple(run.kept.values()),
-        media=tuple(ImportedMedia(n, data) for n, data in sorted(run.used_media.items())),
+        media=tuple(
+            ImportedMedia(name, run.media[name].data)
+            for name in sorted({name for q in questions for name in q.images})
+        ),
         reports=tuple(run.reports),
     )
 
@@ -117,7 +121,9 @@ def _question(
         run.reports.append(f"{where}: tag {dropped}; left out")
     if placed.tag_prefix:
         run.prefixes.add(placed.tag_prefix)
-    run.topics.setdefault(placed.topic, _label_text(placed.topic_label) or _label(placed.topic))
+    run.topics.setdefault(
+        placed.topic, _label_text(placed.topic_label) or topic_label(placed.topic)
+    )
     question, answer = _text(front, key, back, where, run)
     qid = _unique_id(_wanted_id(note, question), run.ids)
     guid, notetype = _identity(note, qid, run)
@@ -159,7 +165,7 @@ def _sides(note: SourceNote, run: _Run) -> tuple[str, str, str]:
     parts = [_markdown(back_html, where, run)]
     for name, value in rest:
         if value.strip() and name.casefold() != TAGS_FIELD:
-            parts.append(f"**{_escaped(name)}:** " + _markdown(value, where, run))
+            parts.append(f"**{escape_text(name)}:** " + _markdown(value, where, run))
     return front, key, "\n\n".join(part for part in parts if part.strip())
 
 
@@ -193,7 +199,6 @@ def _markdown(html: str, where: str, run: _Run) -> str:
         media = run.media.get(name)
         if media is None:  # not met by `_shown_images`; the loader reports it as missing
             continue
-        run.used_media[name] = media.data
         run.shown.append(name)
     return converted.markdown.strip()
 
@@ -232,12 +237,7 @@ def _text(front: str, key: str, back: str, where: str, run: _Run) -> tuple[str, 
     heading (several blocks, an image, too long) is also kept whole atop the answer."""
     lines = [line.strip() for line in front.split("\n") if line.strip()]
     one_line = " ".join(lines)
-    fits = (
-        len(lines) == 1
-        and "![" not in one_line
-        and "<img" not in one_line
-        and len(one_line) <= MAX_QUESTION_CHARS
-    )
+    fits = len(lines) == 1 and not may_show_image(one_line) and len(one_line) <= MAX_QUESTION_CHARS
     if fits:
         return one_line, back or ("" if key else _no_answer(where, run))
     from qexport.render import render_plain
@@ -250,7 +250,7 @@ def _text(front: str, key: str, back: str, where: str, run: _Run) -> tuple[str, 
         "and the answer starts with it as it was"
     )
     answer = "\n\n".join(p for p in (front, back) if p)
-    return _escaped(heading), answer or ("" if key else _no_answer(where, run))
+    return escape_text(heading), answer or ("" if key else _no_answer(where, run))
 
 
 def _no_answer(where: str, run: _Run) -> str:
@@ -366,15 +366,3 @@ def _label_text(text: str) -> str:
 
     kept = "".join(c if text_problem(c) is None else " " for c in text)
     return " ".join(kept.split()).rstrip(":").strip()
-
-
-def _label(topic: str) -> str:
-    return DEFAULT_TOPIC[1] if topic == DEFAULT_TOPIC[0] else topic.replace("-", " ").capitalize()
-
-
-_SPECIAL = re.compile(r"([\\`*_{}\[\]<>#|~])")
-
-
-def _escaped(text: str) -> str:
-    """Plain text as Markdown that shows it as written."""
-    return _SPECIAL.sub(r"\\\1", text)

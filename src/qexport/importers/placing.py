@@ -164,7 +164,17 @@ def _kept_tags(
 
 
 def level_label(level: str) -> str:
-    return DEFAULT_LEVEL[1] if level == DEFAULT_LEVEL[0] else level.replace("-", " ").capitalize()
+    """A level's label from its id: 'all' is "All questions", 'data-types' "Data types"."""
+    return DEFAULT_LEVEL[1] if level == DEFAULT_LEVEL[0] else _words(level)
+
+
+def topic_label(topic: str) -> str:
+    """A topic's label from its id: 'general' is "General"."""
+    return DEFAULT_TOPIC[1] if topic == DEFAULT_TOPIC[0] else _words(topic)
+
+
+def _words(slug_id: str) -> str:
+    return slug_id.replace("-", " ").capitalize()
 
 
 def ordered_levels(levels: Sequence[str]) -> list[str]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from qexport.errors import QexportError
 from qexport.exporters.csv import FORMULA_STARTS, PLAIN_COLUMNS
 from qexport.importers.bank import ImportedBank, ImportedQuestion
-from qexport.importers.placing import level_label, slug
+from qexport.importers.placing import level_label, slug, topic_label
 from qexport.importers.source import MAX_CSV_BYTES, MAX_NOTES
 from qexport.metadata import SLUG
 from qexport.tags import SEPARATOR
@@ -115,7 +115,7 @@ def _bank(
         set_id=set_id or str(uuid.uuid4()),
         tag_prefix=prefix or slug(name, "imported"),
         levels=tuple((level, level_label(level)) for level in levels),
-        topics=tuple((topic, level_label(topic)) for topic in topics),
+        topics=tuple((topic, topic_label(topic)) for topic in topics),
         questions=tuple(questions),
         reports=tuple(reports),
     )
