@@ -21,6 +21,7 @@ from typing import Any
 from qexport.errors import ContentError
 from qexport.importers import protowire
 from qexport.importers.source import MAX_FIELD_CHARS, MAX_NOTES, SourceNote, SourceNotetype
+from qexport.untrusted_sqlite import open_untrusted
 
 MAX_SECONDS = 60.0
 PROGRESS_STEPS = 10_000  # SQLite instructions between looks at the clock
@@ -43,7 +44,10 @@ def read_collection(db_path: Path, package: Path) -> tuple[list[SourceNote], lis
     Errors name `package`, the file the user gave.
     """
     problems: list[str] = []
-    con = sqlite3.connect(f"{db_path.resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        con = open_untrusted(db_path)
+    except sqlite3.Error as problem:
+        raise ContentError(f"the collection cannot be read: {_why(problem)}", package) from None
     try:
         _configure(con)
         notes = _read(con, package, problems)
@@ -66,8 +70,6 @@ def _configure(con: sqlite3.Connection) -> None:
     con.create_collation("unicase", _unicase)
     deadline = time.monotonic() + MAX_SECONDS
     con.set_progress_handler(lambda: int(time.monotonic() > deadline), PROGRESS_STEPS)
-    con.execute("PRAGMA query_only = ON")
-    con.execute("PRAGMA trusted_schema = OFF")
 
 
 def _unicase(a: str, b: str) -> int:

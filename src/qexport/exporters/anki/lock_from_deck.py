@@ -43,6 +43,7 @@ from qexport.errors import QexportError
 from qexport.exporters.anki import notetype
 from qexport.exporters.anki.deck import NOTETYPE_KEY, NoteContent, image_digests, note_fields
 from qexport.model import QuestionSet
+from qexport.untrusted_sqlite import open_untrusted
 
 COLLECTION = "collection.anki2"
 MAX_COLLECTION = 1 << 30  # bytes; far above any deck within qexport's limits
@@ -323,10 +324,8 @@ def collection_cap(apkg_size: int) -> int:
 def _read_collection(
     path: Path, database: Path, model_id: int, media: Mapping[str, str]
 ) -> dict[str, InDeck]:
-    connection = sqlite3.connect(f"{database.as_uri()}?mode=ro", uri=True)
+    connection = open_untrusted(database)
     try:
-        connection.execute("PRAGMA query_only = ON")
-        connection.execute("PRAGMA trusted_schema = OFF")
         if sys.version_info >= (3, 11):  # no value, even a computed one, may grow past this
             connection.setlimit(sqlite3.SQLITE_LIMIT_LENGTH, MAX_VALUE)
         _check_schema(path, connection)
