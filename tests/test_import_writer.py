@@ -84,3 +84,25 @@ def test_nothing_is_left_when_no_question_can_be_written(tmp_path: Path) -> None
     with pytest.raises(QexportError, match="no question could be written"):
         write_bank(bank, tmp_path / "content")
     assert sorted(p.name for p in tmp_path.iterdir()) == []
+
+
+def test_the_folder_of_a_killed_import_is_removed_by_the_next(tmp_path: Path) -> None:
+    import os
+    import subprocess
+    import sys
+
+    gone = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.strip()
+    killed = tmp_path / f".content.importing-{gone}-x1"
+    running = tmp_path / f".content.importing-{os.getpid()}-x2"  # an import still under way
+    for folder in (killed, running):
+        folder.mkdir()
+        (folder / "set.toml").write_text("half")
+    write_bank(_bank(_question(1)), tmp_path / "content")
+    assert not killed.exists()
+    assert running.exists()
+    assert load(tmp_path / "content").question_set.questions

@@ -12,13 +12,13 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import tempfile
 from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 from qexport.anki_ids import written_guid
 from qexport.errors import ContentErrors, QexportError
+from qexport.files import private_folder, remove_abandoned
 from qexport.importers.bank import MEDIA_FOLDER, ImportedBank, ImportedQuestion
 from qexport.model import KeptNotetype
 
@@ -31,7 +31,9 @@ def write_bank(bank: ImportedBank, target: Path) -> ImportedBank:
     if target.exists() and not (target.is_dir() and not any(target.iterdir())):
         raise QexportError(f"{target} already exists; import into a new folder")
     target.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=f".{target.name}.importing-", dir=target.parent))
+    prefix = f".{target.name}.importing-"
+    remove_abandoned(target.parent, prefix)  # of an import killed before it could
+    scratch = private_folder(target.parent, prefix)
     try:
         for _ in range(MAX_PASSES):
             _write_files(bank, scratch)

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from qexport.files import private_folder, remove_abandoned
+
 LAYOUTS = {"booklet": "Booklet", "cheatsheet": "Cheat sheet", "cards": "Cards"}
 NICENESS = 10
 FOLDER_PREFIX = "qexport-serve-"  # then the server's process id: its folder outlives a kill -9
@@ -39,8 +41,8 @@ class PdfBuilder:
 
     def __init__(self, content_dir: Path, on_change: Callable[[], None]) -> None:
         self.content_dir = content_dir
-        _remove_abandoned()
-        self.folder = Path(tempfile.mkdtemp(prefix=f"{FOLDER_PREFIX}{os.getpid()}-"))
+        remove_abandoned(Path(tempfile.gettempdir()), FOLDER_PREFIX)  # killed servers'
+        self.folder = private_folder(Path(tempfile.gettempdir()), FOLDER_PREFIX)
         self.states: dict[str, Built] = {name: Built("waiting") for name in LAYOUTS}
         self._on_change = on_change
         self._wanted = 0
@@ -152,21 +154,3 @@ def _remove_older(folder: Path, layout: str, version: int) -> None:
         number = old.name.split("-", 1)[0]
         if number.isdigit() and int(number) < version:
             shutil.rmtree(old, ignore_errors=True)
-
-
-def _remove_abandoned() -> None:
-    """The PDF folders of servers that were killed before they could remove their own."""
-    for folder in Path(tempfile.gettempdir()).glob(f"{FOLDER_PREFIX}*-*"):
-        pid = folder.name[len(FOLDER_PREFIX) :].split("-", 1)[0]
-        if pid.isdigit() and not _running(int(pid)) and not folder.is_symlink():
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:  # another user's process: it is running
-        return True
-    return True
