@@ -171,3 +171,13 @@ def test_levels_and_topics_never_name_files_elsewhere(
     assert "[injected]" not in (target / "set.toml").read_text(encoding="utf-8")
     question_set = load(target).question_set
     assert all(q.level in ("basic", "all") for q in question_set.questions)
+
+
+def test_a_target_that_cannot_be_a_folder_is_a_clean_error(
+    tmp_path: Path, run: Callable[..., Run]
+) -> None:
+    source, _ = _genanki_deck(tmp_path / "deck.apkg", tmp_path)
+    (tmp_path / "a-file").write_text("not a folder")
+    target = tmp_path / "a-file" / "content"
+    clean_failure(run("import", str(source), "--content", str(target)), "cannot write")
+    assert (tmp_path / "a-file").read_text() == "not a folder"

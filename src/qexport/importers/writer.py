@@ -28,34 +28,42 @@ MAX_PASSES = 3  # each pass leaves out the questions the loader refused in the l
 def write_bank(bank: ImportedBank, target: Path) -> ImportedBank:
     """Write `bank` as the content folder `target`; the bank as written (with any
     question the loader refused left out and reported)."""
-    if target.exists() and not (target.is_dir() and not any(target.iterdir())):
-        raise QexportError(f"{target} already exists; import into a new folder")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{target.name}.importing-"
-    remove_abandoned(target.parent, prefix)  # of an import killed before it could
-    scratch = private_folder(target.parent, prefix)
     try:
-        for _ in range(MAX_PASSES):
-            _write_files(bank, scratch)
-            refused = {
-                question: message.replace(str(scratch), str(target))  # the path it will have
-                for question, message in _refused(scratch, bank).items()
-            }
-            if not refused:
-                break
-            bank = _without(bank, refused)
-            if not bank.questions:
-                reasons = "".join(f"\n  {report}" for report in bank.reports)
-                raise QexportError(f"no question could be written:{reasons}")
-        else:
-            raise QexportError("the imported bank does not load; please report this as a bug")
-        if target.exists():
-            target.rmdir()  # empty, checked above
-        os.rename(scratch, target)
-    except BaseException:
-        shutil.rmtree(scratch, ignore_errors=True)
-        raise
+        if target.exists() and not (target.is_dir() and not any(target.iterdir())):
+            raise QexportError(f"{target} already exists; import into a new folder")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        prefix = f".{target.name}.importing-"
+        remove_abandoned(target.parent, prefix)  # of an import killed before it could
+        scratch = private_folder(target.parent, prefix)
+        try:
+            bank = _written(bank, scratch, target)
+            if target.exists():
+                target.rmdir()  # empty, checked above
+            os.rename(scratch, target)
+        except BaseException:
+            shutil.rmtree(scratch, ignore_errors=True)
+            raise
+    except OSError as problem:  # a full disk, no permission, a file where a folder must be
+        raise QexportError(f"cannot write {target}: {problem.strerror or problem}") from None
     return bank
+
+
+def _written(bank: ImportedBank, scratch: Path, target: Path) -> ImportedBank:
+    """`bank` written into `scratch` until the loader takes all of it, leaving out (and
+    reporting) what it refuses."""
+    for _ in range(MAX_PASSES):
+        _write_files(bank, scratch)
+        refused = {
+            question: message.replace(str(scratch), str(target))  # the path it will have
+            for question, message in _refused(scratch, bank).items()
+        }
+        if not refused:
+            return bank
+        bank = _without(bank, refused)
+        if not bank.questions:
+            reasons = "".join(f"\n  {report}" for report in bank.reports)
+            raise QexportError(f"no question could be written:{reasons}")
+    raise QexportError("the imported bank does not load; please report this as a bug")
 
 
 def _write_files(bank: ImportedBank, folder: Path) -> None:
