@@ -26,7 +26,7 @@ from qexport.tags import SEPARATOR
 def is_plain_csv(path: Path) -> bool:
     """Whether the file starts with the plain CSV's header row."""
     with path.open(encoding="utf-8-sig", newline="", errors="replace") as file:
-        first = file.readline().strip()
+        first = file.readline(4096).strip()  # a header row, however long the file
     return first.split(",") == list(PLAIN_COLUMNS)
 
 
